@@ -24,7 +24,15 @@ export async function resolveClasspath(pomFile: string, cacheDir: string, log: (
   try {
     await run(
       'mvn',
-      ['-B', '-q', '-f', pomFile, 'dependency:build-classpath', `-Dmdep.outputFile=${out}`, '-Dmdep.includeScope=runtime'],
+      [
+        '-B',
+        '-q',
+        '-f',
+        pomFile,
+        'dependency:build-classpath',
+        `-Dmdep.outputFile=${out}`,
+        '-Dmdep.includeScope=runtime',
+      ],
       { maxBuffer: 64 * 1024 * 1024 },
     );
   } catch (error) {

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+import { composeProblems } from './checkCompose.ts';
+import { engines } from './engines.ts';
+import { repoRoot } from './layout.ts';
+
+const compose = () => parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'));
+
+describe('docker-compose.yml', () => {
+  it('is a twin of the local stack', () => {
+    expect(composeProblems(compose(), engines)).toEqual([]);
+  });
+
+  it('is caught when an engine version drifts', () => {
+    const drifted = compose();
+    drifted.services.kafka.image = 'apache/kafka:3.9.0';
+    expect(composeProblems(drifted, engines)).toContain('kafka: image apache/kafka:3.9.0 does not run version 4.4.0');
+  });
+
+  it('is caught when a heap or a health check goes missing', () => {
+    const drifted = compose();
+    drifted.services.cassandra.environment.MAX_HEAP_SIZE = '4g';
+    delete drifted.services.postgres.healthcheck;
+    const problems = composeProblems(drifted, engines);
+    expect(problems).toContain('cassandra: settings lack MAX_HEAP_SIZE=1g');
+    expect(problems).toContain('postgres: has no health check');
+  });
+
+  it('is caught when a service does not wait for a healthy engine', () => {
+    const drifted = compose();
+    drifted.services.migrate.depends_on.kafka = { condition: 'service_started' };
+    expect(composeProblems(drifted, engines)).toContain(
+      'migrate: must wait for kafka to be healthy (condition: service_healthy)',
+    );
+  });
+});

@@ -1,0 +1,15 @@
+import type { EngineDefinition, EngineName } from './engine.ts';
+import { cassandra } from '../engines/cassandra/cassandra.ts';
+import { kafka } from '../engines/kafka/kafka.ts';
+import { postgres } from '../engines/postgres/postgres.ts';
+
+/** Every engine of the local stack, in the order `status` lists them. */
+export const engines: readonly EngineDefinition[] = [kafka, cassandra, postgres];
+
+export function engineNamed(name: string): EngineDefinition {
+  const engine = engines.find((e) => e.name === name);
+  if (!engine) throw new Error(`unknown engine "${name}"; the engines are: ${engines.map((e) => e.name).join(', ')}`);
+  return engine;
+}
+
+export type { EngineName };

@@ -1,0 +1,151 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import cassandra from 'cassandra-driver';
+import kafkajs from 'kafkajs';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { cassandraTarget, keyspaceCql } from './cassandraTarget.ts';
+import { elasticsearchTarget } from './elasticsearchTarget.ts';
+import { reconcileTopics } from './kafkaTopics.ts';
+import { loadMigrations, migrate } from './migration.ts';
+import { postgresTarget } from './postgresTarget.ts';
+
+const host = '127.0.0.1';
+const unique = `${process.pid}_${Date.now()}`;
+
+function folder(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
+  for (const [name, body] of Object.entries(files)) writeFileSync(join(dir, name), body);
+  return dir;
+}
+
+describe('PostgreSQL migrations', () => {
+  const client = new pg.Client({
+    host,
+    port: Number(process.env.POSTGRES_PORT ?? 5432),
+    user: 'postgres',
+    database: 'verograph',
+  });
+  const ledger = `ledger_${unique}`;
+  const table = `probe_${unique}`;
+  afterAll(async () => {
+    await client.query(`DROP TABLE IF EXISTS ${ledger}, ${table}`);
+    await client.end();
+  });
+
+  it('applies once, records in the ledger, and rolls back a failing migration entirely', async () => {
+    await client.connect();
+    const target = postgresTarget(client, { ledger });
+    const first = loadMigrations(folder({ '0001_probe.sql': `CREATE TABLE ${table} (id int PRIMARY KEY);` }), 'sql');
+    expect(await migrate(target, first)).toEqual(['0001_probe']);
+    expect(await migrate(target, first)).toEqual([]);
+
+    const broken = loadMigrations(
+      folder({
+        '0001_probe.sql': `CREATE TABLE ${table} (id int PRIMARY KEY);`,
+        '0002_half.sql': `ALTER TABLE ${table} ADD COLUMN note text; SELECT no_such_function();`,
+      }),
+      'sql',
+    );
+    await expect(migrate(target, broken)).rejects.toThrow(/0002_half failed/);
+    const columns = await client.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1`, [
+      table,
+    ]);
+    expect(columns.rows.map((r: { column_name: string }) => r.column_name)).toEqual(['id']);
+    const recorded = await client.query(`SELECT id FROM ${ledger} ORDER BY id`);
+    expect(recorded.rows.map((r: { id: string }) => r.id)).toEqual(['0001_probe']);
+  });
+});
+
+describe('Cassandra migrations', () => {
+  const client = new cassandra.Client({
+    contactPoints: [`${host}:${process.env.CASSANDRA_PORT ?? 9042}`],
+    localDataCenter: 'datacenter1',
+  });
+  const keyspace = `probe_${unique}`;
+  afterAll(async () => {
+    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+    await client.shutdown();
+  });
+
+  it('applies each statement once and records the migration', async () => {
+    await client.execute(keyspaceCql(keyspace, 1));
+    const target = cassandraTarget(client, keyspace);
+    const migrations = loadMigrations(
+      folder({
+        '0001_things.cql': `CREATE TABLE IF NOT EXISTS ${keyspace}.things (id text PRIMARY KEY, note text);\nINSERT INTO ${keyspace}.things (id, note) VALUES ('a', 'first;one');`,
+      }),
+      'cql',
+    );
+    expect(await migrate(target, migrations)).toEqual(['0001_things']);
+    expect(await migrate(target, migrations)).toEqual([]);
+    const row = await client.execute(`SELECT note FROM ${keyspace}.things WHERE id = 'a'`);
+    expect(row.first()?.get('note')).toBe('first;one');
+  });
+});
+
+describe('Elasticsearch migrations', () => {
+  const client = new ElasticsearchClient({ node: `http://${host}:${process.env.ELASTICSEARCH_PORT ?? 9200}` });
+  const ledgerIndex = `probe-ledger-${unique}`;
+  const template = `probe-template-${unique}`;
+  const index = `probe-${unique}-v1`;
+  afterAll(async () => {
+    await client.indices.delete({ index: [ledgerIndex, index] }, { ignore: [404] });
+    await client.indices.deleteIndexTemplate({ name: template }, { ignore: [404] });
+    await client.close();
+  });
+
+  it('puts templates, creates indices that follow them, and records the migration', async () => {
+    const body = {
+      index_templates: {
+        [template]: {
+          index_patterns: [`probe-${unique}-*`],
+          template: { settings: { number_of_replicas: 0 }, mappings: { properties: { tag: { type: 'keyword' } } } },
+        },
+      },
+      indices: { [index]: {} },
+    };
+    const target = elasticsearchTarget(client, ledgerIndex);
+    const migrations = loadMigrations(folder({ '0001_probe.json': JSON.stringify(body) }), 'json');
+    expect(await migrate(target, migrations)).toEqual(['0001_probe']);
+    expect(await migrate(target, migrations)).toEqual([]);
+    const mapping = await client.indices.getMapping({ index });
+    expect(mapping[index]?.mappings.properties?.tag).toEqual({ type: 'keyword' });
+  });
+});
+
+describe('Kafka topic migrations', () => {
+  const admin = new kafkajs.Kafka({
+    brokers: [`${host}:${process.env.KAFKA_PORT ?? 9092}`],
+    logLevel: kafkajs.logLevel.NOTHING,
+  }).admin();
+  const topic = `probe.migrations.${unique}`;
+  afterAll(async () => {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  it('creates a topic, is a no-op when nothing changed, then grows partitions and sets config', async () => {
+    await admin.connect();
+    const spec = (partitions: number, retention: string) =>
+      JSON.stringify({ topics: [{ name: topic, partitions, config: { 'retention.ms': retention } }] });
+    const v1 = loadMigrations(folder({ '0001_topic.json': spec(2, '60000') }), 'json');
+    expect(await reconcileTopics(admin, v1, 1)).toEqual([`created ${topic}`]);
+    expect(await reconcileTopics(admin, v1, 1)).toEqual([]);
+
+    const v2 = loadMigrations(
+      folder({ '0001_topic.json': spec(2, '60000'), '0002_grow.json': spec(4, '120000') }),
+      'json',
+    );
+    expect(await reconcileTopics(admin, v2, 1)).toEqual([
+      `grew ${topic} to 4 partitions`,
+      `set retention.ms=120000 on ${topic}`,
+    ]);
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    expect(metadata.topics[0]?.partitions).toHaveLength(4);
+  });
+});

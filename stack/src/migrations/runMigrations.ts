@@ -1,0 +1,117 @@
+import { join } from 'node:path';
+
+import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import cassandra from 'cassandra-driver';
+import kafkajs from 'kafkajs';
+import pg from 'pg';
+
+import { repoRoot } from '../layout.ts';
+import { cassandraTarget, keyspaceCql } from './cassandraTarget.ts';
+import { elasticsearchTarget } from './elasticsearchTarget.ts';
+import { reconcileTopics } from './kafkaTopics.ts';
+import { loadMigrations, migrate } from './migration.ts';
+import { ensureDatabase, postgresTarget } from './postgresTarget.ts';
+
+/** Where each engine listens; the stack passes its own contexts' addresses. */
+export interface MigrationEndpoints {
+  readonly kafka?: { host: string; port: number };
+  readonly cassandra?: { host: string; port: number };
+  readonly elasticsearch?: { host: string; port: number };
+  readonly postgres?: { host: string; port: number };
+}
+
+export interface MigrationSettings {
+  /** Folder holding one sub-folder per engine. */
+  readonly dir: string;
+  readonly cassandraKeyspace: string;
+  readonly postgresDatabase: string;
+  /** 1 on one machine; 3 in production. */
+  readonly replicationFactor: number;
+}
+
+export function migrationSettings(env: NodeJS.ProcessEnv = process.env): MigrationSettings {
+  return {
+    dir: join(repoRoot, 'migrations'),
+    cassandraKeyspace: env.CASSANDRA_KEYSPACE ?? 'verograph',
+    postgresDatabase: env.POSTGRES_DB ?? 'verograph',
+    replicationFactor: Number(env.STACK_REPLICATION_FACTOR ?? 1),
+  };
+}
+
+/** Applies every engine's pending migrations; returns what changed, per engine. */
+export async function runMigrations(
+  endpoints: MigrationEndpoints,
+  settings: MigrationSettings,
+): Promise<Record<string, string[]>> {
+  const report: Record<string, string[]> = {};
+  if (endpoints.postgres) report.postgres = await migratePostgres(endpoints.postgres, settings);
+  if (endpoints.cassandra) report.cassandra = await migrateCassandra(endpoints.cassandra, settings);
+  if (endpoints.elasticsearch) report.elasticsearch = await migrateElasticsearch(endpoints.elasticsearch, settings);
+  if (endpoints.kafka) report.kafka = await migrateKafka(endpoints.kafka, settings);
+  return report;
+}
+
+async function migratePostgres(at: { host: string; port: number }, settings: MigrationSettings): Promise<string[]> {
+  const admin = new pg.Client({ host: at.host, port: at.port, user: 'postgres', database: 'postgres' });
+  await admin.connect();
+  try {
+    await ensureDatabase(admin, settings.postgresDatabase);
+  } finally {
+    await admin.end();
+  }
+  const client = new pg.Client({ host: at.host, port: at.port, user: 'postgres', database: settings.postgresDatabase });
+  await client.connect();
+  try {
+    return await migrate(postgresTarget(client), loadMigrations(join(settings.dir, 'postgres'), 'sql'));
+  } finally {
+    await client.end();
+  }
+}
+
+async function migrateCassandra(at: { host: string; port: number }, settings: MigrationSettings): Promise<string[]> {
+  const client = new cassandra.Client({
+    contactPoints: [`${at.host}:${at.port}`],
+    localDataCenter: 'datacenter1',
+  });
+  await client.connect();
+  try {
+    await client.execute(keyspaceCql(settings.cassandraKeyspace, settings.replicationFactor));
+    await client.execute(`USE ${settings.cassandraKeyspace}`);
+    return await migrate(
+      cassandraTarget(client, settings.cassandraKeyspace),
+      loadMigrations(join(settings.dir, 'cassandra'), 'cql'),
+    );
+  } finally {
+    await client.shutdown();
+  }
+}
+
+async function migrateElasticsearch(
+  at: { host: string; port: number },
+  settings: MigrationSettings,
+): Promise<string[]> {
+  const client = new ElasticsearchClient({ node: `http://${at.host}:${at.port}` });
+  try {
+    return await migrate(elasticsearchTarget(client), loadMigrations(join(settings.dir, 'elasticsearch'), 'json'));
+  } finally {
+    await client.close();
+  }
+}
+
+async function migrateKafka(at: { host: string; port: number }, settings: MigrationSettings): Promise<string[]> {
+  const admin = new kafkajs.Kafka({
+    clientId: 'verograph-migrations',
+    brokers: [`${at.host}:${at.port}`],
+    logLevel: kafkajs.logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    return await reconcileTopics(
+      admin,
+      loadMigrations(join(settings.dir, 'kafka'), 'json'),
+      settings.replicationFactor,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
