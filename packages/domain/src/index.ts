@@ -1,0 +1,4 @@
+export * from './audience.ts';
+export * from './errors.ts';
+export * from './ids.ts';
+export * from './validation.ts';

@@ -1,0 +1,3 @@
+export * from './producer.ts';
+export * from './topics.ts';
+export * from './trace.ts';

@@ -1,0 +1,51 @@
+import kafkajs from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
+
+/** One record to publish. The key decides the partition, and so the order. */
+export interface OutgoingRecord {
+  readonly topic: string;
+  readonly key: string;
+  readonly value: Uint8Array;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface MessageProducer {
+  /** Resolves once every record is acknowledged by all in-sync replicas. */
+  send(records: readonly OutgoingRecord[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export function createKafka(clientId: string, brokers: readonly string[]): Kafka {
+  return new kafkajs.Kafka({
+    clientId,
+    brokers: [...brokers],
+    logLevel: kafkajs.logLevel.WARN,
+    retry: { initialRetryTime: 100, retries: 8 },
+  });
+}
+
+/**
+ * An idempotent producer (no duplicates from its own retries, order kept per partition)
+ * that waits for all in-sync replicas. Records for several topics go in one call, grouped
+ * per topic into one request.
+ */
+export async function createProducer(kafka: Kafka): Promise<MessageProducer> {
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  return {
+    async send(records) {
+      if (records.length === 0) return;
+      const byTopic = new Map<string, kafkajs.Message[]>();
+      for (const r of records) {
+        const messages = byTopic.get(r.topic) ?? [];
+        messages.push({ key: r.key, value: Buffer.from(r.value), headers: { ...r.headers } });
+        byTopic.set(r.topic, messages);
+      }
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+    },
+    disconnect: () => producer.disconnect(),
+  };
+}

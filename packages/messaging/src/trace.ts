@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+
+/** W3C trace context: the `traceparent` and `tracestate` carried in Kafka headers. */
+export interface TraceContext {
+  readonly traceparent: string;
+  readonly tracestate?: string | undefined;
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** Parses an incoming `traceparent`; an absent or malformed one starts a new trace. */
+export function continueTrace(traceparent: string | undefined, tracestate?: string): TraceContext {
+  const match = traceparent ? TRACEPARENT.exec(traceparent) : null;
+  const traceId = match?.[1] && !/^0+$/.test(match[1]) ? match[1] : randomBytes(16).toString('hex');
+  // Each hop is a new span of the same trace.
+  return { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`, tracestate };
+}
+
+export function traceId(trace: TraceContext): string {
+  return trace.traceparent.split('-')[1] ?? '';
+}
+
+/** Kafka headers for a trace context. */
+export function traceHeaders(trace: TraceContext): Record<string, string> {
+  return trace.tracestate
+    ? { traceparent: trace.traceparent, tracestate: trace.tracestate }
+    : { traceparent: trace.traceparent };
+}
+
+/** The trace context of a consumed record, continued as a child span. */
+export function traceFromHeaders(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> = {}): TraceContext {
+  const text = (v: Buffer | string | (Buffer | string)[] | undefined) =>
+    v === undefined ? undefined : (Array.isArray(v) ? v[0] : v)?.toString();
+  return continueTrace(text(headers.traceparent), text(headers.tracestate));
+}
