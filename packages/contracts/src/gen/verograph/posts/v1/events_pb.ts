@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file verograph/posts/v1/events.proto.
  */
 export const file_verograph_posts_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch92ZXJvZ3JhcGgvcG9zdHMvdjEvZXZlbnRzLnByb3RvEhJ2ZXJvZ3JhcGgucG9zdHMudjEi4AIKCVBvc3RFdmVudBIvCghlbnZlbG9wZRgBIAEoCzIdLnZlcm9ncmFwaC5jb21tb24udjEuRW52ZWxvcGUSNwoMcG9zdF9jcmVhdGVkGAIgASgLMh8udmVyb2dyYXBoLnBvc3RzLnYxLlBvc3RDcmVhdGVkSAASNwoMcG9zdF9kZWxldGVkGAMgASgLMh8udmVyb2dyYXBoLnBvc3RzLnYxLlBvc3REZWxldGVkSAASMwoKcG9zdF9sb3ZlZBgEIAEoCzIdLnZlcm9ncmFwaC5wb3N0cy52MS5Qb3N0TG92ZWRIABI3Cgxwb3N0X3VubG92ZWQYBSABKAsyHy52ZXJvZ3JhcGgucG9zdHMudjEuUG9zdFVubG92ZWRIABI5Cg1jb21tZW50X2FkZGVkGAYgASgLMiAudmVyb2dyYXBoLnBvc3RzLnYxLkNvbW1lbnRBZGRlZEgAQgcKBWV2ZW50IukBCgtQb3N0Q3JlYXRlZBIPCgdwb3N0X2lkGAEgASgJEhEKCWF1dGhvcl9pZBgCIAEoCRIqCgRraW5kGAMgASgOMhwudmVyb2dyYXBoLnBvc3RzLnYxLlBvc3RLaW5kEi4KCGF1ZGllbmNlGAQgASgOMhwudmVyb2dyYXBoLnBvc3RzLnYxLkF1ZGllbmNlEg8KB2NhcHRpb24YBSABKAkSCwoDdXJsGAYgASgJEgwKBHRhZ3MYByADKAkSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiMQoLUG9zdERlbGV0ZWQSDwoHcG9zdF9pZBgBIAEoCRIRCglhdXRob3JfaWQYAiABKAkiLQoJUG9zdExvdmVkEg8KB3Bvc3RfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCSIvCgtQb3N0VW5sb3ZlZBIPCgdwb3N0X2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkihAEKDENvbW1lbnRBZGRlZBIPCgdwb3N0X2lkGAEgASgJEhIKCmNvbW1lbnRfaWQYAiABKAkSEQoJYXV0aG9yX2lkGAMgASgJEgwKBHRleHQYBCABKAkSLgoKY3JlYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBiBnByb3RvMw", [file_google_protobuf_timestamp, file_verograph_common_v1_envelope, file_verograph_posts_v1_posts]);
+  fileDesc("Ch92ZXJvZ3JhcGgvcG9zdHMvdjEvZXZlbnRzLnByb3RvEhJ2ZXJvZ3JhcGgucG9zdHMudjEi4AIKCVBvc3RFdmVudBIvCghlbnZlbG9wZRgBIAEoCzIdLnZlcm9ncmFwaC5jb21tb24udjEuRW52ZWxvcGUSNwoMcG9zdF9jcmVhdGVkGAIgASgLMh8udmVyb2dyYXBoLnBvc3RzLnYxLlBvc3RDcmVhdGVkSAASNwoMcG9zdF9kZWxldGVkGAMgASgLMh8udmVyb2dyYXBoLnBvc3RzLnYxLlBvc3REZWxldGVkSAASMwoKcG9zdF9sb3ZlZBgEIAEoCzIdLnZlcm9ncmFwaC5wb3N0cy52MS5Qb3N0TG92ZWRIABI3Cgxwb3N0X3VubG92ZWQYBSABKAsyHy52ZXJvZ3JhcGgucG9zdHMudjEuUG9zdFVubG92ZWRIABI5Cg1jb21tZW50X2FkZGVkGAYgASgLMiAudmVyb2dyYXBoLnBvc3RzLnYxLkNvbW1lbnRBZGRlZEgAQgcKBWV2ZW50IukBCgtQb3N0Q3JlYXRlZBIPCgdwb3N0X2lkGAEgASgJEhEKCWF1dGhvcl9pZBgCIAEoCRIqCgRraW5kGAMgASgOMhwudmVyb2dyYXBoLnBvc3RzLnYxLlBvc3RLaW5kEi4KCGF1ZGllbmNlGAQgASgOMhwudmVyb2dyYXBoLnBvc3RzLnYxLkF1ZGllbmNlEg8KB2NhcHRpb24YBSABKAkSCwoDdXJsGAYgASgJEgwKBHRhZ3MYByADKAkSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiYQoLUG9zdERlbGV0ZWQSDwoHcG9zdF9pZBgBIAEoCRIRCglhdXRob3JfaWQYAiABKAkSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibwoJUG9zdExvdmVkEg8KB3Bvc3RfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRISCgpsb3ZlX2NvdW50GAMgASgDEiwKCGxvdmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJDCgtQb3N0VW5sb3ZlZBIPCgdwb3N0X2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSEgoKbG92ZV9jb3VudBgDIAEoAyKbAQoMQ29tbWVudEFkZGVkEg8KB3Bvc3RfaWQYASABKAkSEgoKY29tbWVudF9pZBgCIAEoCRIRCglhdXRob3JfaWQYAyABKAkSDAoEdGV4dBgEIAEoCRIuCgpjcmVhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1jb21tZW50X2NvdW50GAYgASgDYgZwcm90bzM", [file_google_protobuf_timestamp, file_verograph_common_v1_envelope, file_verograph_posts_v1_posts]);
 
 /**
  * An event on posts.events, keyed by post id.
@@ -137,6 +137,13 @@ export type PostDeleted = Message<"verograph.posts.v1.PostDeleted"> & {
    * @generated from field: string author_id = 2;
    */
   authorId: string;
+
+  /**
+   * With created_at, projections can find the post's rows in time-ordered tables.
+   *
+   * @generated from field: google.protobuf.Timestamp created_at = 3;
+   */
+  createdAt?: Timestamp | undefined;
 };
 
 /**
@@ -147,6 +154,9 @@ export const PostDeletedSchema: GenMessage<PostDeleted> = /*@__PURE__*/
   messageDesc(file_verograph_posts_v1_events, 2);
 
 /**
+ * Counts are absolute, decided by the writer that sees one post's commands in order, so a
+ * projection can apply them idempotently and none is lost to concurrency.
+ *
  * @generated from message verograph.posts.v1.PostLoved
  */
 export type PostLoved = Message<"verograph.posts.v1.PostLoved"> & {
@@ -159,6 +169,16 @@ export type PostLoved = Message<"verograph.posts.v1.PostLoved"> & {
    * @generated from field: string user_id = 2;
    */
   userId: string;
+
+  /**
+   * @generated from field: int64 love_count = 3;
+   */
+  loveCount: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp loved_at = 4;
+   */
+  lovedAt?: Timestamp | undefined;
 };
 
 /**
@@ -181,6 +201,11 @@ export type PostUnloved = Message<"verograph.posts.v1.PostUnloved"> & {
    * @generated from field: string user_id = 2;
    */
   userId: string;
+
+  /**
+   * @generated from field: int64 love_count = 3;
+   */
+  loveCount: bigint;
 };
 
 /**
@@ -218,6 +243,11 @@ export type CommentAdded = Message<"verograph.posts.v1.CommentAdded"> & {
    * @generated from field: google.protobuf.Timestamp created_at = 5;
    */
   createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: int64 comment_count = 6;
+   */
+  commentCount: bigint;
 };
 
 /**
