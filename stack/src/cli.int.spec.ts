@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,6 +29,8 @@ function processesMentioning(folder: string): string[] {
 
 // A second, private stack on its own ports and folder, so the shared one is not disturbed.
 const stackDir = mkdtempSync(join(tmpdir(), 'stack-cli-'));
+// As root, PostgreSQL runs as the postgres user, which must be able to reach its folder.
+chmodSync(stackDir, 0o755);
 const env = {
   ...process.env,
   STACK_DIR: stackDir,

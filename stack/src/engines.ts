@@ -1,10 +1,11 @@
 import type { EngineDefinition, EngineName } from './engine.ts';
 import { cassandra } from '../engines/cassandra/cassandra.ts';
+import { elasticsearch } from '../engines/elasticsearch/elasticsearch.ts';
 import { kafka } from '../engines/kafka/kafka.ts';
 import { postgres } from '../engines/postgres/postgres.ts';
 
 /** Every engine of the local stack, in the order `status` lists them. */
-export const engines: readonly EngineDefinition[] = [kafka, cassandra, postgres];
+export const engines: readonly EngineDefinition[] = [kafka, cassandra, elasticsearch, postgres];
 
 export function engineNamed(name: string): EngineDefinition {
   const engine = engines.find((e) => e.name === name);

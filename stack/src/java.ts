@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -28,16 +28,9 @@ export function findJava17(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 function javaMajor(java: string): number | undefined {
-  try {
-    const out = execFileSync(java, ['-XshowSettings:properties', '-version'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return parseMajor(out);
-  } catch (error) {
-    const e = error as { stderr?: string };
-    return e.stderr ? parseMajor(e.stderr) : undefined;
-  }
+  // The JVM prints its settings on stderr.
+  const result = spawnSync(java, ['-XshowSettings:properties', '-version'], { encoding: 'utf8' });
+  return result.error ? undefined : parseMajor(`${result.stdout}${result.stderr}`);
 }
 
 function parseMajor(text: string): number | undefined {

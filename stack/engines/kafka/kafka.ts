@@ -17,8 +17,9 @@ const NODE_ID = 1;
 const engineDir = (ctx: EngineContext): string => join(ctx.root, 'stack', 'engines', 'kafka');
 const serverProperties = (ctx: EngineContext): string => join(ctx.dataDir, 'server.properties');
 const classpathFile = (ctx: EngineContext): string => join(ctx.dataDir, 'classpath.txt');
-const kraftDir = (ctx: EngineContext): string => join(ctx.dataDir, 'kraft-logs');
-const metaProperties = (ctx: EngineContext): string => join(kraftDir(ctx), 'meta.properties');
+const topicsDir = (ctx: EngineContext): string => join(ctx.dataDir, 'topics');
+const metadataDir = (ctx: EngineContext): string => join(ctx.dataDir, 'metadata');
+const metaProperties = (ctx: EngineContext): string => join(metadataDir(ctx), 'meta.properties');
 
 /** A wildcard bind address cannot be advertised to clients or used as a voter address. */
 function reachableHost(host: string): string {
@@ -50,16 +51,21 @@ function renderServerProperties(ctx: EngineContext): string {
     // One process is both the only broker and the only controller (KRaft combined mode).
     'process.roles': 'broker,controller',
     'node.id': NODE_ID,
-    // Static voters rather than controller.quorum.bootstrap.servers: a dynamic quorum records
-    // the controller endpoint in the log at format time, so a later KAFKA_CONTROLLER_PORT
-    // change would strand the node.
+    // Static voters rather than controller.quorum.bootstrap.servers: the controller endpoint
+    // then comes from this file on every start (so KAFKA_CONTROLLER_PORT may change later),
+    // whereas a dynamic quorum (`format --standalone`) persists it in the metadata log.
     'controller.quorum.voters': `${NODE_ID}@${host}:${controllerPort}`,
     listeners: `PLAINTEXT://${ctx.host}:${ctx.port},CONTROLLER://${ctx.host}:${controllerPort}`,
     'advertised.listeners': `PLAINTEXT://${host}:${ctx.port}`,
     'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'inter.broker.listener.name': 'PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
-    'log.dirs': kraftDir(ctx),
+    'log.dirs': topicsDir(ctx),
+    // Kafka locks a separate metadata directory as soon as the Raft layer starts; when it
+    // shares log.dirs the lock comes only after the controller is live, and a second start
+    // on the same folder (a stale pid file, two CLIs) first takes over the quorum and wedges
+    // the running node.
+    'metadata.log.dir': metadataDir(ctx),
 
     // Every replicated thing has exactly one replica here; the defaults (3, min ISR 2) would
     // leave the group, transaction and share coordinators unable to create their topics.
@@ -70,8 +76,8 @@ function renderServerProperties(ctx: EngineContext): string {
     'transaction.state.log.min.isr': 1,
     'share.coordinator.state.topic.replication.factor': 1,
     'share.coordinator.state.topic.min.isr': 1,
-    // Internal topics with 50 partitions would cost seconds and file handles on first use
-    // for no benefit on a single development node.
+    // The default of 50 partitions per internal topic buys nothing on one development node
+    // but costs file handles and coordinator loading work.
     'offsets.topic.num.partitions': 1,
     'transaction.state.log.num.partitions': 1,
     'share.coordinator.state.topic.num.partitions': 1,
@@ -112,7 +118,7 @@ function readClusterId(ctx: EngineContext): string | undefined {
 
 async function format(ctx: EngineContext, classpath: string): Promise<void> {
   const clusterId = newClusterId();
-  ctx.log(`formatting Kafka storage in ${kraftDir(ctx)} (cluster id ${clusterId})`);
+  ctx.log(`formatting Kafka storage in ${ctx.dataDir} (cluster id ${clusterId})`);
   const args = [
     ...jvmArgs(ctx, classpath),
     'kafka.tools.StorageTool',
@@ -131,7 +137,7 @@ async function format(ctx: EngineContext, classpath: string): Promise<void> {
     for (const line of stdout.split('\n')) if (line.startsWith('Formatting')) ctx.log(line.trim());
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
-    throw new Error(`Kafka StorageTool could not format ${kraftDir(ctx)}:\n${e.stdout ?? ''}${e.stderr ?? ''}`, {
+    throw new Error(`Kafka StorageTool could not format ${ctx.dataDir}:\n${e.stdout ?? ''}${e.stderr ?? ''}`, {
       cause: error,
     });
   }
@@ -157,7 +163,8 @@ export const kafka: EngineDefinition = {
   extraPorts: { controller: ['KAFKA_CONTROLLER_PORT', 9093] },
   jvm: true,
   heap: HEAP,
-  // A cold JVM on two busy cores needs 10–20 s; the margin covers log recovery after a crash.
+  // Measured 4–18 s from launch to healthy on two cores shared with the other engines; the
+  // margin covers log recovery after an unclean stop.
   startTimeoutMs: 90_000,
 
   address: (ctx) => `${reachableHost(ctx.host)}:${ctx.port}`,

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -37,6 +37,7 @@ export const postgres: EngineDefinition = {
       chownSync(ctx.dataDir, owner.uid, owner.gid);
       chownSync(socketDir(ctx), owner.uid, owner.gid);
     }
+    if (owner) assertReachable(ctx.dataDir);
     if (existsSync(join(ctx.dataDir, 'PG_VERSION'))) return;
     ctx.log(`initialising a new cluster in ${ctx.dataDir}`);
     const initdb = [
@@ -113,6 +114,17 @@ export const postgres: EngineDefinition = {
     }
   },
 };
+
+/** As root the cluster runs as `postgres`, which needs to traverse every parent folder. */
+function assertReachable(dir: string): void {
+  const probe = spawnSync('setpriv', [...asUser(), 'test', '-x', dir]);
+  if (probe.status !== 0) {
+    throw new Error(
+      `the postgres user cannot reach ${dir}. Let it traverse the parent folders (chmod o+x on each) ` +
+        'or point STACK_DIR somewhere it can.',
+    );
+  }
+}
 
 function socketDir(ctx: EngineContext): string {
   return join(ctx.dataDir, '..', 'postgres-socket');

@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { repoRoot } from './layout.ts';
+
+/** One deployable of the workspace, as `npm start` and the e2e tests run it: its own process. */
+export interface ServiceDefinition {
+  readonly name: string;
+  /** Entry point, relative to the repository root. */
+  readonly entry: string;
+  readonly portEnv: string;
+  readonly port: number;
+}
+
+/** Start order: what consumes Kafka first, then the subgraphs, the gateway last. */
+export const services: readonly ServiceDefinition[] = [
+  { name: 'writers', entry: 'writers/src/main.ts', portEnv: 'WRITERS_PORT', port: 4100 },
+  { name: 'projectors', entry: 'projectors/src/main.ts', portEnv: 'PROJECTORS_PORT', port: 4200 },
+  { name: 'users', entry: 'subgraphs/users/src/main.ts', portEnv: 'USERS_SUBGRAPH_PORT', port: 4001 },
+  { name: 'posts', entry: 'subgraphs/posts/src/main.ts', portEnv: 'POSTS_SUBGRAPH_PORT', port: 4002 },
+  { name: 'collections', entry: 'subgraphs/collections/src/main.ts', portEnv: 'COLLECTIONS_SUBGRAPH_PORT', port: 4003 },
+  { name: 'search', entry: 'subgraphs/search/src/main.ts', portEnv: 'SEARCH_SUBGRAPH_PORT', port: 4004 },
+  { name: 'gateway', entry: 'gateway/src/main.ts', portEnv: 'GATEWAY_PORT', port: 4000 },
+];
+
+export interface RunningService {
+  readonly definition: ServiceDefinition;
+  readonly port: number;
+  readonly child: ChildProcess;
+  readonly url: string;
+}
+
+export interface StartServicesOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Port for each service; the defaults above otherwise. */
+  readonly ports?: Partial<Record<string, number>>;
+  /** Where each line a service prints goes; prefixed with the service name by default. */
+  readonly output?: (service: string, line: string) => void;
+  readonly only?: readonly string[];
+  readonly readyTimeoutMs?: number;
+}
+
+/** Starts each service as a child process and waits until it answers /health/ready. */
+export async function startServices(options: StartServicesOptions = {}): Promise<RunningService[]> {
+  const chosen = services.filter((s) => (options.only ? options.only.includes(s.name) : true));
+  const portOf = (s: ServiceDefinition) => options.ports?.[s.name] ?? s.port;
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+  for (const s of services) {
+    env[s.portEnv] = String(portOf(s));
+    env[`${s.name.toUpperCase()}_SUBGRAPH_URL`] ??= `http://127.0.0.1:${portOf(s)}/graphql`;
+  }
+  const running: RunningService[] = [];
+  for (const definition of chosen) {
+    const entry = join(repoRoot, definition.entry);
+    if (!existsSync(entry)) throw new Error(`${definition.name}: ${definition.entry} does not exist`);
+    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const print = options.output ?? ((name, line) => process.stdout.write(`${name.padEnd(12)}| ${line}\n`));
+    for (const stream of [child.stdout, child.stderr]) {
+      let buffered = '';
+      stream?.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines) print(definition.name, line);
+      });
+    }
+    running.push({ definition, port: portOf(definition), child, url: `http://127.0.0.1:${portOf(definition)}` });
+  }
+  try {
+    await Promise.all(running.map((r) => waitReady(r, options.readyTimeoutMs ?? 60_000)));
+  } catch (error) {
+    await stopServices(running);
+    throw error;
+  }
+  return running;
+}
+
+async function waitReady(service: RunningService, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (service.child.exitCode !== null) {
+      throw new Error(`${service.definition.name} exited with code ${service.child.exitCode} during start-up`);
+    }
+    try {
+      const response = await fetch(`${service.url}/health/ready`, { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(250);
+  }
+  throw new Error(`${service.definition.name} was not ready within ${timeoutMs / 1000}s (${service.url}/health/ready)`);
+}
+
+/** SIGTERM to each service (they shut down gracefully), SIGKILL after the grace period. */
+export async function stopServices(running: readonly RunningService[], graceMs = 10_000): Promise<void> {
+  await Promise.all(
+    [...running].reverse().map(async ({ child }) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
+}
