@@ -1,28 +1,42 @@
+import { createRequire } from 'node:module';
+
 import { defineConfig } from 'vitest/config';
+
+const require = createRequire(import.meta.url);
+const exclude = ['**/node_modules/**', '.stack/**'];
+// Integration and e2e files share the engines: one file at a time keeps them independent.
+const oneFileAtATime = { pool: 'forks', poolOptions: { forks: { singleFork: true } } } as const;
 
 // The test tier lives in the file name (*.unit / *.int / *.e2e), so each tier is a project.
 export default defineConfig({
+  resolve: {
+    // graphql ships CommonJS and ESM builds; libraries loaded by Node get the CommonJS one, so our
+    // code must too, or two copies of graphql meet and refuse each other's types.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
-    // Integration and e2e files share the engines; one file at a time keeps them independent.
-    fileParallelism: false,
     projects: [
-      { test: { name: 'unit', include: ['**/*.unit.spec.ts'], exclude: ['**/node_modules/**', '.stack/**'] } },
+      { extends: true, test: { name: 'unit', include: ['**/*.unit.spec.ts'], exclude } },
       {
+        extends: true,
         test: {
           name: 'int',
           include: ['**/*.int.spec.ts'],
-          exclude: ['**/node_modules/**', '.stack/**'],
+          exclude,
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          ...oneFileAtATime,
         },
       },
       {
+        extends: true,
         test: {
           name: 'e2e',
           include: ['**/*.e2e.spec.ts'],
-          exclude: ['**/node_modules/**', '.stack/**'],
+          exclude,
           testTimeout: 120_000,
-          hookTimeout: 300_000,
+          hookTimeout: 600_000,
+          ...oneFileAtATime,
         },
       },
     ],

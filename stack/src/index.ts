@@ -1,0 +1,5 @@
+export type { EngineDefinition, EngineName } from './engine.ts';
+export { engines } from './engines.ts';
+export { repoRoot, stackLayout } from './layout.ts';
+export { services, startServices, stopServices } from './services.ts';
+export type { RunningService, ServiceDefinition, StartServicesOptions } from './services.ts';
