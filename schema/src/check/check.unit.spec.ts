@@ -64,7 +64,7 @@ describe('npm run schema -- check', { timeout: 30_000 }, () => {
 
   it('fails a composition error, naming the subgraph, the place and a hint', async () => {
     const report = await check(
-      changed('posts', (s) => s.replace(/(type User @key\(fields: "id"\) \{\n  id: ID!\n)/, '$1  username: Int!\n')),
+      changed('posts', (s) => s.replace(/(type User @key\(fields: "id"\) \{\n {2}id: ID!\n)/, '$1  username: Int!\n')),
     );
     expect(report.exitCode).toBe(EXIT_CODES.composition);
     const problem = report.composition.problems[0]!;
@@ -119,7 +119,7 @@ describe('npm run schema -- check', { timeout: 30_000 }, () => {
   });
 
   it('covers removing an enum value', async () => {
-    const report = await check(changed('posts', (s) => s.replace(/(enum Audience \{[\s\S]*?)  FRIENDS\n/, '$1')));
+    const report = await check(changed('posts', (s) => s.replace(/(enum Audience \{[\s\S]*?) {2}FRIENDS\n/, '$1')));
     expect(report.changes).toContainEqual(expect.objectContaining({ severity: 'breaking', path: 'Audience.FRIENDS' }));
     expect(report.impacts.map((i) => i.operation).sort()).toEqual(['CreatePost', 'Profile']);
     expect(report.exitCode).toBe(EXIT_CODES.breaking);
