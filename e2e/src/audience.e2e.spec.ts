@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { eventually, graphqlClient, type GraphQLClient } from './graphqlClient.ts';
-import { startSystem, type System } from './system.ts';
+import { tokenFor } from './system.ts';
 
 type Audience = 'CLOSE_FRIENDS' | 'FRIENDS' | 'ACQUAINTANCES' | 'FOLLOWERS';
 const AUDIENCES: Audience[] = ['CLOSE_FRIENDS', 'FRIENDS', 'ACQUAINTANCES', 'FOLLOWERS'];
@@ -34,7 +34,6 @@ const expected: Record<Person | 'anonymous', Audience[]> = {
 
 const MUTATION_RESULT = 'commandId status reason { code message }';
 
-let system: System;
 const as: Record<string, GraphQLClient> = {};
 const postIds = {} as Record<Audience, string>;
 let collectionId = '';
@@ -50,9 +49,9 @@ async function applied(client: GraphQLClient, mutation: string, variables: Recor
 }
 
 beforeAll(async () => {
-  system = await startSystem({ quiet: true });
-  for (const p of people) as[p] = graphqlClient(system.gatewayUrl, system.token(id(p)));
-  as.anonymous = graphqlClient(system.gatewayUrl);
+  const gatewayUrl = inject('gatewayUrl');
+  for (const p of people) as[p] = graphqlClient(gatewayUrl, await tokenFor(id(p)));
+  as.anonymous = graphqlClient(gatewayUrl);
 
   for (const p of people) {
     await applied(
@@ -112,10 +111,6 @@ beforeAll(async () => {
     );
   }
 }, 600_000);
-
-afterAll(async () => {
-  await system?.stop();
-});
 
 const audiencesOf = (ids: readonly string[]) => AUDIENCES.filter((a) => ids.includes(postIds[a])).sort();
 
