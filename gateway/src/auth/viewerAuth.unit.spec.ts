@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+
+import { mintToken } from './mintToken.ts';
+import { createViewerAuthenticator } from './viewerAuth.ts';
+
+const secret = 'unit-test-secret';
+const now = () => Math.floor(Date.now() / 1000);
+
+describe('viewer authentication', () => {
+  const auth = createViewerAuthenticator({ kind: 'secret', secret });
+
+  it('takes the viewer from a valid token, and treats no token as anonymous', async () => {
+    expect(await auth.authenticate(`Bearer ${await mintToken(secret, 'alice')}`)).toEqual({
+      ok: true,
+      viewerId: 'alice',
+    });
+    expect(await auth.authenticate(`bearer   ${await mintToken(secret, 'bob')}`)).toEqual({
+      ok: true,
+      viewerId: 'bob',
+    });
+    expect(await auth.authenticate(undefined)).toEqual({ ok: true, viewerId: undefined });
+    expect(await auth.authenticate('')).toEqual({ ok: true, viewerId: undefined });
+  });
+
+  it('refuses expired, forged, malformed and non-bearer credentials with a reason', async () => {
+    const expired = await mintToken(secret, 'alice', { now: now() - 7200, expiresIn: '1h' });
+    expect(await auth.authenticate(`Bearer ${expired}`)).toEqual({
+      ok: false,
+      message: expect.stringMatching(/expired/),
+    });
+    expect(await auth.authenticate(`Bearer ${await mintToken('other', 'alice')}`)).toMatchObject({ ok: false });
+    expect(await auth.authenticate('Bearer abc.def.ghi')).toMatchObject({ ok: false });
+    expect(await auth.authenticate('Basic YWxpY2U6cHc=')).toEqual({
+      ok: false,
+      message: expect.stringMatching(/Bearer <token>/),
+    });
+  });
+
+  it('checks issuer and audience when configured', async () => {
+    const strict = createViewerAuthenticator({ kind: 'secret', secret, issuer: 'verograph', audience: 'web' });
+    const good = await mintToken(secret, 'alice', { issuer: 'verograph', audience: 'web' });
+    const wrongAudience = await mintToken(secret, 'alice', { issuer: 'verograph', audience: 'admin' });
+    expect(await strict.authenticate(`Bearer ${good}`)).toEqual({ ok: true, viewerId: 'alice' });
+    expect(await strict.authenticate(`Bearer ${wrongAudience}`)).toEqual({
+      ok: false,
+      message: expect.stringMatching(/"aud" claim/),
+    });
+    expect(await strict.authenticate(`Bearer ${await mintToken(secret, 'alice')}`)).toMatchObject({ ok: false });
+  });
+
+  it('refuses a token whose subject is not a user id', async () => {
+    const { SignJWT } = await import('jose');
+    const key = new TextEncoder().encode(secret);
+    const badSubject = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('not a user id!')
+      .setExpirationTime('1h')
+      .sign(key);
+    const noSubject = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(key);
+    expect(await auth.authenticate(`Bearer ${badSubject}`)).toEqual({
+      ok: false,
+      message: expect.stringMatching(/user id/),
+    });
+    expect(await auth.authenticate(`Bearer ${noSubject}`)).toEqual({
+      ok: false,
+      message: expect.stringMatching(/subject/),
+    });
+  });
+
+  it('never accepts an unsigned (alg: none) token', async () => {
+    const { UnsecuredJWT } = await import('jose');
+    const unsigned = new UnsecuredJWT({}).setSubject('alice').setExpirationTime('1h').encode();
+    expect(await auth.authenticate(`Bearer ${unsigned}`)).toMatchObject({ ok: false });
+  });
+
+  it('mints tokens only for valid user ids, with a readable duration', async () => {
+    await expect(mintToken(secret, 'spaces are not ids')).rejects.toThrow(/not a valid user id/);
+    await expect(mintToken(secret, 'alice', { expiresIn: 'soon' })).rejects.toThrow(/duration/);
+  });
+});

@@ -1,0 +1,112 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { ConfigError, envReader, type EnvReader } from '@verograph/service';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The local HS256 secret; any real deployment sets JWT_SECRET or JWT_JWKS_URL. */
+export const LOCAL_JWT_SECRET = 'verograph-local-secret-change-me';
+/**
+ * The local secret the gateway signs viewer headers with; the subgraphs' local default
+ * (packages/subgraph-kit) is the same, so a local stack works with neither variable set.
+ */
+export const LOCAL_SUBGRAPH_SIGNING_SECRET = 'verograph-local-subgraph-secret';
+
+/** How the gateway checks a client's bearer token. */
+export type JwtVerification =
+  | { readonly kind: 'secret'; readonly secret: string; readonly issuer?: string; readonly audience?: string }
+  | { readonly kind: 'jwks'; readonly jwksUrl: string; readonly issuer?: string; readonly audience?: string };
+
+/** What one request may ask of the gateway before it reaches a subgraph. */
+export interface GatewayLimits {
+  /** Deepest field nesting, fragments included. */
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  /** Static cost: each field 1, a list field multiplies its selection by `first` (or the default list size). */
+  readonly maxCost: number;
+  readonly defaultListSize: number;
+  /** A larger request body is refused with 413 before it is parsed. */
+  readonly maxBodyBytes: number;
+  /** Characters of GraphQL text. */
+  readonly maxQueryLength: number;
+  /** Lexer tokens: bounds parsing work for text within the length limit. */
+  readonly maxTokens: number;
+}
+
+export interface GatewayConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly supergraphPath: string;
+  /** How long the supergraph file must stay still before it is reloaded. */
+  readonly supergraphDebounceMs: number;
+  readonly introspection: boolean;
+  /** The frontend teams' operations; the trusted-document manifest is built from them. */
+  readonly operationsDir: string;
+  readonly trustedDocumentsOnly: boolean;
+  readonly jwt: JwtVerification;
+  readonly subgraphSigningSecret: string;
+  /**
+   * `<NAME>_SUBGRAPH_URL` (e.g. POSTS_SUBGRAPH_URL), when set, overrides the routing URL the
+   * supergraph carries for that subgraph: the same variables `npm run schema -- compose` reads,
+   * so a deployment can move a subgraph without recomposing.
+   */
+  readonly subgraphUrlOverride: (subgraphName: string) => string | undefined;
+  readonly subgraphTimeoutMs: number;
+  /** A subgraph that does not answer a readiness probe within this is counted as down. */
+  readonly readinessTimeoutMs: number;
+  readonly limits: GatewayLimits;
+}
+
+/**
+ * Reads the gateway's configuration once, at start-up. Every value has a local default;
+ * a bad value stops start-up with a message naming the variable.
+ */
+export function readGatewayConfig(env: EnvReader = envReader()): GatewayConfig {
+  const issuer = env.optional('JWT_ISSUER');
+  const audience = env.optional('JWT_AUDIENCE');
+  const jwksUrl = env.optional('JWT_JWKS_URL');
+  if (jwksUrl !== undefined && !URL.canParse(jwksUrl)) throw new ConfigError(`JWT_JWKS_URL=${jwksUrl} must be a URL`);
+  const claims = { ...(issuer ? { issuer } : {}), ...(audience ? { audience } : {}) };
+  const jwt: JwtVerification = jwksUrl
+    ? { kind: 'jwks', jwksUrl, ...claims }
+    : { kind: 'secret', secret: env.string('JWT_SECRET', LOCAL_JWT_SECRET), ...claims };
+  const subgraphSigningSecret = env.string('SUBGRAPH_SIGNING_SECRET', LOCAL_SUBGRAPH_SIGNING_SECRET);
+  if (env.string('NODE_ENV', 'development') === 'production') {
+    // The local secrets are in the repository: in production they would let anyone mint tokens or viewer headers.
+    if (jwt.kind === 'secret' && jwt.secret === LOCAL_JWT_SECRET) {
+      throw new ConfigError('JWT_SECRET (or JWT_JWKS_URL) must be set in production');
+    }
+    if (subgraphSigningSecret === LOCAL_SUBGRAPH_SIGNING_SECRET) {
+      throw new ConfigError('SUBGRAPH_SIGNING_SECRET must be set to a secret shared with the subgraphs in production');
+    }
+  }
+  return {
+    host: env.string('GATEWAY_HOST', '127.0.0.1'),
+    port: env.int('GATEWAY_PORT', 4000, { min: 0, max: 65535 }),
+    supergraphPath: resolve(env.string('GATEWAY_SUPERGRAPH', resolve(repoRoot, 'schema/supergraph.graphql'))),
+    supergraphDebounceMs: env.int('GATEWAY_SUPERGRAPH_DEBOUNCE_MS', 200, { min: 0, max: 60_000 }),
+    introspection: env.bool('GATEWAY_INTROSPECTION', true),
+    operationsDir: resolve(env.string('GATEWAY_OPERATIONS_DIR', resolve(repoRoot, 'schema/operations'))),
+    trustedDocumentsOnly: env.bool('GATEWAY_TRUSTED_DOCUMENTS_ONLY', false),
+    jwt,
+    subgraphSigningSecret,
+    subgraphUrlOverride: (subgraphName) => {
+      const name = `${subgraphName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_SUBGRAPH_URL`;
+      const url = env.optional(name);
+      if (url !== undefined && !URL.canParse(url)) throw new ConfigError(`${name}=${url} must be a URL`);
+      return url;
+    },
+    subgraphTimeoutMs: env.int('SUBGRAPH_TIMEOUT_MS', 5000, { min: 1, max: 300_000 }),
+    readinessTimeoutMs: env.int('GATEWAY_READINESS_TIMEOUT_MS', 2000, { min: 1, max: 60_000 }),
+    limits: {
+      maxDepth: env.int('GATEWAY_MAX_DEPTH', 12, { min: 1 }),
+      maxAliases: env.int('GATEWAY_MAX_ALIASES', 30, { min: 0 }),
+      maxCost: env.int('GATEWAY_MAX_COST', 5000, { min: 1 }),
+      defaultListSize: env.int('GATEWAY_DEFAULT_LIST_SIZE', 20, { min: 1 }),
+      maxBodyBytes: env.int('GATEWAY_MAX_BODY_BYTES', 100 * 1024, { min: 1024 }),
+      maxQueryLength: env.int('GATEWAY_MAX_QUERY_LENGTH', 20_000, { min: 100 }),
+      maxTokens: env.int('GATEWAY_MAX_TOKENS', 5_000, { min: 100 }),
+    },
+  };
+}

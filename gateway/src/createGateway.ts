@@ -1,0 +1,212 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import type { Logger } from '@verograph/service';
+import type { Registry } from 'prom-client';
+
+import { createViewerAuthenticator } from './auth/viewerAuth.ts';
+import type { GatewayConfig } from './config.ts';
+import { maskError } from './errors/gatewayErrors.ts';
+import { explorerPage } from './http/explorerPage.ts';
+import { createGraphQLHttpHandler } from './http/graphqlHttp.ts';
+import { APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, preferredMediaType, TEXT_HTML } from './http/mediaTypes.ts';
+import { useAliasLimit } from './limits/useAliasLimit.ts';
+import { useCostLimit } from './limits/useCostLimit.ts';
+import { useDepthLimit } from './limits/useDepthLimit.ts';
+import { useIntrospectionSwitch } from './limits/useIntrospectionSwitch.ts';
+import type { GatewayContext } from './observability/gatewayContext.ts';
+import { createGatewayMetrics } from './observability/gatewayMetrics.ts';
+import { useMetrics } from './observability/useMetrics.ts';
+import { useRequestLog } from './observability/useRequestLog.ts';
+import type { TrustedDocuments } from './persisted/trustedDocuments.ts';
+import { createSubgraphDataSource } from './subgraphs/subgraphDataSource.ts';
+import { probeSubgraphs } from './subgraphs/subgraphReadiness.ts';
+import { subgraphsOf, type SubgraphEndpoint } from './subgraphs/subgraphsOf.ts';
+import { supergraphFromFile } from './supergraph/supergraphFromFile.ts';
+
+/** What the composition root builds once and hands to the gateway. */
+export interface GatewayDependencies {
+  readonly logger: Logger;
+  /** The process's Prometheus registry; the gateway registers its metrics on it and serves it at /metrics. */
+  readonly registry: Registry;
+  readonly documents: TrustedDocuments;
+}
+
+export interface Gateway {
+  /** Loads the supergraph and listens; resolves to the base URL, e.g. http://127.0.0.1:4000. */
+  start(): Promise<string>;
+  /** Stops accepting requests, lets in-flight ones finish (up to `graceMs`), stops watching the supergraph. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * The federation gateway: Apollo Gateway over the supergraph file, behind Apollo Server with
+ * the limits, auth, trusted documents, metrics and logs this project needs, served by a plain
+ * Node HTTP server with /graphql, the explorer at /, /health/live, /health/ready and /metrics.
+ */
+export function createGateway(config: GatewayConfig, { logger, registry, documents }: GatewayDependencies): Gateway {
+  const metrics = createGatewayMetrics(registry);
+  let subgraphs: SubgraphEndpoint[] = [];
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraphFromFile({
+      path: config.supergraphPath,
+      debounceMs: config.supergraphDebounceMs,
+      logger,
+      metrics,
+    }),
+    buildService: ({ name, url }) =>
+      createSubgraphDataSource({
+        name,
+        url: config.subgraphUrlOverride(name) ?? url ?? '',
+        signingSecret: config.subgraphSigningSecret,
+        timeoutMs: config.subgraphTimeoutMs,
+        metrics,
+        logger,
+      }),
+    logger: logger.child({ component: 'apollo-gateway' }),
+  });
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    subgraphs = subgraphsOf(coreSupergraphSdl).map(({ name, url }) => ({
+      name,
+      url: config.subgraphUrlOverride(name) ?? url,
+    }));
+    logger.info({ subgraphs }, 'routing to subgraphs');
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    // Clients authenticate with a bearer token, never a cookie, so a cross-site page cannot
+    // act as the viewer; plain GETs must work as the GraphQL-over-HTTP spec says.
+    csrfPrevention: false,
+    // Introspection is switched by useIntrospectionSwitch, with a message naming the variable.
+    introspection: true,
+    // The trusted-document manifest is the only persisted-document store (see resolveDocument).
+    persistedQueries: false,
+    includeStacktraceInErrorResponses: false,
+    formatError: maskError,
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    logger: logger.child({ component: 'apollo-server' }),
+    plugins: [
+      useRequestLog(logger),
+      useMetrics(metrics),
+      useIntrospectionSwitch({ enabled: config.introspection }),
+      useDepthLimit({ maxDepth: config.limits.maxDepth }),
+      useAliasLimit({ maxAliases: config.limits.maxAliases }),
+      useCostLimit({ maxCost: config.limits.maxCost, defaultListSize: config.limits.defaultListSize }),
+    ],
+  });
+
+  const authenticator = createViewerAuthenticator(config.jwt);
+  const handleGraphQL = createGraphQLHttpHandler({
+    apollo,
+    authenticator,
+    documents,
+    trustedDocumentsOnly: config.trustedDocumentsOnly,
+    limits: config.limits,
+    metrics,
+    logger,
+  });
+  const explorer = explorerPage(
+    [...documents.entries()].map((document) => ({
+      name: document.operationNames.join(', ') || document.source,
+      document: document.document,
+    })),
+  );
+
+  let ready = false;
+  const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const url = new URL(request.url ?? '/', 'http://gateway');
+    const accept = request.headers.accept;
+    const wantsPage =
+      request.method === 'GET' &&
+      !url.searchParams.has('query') &&
+      !url.searchParams.has('documentId') &&
+      !url.searchParams.has('extensions') &&
+      preferredMediaType(accept, [APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, TEXT_HTML]) === TEXT_HTML;
+    switch (url.pathname) {
+      case '/':
+        if (request.method === 'GET' || request.method === 'HEAD') return sendExplorer(response);
+        return sendJson(
+          response,
+          405,
+          { error: 'The explorer is served with GET; send GraphQL to /graphql.' },
+          { allow: 'GET' },
+        );
+      case '/graphql':
+        if (wantsPage) return sendExplorer(response);
+        return handleGraphQL(request, response, url);
+      case '/health/live':
+        return sendJson(response, 200, { status: 'live' });
+      case '/health/ready': {
+        if (!ready) return sendJson(response, 503, { status: 'not serving', subgraphs: {} });
+        const readiness = await probeSubgraphs(subgraphs, {
+          signingSecret: config.subgraphSigningSecret,
+          timeoutMs: config.readinessTimeoutMs,
+        });
+        return sendJson(response, readiness.ready ? 200 : 503, {
+          status: readiness.ready ? 'ready' : 'not ready',
+          subgraphs: readiness.subgraphs,
+        });
+      }
+      case '/metrics':
+        response.setHeader('content-type', registry.contentType);
+        response.end(await registry.metrics());
+        return;
+      default:
+        return sendJson(response, 404, { error: `Nothing at ${url.pathname}; GraphQL is at /graphql.` });
+    }
+  };
+
+  const sendExplorer = (response: ServerResponse): void => {
+    response.setHeader('content-type', 'text/html; charset=utf-8');
+    response.setHeader('content-security-policy', explorer.contentSecurityPolicy);
+    response.setHeader('x-content-type-options', 'nosniff');
+    response.end(explorer.html);
+  };
+
+  const server: Server = createServer((request, response) => {
+    route(request, response).catch((error: unknown) => {
+      logger.error({ err: error, url: request.url }, 'request failed unexpectedly');
+      if (!response.headersSent)
+        sendJson(response, 500, { error: 'Unexpected error in the gateway; it has been logged.' });
+      else response.destroy();
+    });
+  });
+
+  return {
+    async start() {
+      await apollo.start();
+      ready = true;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const { address, port } = server.address() as AddressInfo;
+      const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+      logger.info({ url, subgraphs, trustedDocuments: documents.size }, 'gateway listening');
+      return url;
+    },
+    async stop(graceMs = 10_000) {
+      ready = false;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(force);
+      await apollo.stop();
+    },
+  };
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  response.statusCode = status;
+  response.setHeader('content-type', 'application/json; charset=utf-8');
+  response.end(JSON.stringify(body));
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+
+import { maskError } from './gatewayErrors.ts';
+
+describe('error masking', () => {
+  it("keeps a coded error's message and its public extensions only", () => {
+    expect(
+      maskError({
+        message: 'The query is too deep.',
+        extensions: { code: 'QUERY_TOO_DEEP', limit: 12, actual: 13, stacktrace: ['at x'], http: { status: 400 } },
+      }),
+    ).toEqual({ message: 'The query is too deep.', extensions: { code: 'QUERY_TOO_DEEP', limit: 12, actual: 13 } });
+  });
+
+  it('hides the message of an unexpected error and keeps its path', () => {
+    expect(
+      maskError({
+        message: 'pg: relation "x" does not exist',
+        path: ['me'],
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      }),
+    ).toEqual({
+      message: expect.stringMatching(/^Unexpected error in the gateway/),
+      path: ['me'],
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+    expect(maskError({ message: 'boom' }).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+  });
+
+  it("names the subgraph of a subgraph's unexpected error, and passes its coded errors through", () => {
+    expect(
+      maskError({
+        message: 'Cassandra timeout at 10.0.0.3',
+        extensions: { code: 'INTERNAL_SERVER_ERROR', serviceName: 'posts', exception: { stacktrace: [] } },
+      }),
+    ).toEqual({
+      message: expect.stringMatching(/posts subgraph failed/),
+      extensions: { code: 'SUBGRAPH_ERROR', subgraph: 'posts' },
+    });
+    expect(
+      maskError({
+        message: 'That username is taken.',
+        extensions: { code: 'USERNAME_TAKEN', serviceName: 'users', field: 'username' },
+      }),
+    ).toEqual({
+      message: 'That username is taken.',
+      extensions: { code: 'USERNAME_TAKEN', subgraph: 'users', field: 'username' },
+    });
+  });
+});

@@ -1,0 +1,226 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
+import { continueTrace, traceId } from '@verograph/messaging';
+import type { Logger } from '@verograph/service';
+
+import type { ViewerAuthenticator } from '../auth/viewerAuth.ts';
+import type { GatewayLimits } from '../config.ts';
+import { GatewayErrorCode } from '../errors/gatewayErrors.ts';
+import type { GatewayContext } from '../observability/gatewayContext.ts';
+import type { GatewayMetrics } from '../observability/gatewayMetrics.ts';
+import { resolveDocument, type GraphQLParams, type TrustedDocuments } from '../persisted/trustedDocuments.ts';
+import { APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, preferredMediaType } from './mediaTypes.ts';
+
+export interface GraphQLHttpOptions {
+  readonly apollo: ApolloServer<GatewayContext>;
+  readonly authenticator: ViewerAuthenticator;
+  readonly documents: TrustedDocuments;
+  readonly trustedDocumentsOnly: boolean;
+  readonly limits: Pick<GatewayLimits, 'maxBodyBytes' | 'maxQueryLength'>;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+}
+
+/** A request refused before it reaches Apollo Server, with the HTTP status it deserves. */
+class RequestRefused extends Error {
+  constructor(
+    readonly code: GatewayErrorCode,
+    message: string,
+    readonly status: number,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * GraphQL over HTTP at /graphql (GET for queries, POST for everything). This layer does what
+ * must happen before a document is parsed: it bounds the body, verifies the viewer's token,
+ * turns persisted-document ids into text and enforces trusted-only mode. Apollo Server then
+ * does the GraphQL-over-HTTP rest: content negotiation (application/graphql-response+json when
+ * accepted), 405 for a mutation over GET, 400 for parse and validation errors.
+ */
+export function createGraphQLHttpHandler(options: GraphQLHttpOptions) {
+  const { apollo, authenticator, documents, trustedDocumentsOnly, limits, metrics, logger } = options;
+
+  return async function handleGraphQL(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    const trace = continueTrace(header(request, 'traceparent'), header(request, 'tracestate'));
+    response.setHeader('x-trace-id', traceId(trace));
+    const mediaType = preferredMediaType(header(request, 'accept'), [APPLICATION_JSON, GRAPHQL_RESPONSE_JSON]);
+    try {
+      const method = request.method ?? 'GET';
+      if (method !== 'GET' && method !== 'POST') {
+        throw new RequestRefused(GatewayErrorCode.BAD_REQUEST, 'GraphQL requests use GET (queries) or POST.', 405, {
+          allow: 'GET, POST',
+        });
+      }
+      const params = method === 'POST' ? await readPostParams(request, limits.maxBodyBytes) : readGetParams(url);
+
+      const authentication = await authenticator.authenticate(header(request, 'authorization'));
+      if (!authentication.ok) {
+        throw new RequestRefused(GatewayErrorCode.UNAUTHENTICATED, authentication.message, 401, {
+          'www-authenticate': 'Bearer error="invalid_token"',
+        });
+      }
+      if (typeof params.query === 'string' && params.query.length > limits.maxQueryLength) {
+        throw new RequestRefused(
+          GatewayErrorCode.QUERY_TOO_LONG,
+          `The query is ${params.query.length} characters long; the limit is ${limits.maxQueryLength}.`,
+          400,
+        );
+      }
+      const resolved = resolveDocument(params, documents, { trustedOnly: trustedDocumentsOnly });
+      if (!resolved.ok) {
+        // APQ clients read a not-found from a 200 application/json body, then send the text.
+        const status =
+          resolved.code === GatewayErrorCode.PERSISTED_QUERY_NOT_FOUND && mediaType === APPLICATION_JSON ? 200 : 400;
+        throw new RequestRefused(resolved.code, resolved.message, status);
+      }
+
+      const context: GatewayContext = {
+        viewerId: authentication.viewerId,
+        trace,
+        idempotencyKey: header(request, 'idempotency-key'),
+      };
+      const result = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: toApolloRequest(request, method, resolved.params),
+        context: async () => context,
+      });
+      for (const [name, value] of result.headers) response.setHeader(name, value);
+      response.statusCode = result.status ?? 200;
+      if (result.body.kind === 'complete') {
+        response.end(result.body.string);
+      } else {
+        for await (const chunk of result.body.asyncIterator) response.write(chunk);
+        response.end();
+      }
+    } catch (error) {
+      if (error instanceof RequestRefused) {
+        metrics.requests.inc({ operation_type: 'unknown', outcome: 'rejected' });
+        metrics.errors.inc({ code: error.code });
+        logger.info({ traceId: traceId(trace), code: error.code, status: error.status }, 'graphql request refused');
+        sendErrors(
+          response,
+          mediaType,
+          error.status,
+          [{ message: error.message, extensions: { code: error.code } }],
+          error.headers,
+        );
+        return;
+      }
+      logger.error({ traceId: traceId(trace), err: error }, 'graphql request failed unexpectedly');
+      sendErrors(response, mediaType, 500, [
+        {
+          message: 'Unexpected error in the gateway; it has been logged.',
+          extensions: { code: GatewayErrorCode.INTERNAL_SERVER_ERROR },
+        },
+      ]);
+    }
+  };
+}
+
+async function readPostParams(request: IncomingMessage, maxBodyBytes: number): Promise<GraphQLParams> {
+  const contentType = header(request, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (contentType !== 'application/json' && contentType !== 'application/graphql+json') {
+    throw new RequestRefused(
+      GatewayErrorCode.BAD_REQUEST,
+      'POST bodies must be JSON (Content-Type: application/json).',
+      415,
+    );
+  }
+  const body = await readBody(request, maxBodyBytes);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new RequestRefused(GatewayErrorCode.BAD_REQUEST, 'The request body is not valid JSON.', 400);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new RequestRefused(
+      GatewayErrorCode.BAD_REQUEST,
+      'The request body must be a JSON object with a "query".',
+      400,
+    );
+  }
+  return parsed as GraphQLParams;
+}
+
+function readGetParams(url: URL): GraphQLParams {
+  const json = (name: string): unknown => {
+    const raw = url.searchParams.get(name);
+    if (raw === null || raw === '') return undefined;
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new RequestRefused(GatewayErrorCode.BAD_REQUEST, `The ${name} parameter is not valid JSON.`, 400);
+    }
+  };
+  return {
+    query: url.searchParams.get('query') ?? undefined,
+    documentId: url.searchParams.get('documentId') ?? undefined,
+    operationName: url.searchParams.get('operationName') ?? undefined,
+    variables: json('variables'),
+    extensions: json('extensions'),
+  };
+}
+
+/** Reads at most `limit` bytes; a larger body is refused with 413 without reading the rest. */
+async function readBody(request: IncomingMessage, limit: number): Promise<string> {
+  const tooLarge = () =>
+    new RequestRefused(GatewayErrorCode.PAYLOAD_TOO_LARGE, `The request body is larger than ${limit} bytes.`, 413, {
+      connection: 'close',
+    });
+  const declared = Number(header(request, 'content-length'));
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Apollo Server's view of the request, carrying the resolved document instead of the original. */
+function toApolloRequest(request: IncomingMessage, method: string, params: GraphQLParams): HTTPGraphQLRequest {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  if (method === 'POST') {
+    const body = Object.fromEntries(
+      Object.entries(params).filter(([name, value]) => name !== 'documentId' && value !== undefined),
+    );
+    return { method, headers, search: '', body };
+  }
+  const search = new URLSearchParams();
+  if (typeof params.query === 'string') search.set('query', params.query);
+  if (typeof params.operationName === 'string') search.set('operationName', params.operationName);
+  if (params.variables !== undefined) search.set('variables', JSON.stringify(params.variables));
+  if (params.extensions !== undefined) search.set('extensions', JSON.stringify(params.extensions));
+  return { method, headers, search: `?${search.toString()}`, body: undefined };
+}
+
+function sendErrors(
+  response: ServerResponse,
+  mediaType: string | undefined,
+  status: number,
+  errors: { message: string; extensions: { code: string } }[],
+  headers: Record<string, string> = {},
+): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  response.statusCode = status;
+  response.setHeader('content-type', `${mediaType ?? APPLICATION_JSON}; charset=utf-8`);
+  response.end(JSON.stringify({ errors }));
+}
+
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
