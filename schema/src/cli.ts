@@ -1,7 +1,12 @@
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { checkSchema } from './check/check.ts';
+import { renderReport, type ReportFormat } from './check/report.ts';
 import { composeSubgraphs, formatProblem, writeComposition } from './compose.ts';
+import { diffVersions } from './publish/diff.ts';
+import { publishSchema } from './publish/publish.ts';
+import { registry } from './publish/registry.ts';
 import { readSubgraphSources } from './subgraphs.ts';
 
 /**
@@ -32,7 +37,64 @@ const commands: Record<string, Command> = {
       return 0;
     },
   },
+  check: {
+    summary:
+      'check the working tree against the published schema: [--subgraph NAME] [--strict] [--format text|json|markdown]',
+    run: async (args) => {
+      const format = option(args, '--format') ?? 'text';
+      if (!['text', 'json', 'markdown'].includes(format))
+        throw new Error(`--format ${format}: use text, json or markdown`);
+      const report = await checkSchema({
+        repoRoot,
+        schemaDir,
+        subgraph: option(args, '--subgraph'),
+        strict: args.includes('--strict'),
+      });
+      console.log(renderReport(report, format as ReportFormat));
+      return report.exitCode;
+    },
+  },
+  publish: {
+    summary: 'publish the working tree as a new version (the gateway hot-reloads it): --message "why"',
+    run: async (args) => {
+      const version = await publishSchema({
+        repoRoot,
+        schemaDir,
+        sources: await readSubgraphSources(repoRoot),
+        reason: option(args, '--message') ?? option(args, '-m') ?? '',
+      });
+      console.log(`published ${version.version} by ${version.publisher} at ${version.publishedAt}: ${version.reason}`);
+      return 0;
+    },
+  },
+  history: {
+    summary: 'list the published versions: who, when and why',
+    run: async () => {
+      for (const v of await registry(schemaDir).versions()) {
+        console.log(`${v.version}  ${v.publishedAt}  ${v.publisher}  ${v.commit?.slice(0, 10) ?? '-'}  ${v.reason}`);
+      }
+      return 0;
+    },
+  },
+  diff: {
+    summary: 'compare two published versions: diff vNNNN vNNNN',
+    run: async ([from, to]) => {
+      if (!from || !to) throw new Error('usage: npm run schema -- diff v0001 v0002');
+      const result = await diffVersions(repoRoot, schemaDir, from, to);
+      console.log(
+        `${from} → ${to}: ${result.changes.length} schema change(s), ${result.proto.length} protobuf breaking change(s)`,
+      );
+      for (const c of result.changes) console.log(`  ${c.severity.toUpperCase().padEnd(9)} ${c.message}`);
+      for (const p of result.proto) console.log(`  PROTO     ${p.rule} ${p.file}:${p.line}: ${p.message}`);
+      return 0;
+    },
+  },
 };
+
+function option(args: readonly string[], name: string): string | undefined {
+  const index = args.indexOf(name);
+  return index >= 0 ? args[index + 1] : undefined;
+}
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`);
