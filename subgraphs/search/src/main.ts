@@ -1,0 +1,55 @@
+/**
+ * The search subgraph's composition root: reads its configuration once, builds its
+ * Elasticsearch client and starts serving. `npm run start -w @verograph/search-subgraph` or
+ * `tsx subgraphs/search/src/main.ts`.
+ */
+import { createLogger, createMetricsRegistry, envReader } from '@verograph/service';
+import { readSubgraphConfig } from '@verograph/subgraph-kit';
+
+import { defaultSearchIndices } from './search/searchIndices.ts';
+import { startSearchSubgraph } from './searchSubgraph.ts';
+import { createElasticsearchClient } from './store/elasticsearch.ts';
+
+const service = 'search-subgraph';
+const logger = createLogger(service);
+
+async function main(): Promise<void> {
+  const env = envReader();
+  const config = readSubgraphConfig(env, { name: 'search', defaultPort: 4004 });
+  const metrics = createMetricsRegistry(service);
+  const elasticsearch = createElasticsearchClient({
+    url: config.engines.elasticsearchUrl,
+    requestTimeoutMs: env.int('SEARCH_TIMEOUT_MS', 5_000, { min: 100, max: 60_000 }),
+  });
+  // No connection up front: the subgraph serves (and reports not ready) while Elasticsearch is down.
+  const server = await startSearchSubgraph({
+    elasticsearch,
+    indices: {
+      users: env.string('SEARCH_USERS_INDEX', defaultSearchIndices.users),
+      posts: env.string('SEARCH_POSTS_INDEX', defaultSearchIndices.posts),
+      audiences: env.string('SEARCH_AUDIENCES_INDEX', defaultSearchIndices.audiences),
+    },
+    logger,
+    metrics,
+    port: config.port,
+    host: config.host,
+    signingSecret: config.signingSecret,
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    await server.close();
+    await elasticsearch.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  logger.fatal({ err: error }, `${service} could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+
+import type { Client } from '@elastic/elasticsearch';
+import type { Logger } from '@verograph/service';
+import type { SubgraphServer } from '@verograph/subgraph-kit';
+import { createSubgraphServer } from '@verograph/subgraph-kit';
+import { parse } from 'graphql';
+import type { Registry } from 'prom-client';
+
+import type { SearchContext, SearchServices } from './context.ts';
+import { defaultSearchIndices, type SearchIndices } from './search/searchIndices.ts';
+import { searchResolvers } from './search/searchResolvers.ts';
+import { createSearchStore } from './search/searchStore.ts';
+import { elasticsearchReady } from './store/elasticsearch.ts';
+
+/** The search subgraph's SDL, the contract composed into the supergraph. */
+export const searchTypeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+export interface SearchSubgraphOptions {
+  readonly elasticsearch: Client;
+  /** The aliases `users`, `posts` and `audiences` unless a spec gives indices of its own. */
+  readonly indices?: SearchIndices;
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  readonly port: number;
+  readonly host: string;
+  readonly signingSecret: string;
+}
+
+/** Starts the search subgraph: users and visible posts from Elasticsearch, as entity references. */
+export async function startSearchSubgraph(options: SearchSubgraphOptions): Promise<SubgraphServer> {
+  const { elasticsearch, logger, metrics } = options;
+  const indices = options.indices ?? defaultSearchIndices;
+  const services: SearchServices = {
+    search: createSearchStore({ client: elasticsearch, indices, logger, metrics }),
+  };
+  return createSubgraphServer<SearchContext>({
+    name: 'search',
+    typeDefs: searchTypeDefs,
+    resolvers: {
+      Query: searchResolvers.Query,
+      SearchResult: searchResolvers.SearchResult,
+    },
+    context: (viewer) => ({ viewer, services }),
+    port: options.port,
+    host: options.host,
+    signingSecret: options.signingSecret,
+    logger,
+    metrics,
+    ready: () => elasticsearchReady(elasticsearch, [indices.users, indices.posts, indices.audiences]),
+  });
+}
