@@ -1,0 +1,115 @@
+import type { MessageProducer } from '@verograph/messaging';
+import type { Logger } from '@verograph/service';
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+import type { OutcomeReader } from './outcomes.ts';
+import { awaitOutcome } from './outcomes.ts';
+import type { CommandToPublish } from './publishCommand.ts';
+import { publishCommand } from './publishCommand.ts';
+
+/** What a mutation tells its client about the command it published. */
+export interface CommandResult {
+  readonly commandId: string;
+  /** ACCEPTED: durably in Kafka, no answer yet; APPLIED or REJECTED: the writer's decision. */
+  readonly status: 'ACCEPTED' | 'APPLIED' | 'REJECTED';
+  readonly reason: { readonly code: string; readonly message: string } | null;
+  readonly decidedAt: Date | undefined;
+  /** True when the outcome was already recorded and nothing was published again. */
+  readonly replayed: boolean;
+}
+
+/** Publishes a mutation's one command and waits a little for the writer to decide it. */
+export interface CommandBus {
+  /**
+   * `check` runs the mutation's rights checks against the read model; it runs only when the
+   * command is new (a resend of a decided command is answered from the record even if the
+   * read model has since moved on, e.g. the username it claimed is now taken by its sender).
+   */
+  dispatch(command: CommandToPublish, check?: () => Promise<void>): Promise<CommandResult>;
+  /** How long `dispatch` waits for an outcome, in milliseconds. */
+  readonly waitMs: number;
+}
+
+export interface CommandBusOptions {
+  readonly producer: MessageProducer;
+  readonly outcomes: OutcomeReader;
+  /** MUTATION_WAIT_MS: how long a mutation waits for the writer; 0 answers ACCEPTED at once. */
+  readonly waitMs: number;
+  readonly metrics?: Registry;
+  readonly logger?: Logger;
+}
+
+/**
+ * The mutation path of every subgraph. A command whose outcome is already recorded (a resend
+ * with the same idempotency key) is answered from the record without publishing again;
+ * otherwise it is published once and its outcome awaited for `waitMs`.
+ */
+export function createCommandBus(options: CommandBusOptions): CommandBus {
+  const { producer, outcomes, waitMs, metrics, logger } = options;
+  const registers = metrics ? [metrics] : [];
+  const published = new Counter({
+    name: 'subgraph_commands_published_total',
+    help: 'Commands published to Kafka by mutations, by topic.',
+    labelNames: ['topic'],
+    registers,
+  });
+  const answered = new Counter({
+    name: 'subgraph_command_results_total',
+    help: 'Mutation answers by command status (ACCEPTED means the writer had not decided within the wait).',
+    labelNames: ['status', 'replayed'],
+    registers,
+  });
+  const waited = new Histogram({
+    name: 'subgraph_command_outcome_wait_seconds',
+    help: 'Time from publishing a command to reading its outcome (or giving up).',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    registers,
+  });
+
+  return {
+    waitMs,
+    async dispatch(command, check) {
+      const recorded = await outcomes.find(command.commandId);
+      if (recorded) {
+        answered.inc({ status: recorded.status, replayed: 'true' });
+        return { ...recorded, replayed: true };
+      }
+      await check?.();
+      await publishCommand(producer, command);
+      published.inc({ topic: command.topic });
+      const stop = waited.startTimer();
+      const outcome = waitMs > 0 ? await awaitOutcome(outcomes, command.commandId, { waitMs }) : undefined;
+      stop();
+      if (!outcome) {
+        answered.inc({ status: 'ACCEPTED', replayed: 'false' });
+        logger?.debug({ commandId: command.commandId, topic: command.topic }, 'command accepted, no outcome yet');
+        return {
+          commandId: command.commandId,
+          status: 'ACCEPTED',
+          reason: null,
+          decidedAt: undefined,
+          replayed: false,
+        };
+      }
+      answered.inc({ status: outcome.status, replayed: 'false' });
+      return { ...outcome, replayed: false };
+    },
+  };
+}
+
+/** The fields every mutation payload shares. */
+export interface PayloadBase {
+  readonly commandId: string;
+  readonly status: CommandResult['status'];
+  readonly reason: CommandResult['reason'];
+  readonly clientMutationId: string | null;
+}
+
+export function payloadBase(result: CommandResult, clientMutationId: string | null | undefined): PayloadBase {
+  return {
+    commandId: result.commandId,
+    status: result.status,
+    reason: result.reason,
+    clientMutationId: clientMutationId ?? null,
+  };
+}

@@ -1,0 +1,52 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { EnvelopeSchema, type Envelope } from '@verograph/contracts/common/v1/envelope';
+import { newId } from '@verograph/domain';
+import type { MessageProducer, TraceContext } from '@verograph/messaging';
+import { traceHeaders } from '@verograph/messaging';
+
+/** One command, ready to go: where to, keyed by what, and how to encode it around its envelope. */
+export interface CommandToPublish {
+  /** The commands topic of the aggregate, e.g. `posts.commands`. */
+  readonly topic: string;
+  /** The aggregate id: the record key, so one aggregate's commands keep their order. */
+  readonly aggregateId: string;
+  readonly commandId: string;
+  /** The signed-in viewer who issued it. */
+  readonly actorId: string;
+  readonly trace: TraceContext;
+  /** Builds the protobuf command (e.g. `PostCommand`) around the envelope and encodes it. */
+  readonly encode: (envelope: Envelope) => Uint8Array;
+}
+
+/** The envelope of a command: its ids, its actor, when it was issued and the request's trace. */
+export function commandEnvelope(command: CommandToPublish, now: Date): Envelope {
+  return create(EnvelopeSchema, {
+    messageId: newId(),
+    commandId: command.commandId,
+    aggregateId: command.aggregateId,
+    occurredAt: timestampFromDate(now),
+    actorId: command.actorId,
+    traceparent: command.trace.traceparent,
+    tracestate: command.trace.tracestate ?? '',
+  });
+}
+
+/**
+ * Publishes exactly one command record, keyed by its aggregate id, with the W3C trace
+ * headers; resolves once Kafka has it durably (all in-sync replicas).
+ */
+export async function publishCommand(
+  producer: MessageProducer,
+  command: CommandToPublish,
+  now: Date = new Date(),
+): Promise<void> {
+  await producer.send([
+    {
+      topic: command.topic,
+      key: command.aggregateId,
+      value: command.encode(commandEnvelope(command, now)),
+      headers: { ...traceHeaders(command.trace), 'command-id': command.commandId },
+    },
+  ]);
+}

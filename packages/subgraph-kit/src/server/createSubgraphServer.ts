@@ -1,0 +1,294 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { Logger } from '@verograph/service';
+import { verifyViewer } from '@verograph/service';
+import type { DocumentNode, GraphQLFieldResolver, GraphQLScalarType } from 'graphql';
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+import { maskError } from '../errors/maskError.ts';
+import { viewerRequestOf, type ViewerRequest } from './viewerRequest.ts';
+
+/** A resolver map as `buildSubgraphSchema` takes it, typed by the subgraph's context. */
+export interface SubgraphResolvers<TContext> {
+  [typeName: string]:
+    | {
+        [fieldName: string]:
+          GraphQLFieldResolver<never, TContext, never> | { resolve?: GraphQLFieldResolver<never, TContext, never> };
+      }
+    | GraphQLScalarType
+    | { [enumValue: string]: string | number };
+}
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  /** The subgraph's name, for logs and metrics. */
+  readonly name: string;
+  readonly typeDefs: DocumentNode;
+  readonly resolvers: SubgraphResolvers<TContext>;
+  /** Builds one request's context (its DataLoaders) for a verified viewer. */
+  readonly context: (request: ViewerRequest) => TContext | Promise<TContext>;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  readonly host: string;
+  /** SUBGRAPH_SIGNING_SECRET: the HMAC secret shared with the gateway. */
+  readonly signingSecret: string;
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  /** Resolves when the subgraph can answer (its store answers); rejects with the reason otherwise. */
+  readonly ready: () => Promise<void>;
+  /** The largest request body accepted, in bytes. */
+  readonly maxBodyBytes?: number;
+}
+
+export interface SubgraphServer {
+  /** The GraphQL endpoint, e.g. http://127.0.0.1:4002/graphql. */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting requests, lets in-flight ones finish and closes the server. */
+  close(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 2_000;
+
+/**
+ * Serves a Federation 2 subgraph over node:http: `/graphql` for requests the gateway signed
+ * (anything unsigned or forged is answered 401 before any resolver runs), `/health/live`,
+ * `/health/ready` and `/metrics`. Errors leave through `maskError`.
+ */
+export async function createSubgraphServer<TContext extends BaseContext>(
+  options: SubgraphServerOptions<TContext>,
+): Promise<SubgraphServer> {
+  const { name, logger, metrics, signingSecret } = options;
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+
+  const requests = new Counter({
+    name: 'subgraph_graphql_requests_total',
+    help: 'GraphQL operations served, by operation type and whether the answer carried errors.',
+    labelNames: ['operation', 'outcome'],
+    registers: [metrics],
+  });
+  const duration = new Histogram({
+    name: 'subgraph_graphql_request_duration_seconds',
+    help: 'Time to answer a GraphQL operation, by operation type.',
+    labelNames: ['operation'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [metrics],
+  });
+  const errorsByCode = new Counter({
+    name: 'subgraph_graphql_errors_total',
+    help: 'GraphQL errors answered, by extensions.code.',
+    labelNames: ['code'],
+    registers: [metrics],
+  });
+  const refused = new Counter({
+    name: 'subgraph_unsigned_requests_total',
+    help: 'Requests refused with 401 because the gateway signature was missing, malformed, stale or forged.',
+    labelNames: ['reason'],
+    registers: [metrics],
+  });
+
+  const observe: ApolloServerPlugin<TContext> = {
+    async requestDidStart() {
+      const stop = duration.startTimer();
+      let operation = 'unknown';
+      return {
+        async didResolveOperation(ctx) {
+          operation = ctx.operation?.operation ?? operation;
+        },
+        async didEncounterErrors(ctx) {
+          for (const error of ctx.errors) {
+            const masked = maskError({ message: error.message, path: error.path, extensions: error.extensions }, error);
+            if (masked.unexpected) {
+              logger.error(
+                {
+                  err: error.originalError ?? error,
+                  path: error.path,
+                  operationName: ctx.operationName,
+                  traceparent: ctx.request.http?.headers.get('traceparent'),
+                },
+                `${masked.code}: ${error.message}`,
+              );
+            }
+          }
+        },
+        async willSendResponse(ctx) {
+          stop({ operation });
+          const body = ctx.response.body;
+          const failed = body.kind === 'single' && (body.singleResult.errors?.length ?? 0) > 0;
+          requests.inc({ operation, outcome: failed ? 'error' : 'ok' });
+        },
+      };
+    },
+  };
+
+  const httpServer: Server = createServer();
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema({
+      typeDefs: options.typeDefs,
+      // Resolver maps are typed by their own context here; the library types them loosely.
+      resolvers: options.resolvers as unknown as GraphQLResolverMap<unknown>,
+    }),
+    logger,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => {
+      const masked = maskError(formatted, error);
+      errorsByCode.inc({ code: masked.code });
+      return masked.formatted;
+    },
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 5_000 }),
+      ApolloServerPluginLandingPageDisabled(),
+      observe,
+    ],
+  });
+  await apollo.start();
+
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    route(req, res).catch((error: unknown) => {
+      logger.error({ err: error, url: req.url }, 'request failed outside GraphQL');
+      if (!res.headersSent)
+        sendJson(res, 500, graphQLError('INTERNAL_SERVER_ERROR', 'Something went wrong on our side.'));
+      else res.destroy();
+    });
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    switch (path) {
+      case '/health/live':
+        return sendJson(res, 200, { status: 'live', subgraph: name });
+      case '/health/ready':
+        return ready(res);
+      case '/metrics':
+        res.writeHead(200, { 'content-type': metrics.contentType });
+        res.end(await metrics.metrics());
+        return;
+      case '/graphql':
+        return graphql(req, res);
+      default:
+        return sendJson(res, 404, { error: `no route ${path}; try /graphql, /health/live, /health/ready or /metrics` });
+    }
+  }
+
+  async function ready(res: ServerResponse): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        options.ready(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+        }),
+      ]);
+      sendJson(res, 200, { status: 'ready', subgraph: name });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      logger.warn({ reason }, 'not ready');
+      sendJson(res, 503, { status: 'unavailable', subgraph: name, reason });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function graphql(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (method !== 'POST' && method !== 'GET') {
+      res.setHeader('allow', 'GET, POST');
+      return sendJson(res, 405, graphQLError('BAD_REQUEST', 'Use GET or POST for /graphql.'));
+    }
+    const check = verifyViewer(signingSecret, req.headers);
+    if (!check.ok) {
+      refused.inc({ reason: check.reason });
+      req.resume();
+      return sendJson(
+        res,
+        401,
+        graphQLError(
+          'UNAUTHENTICATED',
+          `This subgraph answers only the gateway (${check.reason}); send requests to the gateway.`,
+        ),
+      );
+    }
+    let body: unknown;
+    if (method === 'POST') {
+      const read = await readBody(req, maxBodyBytes);
+      if (read === 'too-large') {
+        return sendJson(
+          res,
+          413,
+          graphQLError('BAD_REQUEST', `The request body is larger than ${maxBodyBytes} bytes.`),
+        );
+      }
+      try {
+        body = read.length === 0 ? undefined : JSON.parse(read);
+      } catch {
+        return sendJson(res, 400, graphQLError('BAD_REQUEST', 'The request body is not valid JSON.'));
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const viewer = viewerRequestOf(req.headers, check.viewerId);
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method, headers, search: new URL(req.url ?? '/', 'http://subgraph').search, body },
+      context: async () => options.context(viewer),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port, options.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const address = httpServer.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  logger.info({ port: address.port, host: address.address }, `${name} subgraph listening`);
+  return {
+    url: `http://${host}:${address.port}/graphql`,
+    port: address.port,
+    close: () => apollo.stop(),
+  };
+}
+
+function graphQLError(code: string, message: string) {
+  return { errors: [{ message, extensions: { code } }] };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      return 'too-large';
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,41 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+import { DomainError } from '@verograph/domain';
+import type { TraceContext } from '@verograph/messaging';
+import { continueTrace } from '@verograph/messaging';
+
+/** Who is asking, as the gateway vouched for it, and what the request carries for mutations. */
+export interface ViewerRequest {
+  /** The signed-in viewer's id, or undefined for an anonymous request. */
+  readonly viewerId: string | undefined;
+  /** The `Idempotency-Key` header the gateway forwarded, if any. */
+  readonly idempotencyKey: string | undefined;
+  /** The request's W3C trace context, continued from the gateway's `traceparent`. */
+  readonly trace: TraceContext;
+}
+
+/** Idempotency keys longer than this are refused rather than hashed: they are not keys but payloads. */
+const MAX_IDEMPOTENCY_KEY = 200;
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The viewer request of an HTTP request whose gateway signature was already verified. */
+export function viewerRequestOf(headers: IncomingHttpHeaders, viewerId: string | undefined): ViewerRequest {
+  const key = header(headers, 'idempotency-key')?.trim();
+  return {
+    viewerId,
+    idempotencyKey: key && key.length <= MAX_IDEMPOTENCY_KEY ? key : undefined,
+    trace: continueTrace(header(headers, 'traceparent'), header(headers, 'tracestate')),
+  };
+}
+
+/** The viewer's id, or UNAUTHENTICATED for an anonymous request that needs a signed-in viewer. */
+export function requireViewer(viewerId: string | undefined, what = 'do this'): string {
+  if (viewerId === undefined) {
+    throw new DomainError('UNAUTHENTICATED', `Sign in to ${what}.`);
+  }
+  return viewerId;
+}

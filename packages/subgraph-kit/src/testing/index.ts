@@ -1,0 +1,4 @@
+export * from './countingClient.ts';
+export * from './graphqlClient.ts';
+export * from './readModelFixtures.ts';
+export * from './topicCapture.ts';

@@ -1,0 +1,99 @@
+import type { CommandBus, TimeKey, ViewerRequest } from '@verograph/subgraph-kit';
+import { keyedLoader } from '@verograph/subgraph-kit';
+import DataLoader from 'dataloader';
+
+import type { CommentRow, CommentsStore } from './comments/commentsStore.ts';
+import type { FeedStore } from './feed/feedStore.ts';
+import type { PostRow, PostsStore } from './posts/postsStore.ts';
+import type { RelationSource } from './visibility/relationsStore.ts';
+import type { Visibility } from './visibility/visibility.ts';
+import { createVisibility } from './visibility/visibility.ts';
+
+/** The stores and the command path, built once by main.ts and shared by every request. */
+export interface PostsServices {
+  readonly posts: PostsStore;
+  readonly comments: CommentsStore;
+  readonly feed: FeedStore;
+  readonly relations: RelationSource;
+  readonly bus: CommandBus;
+  /** The topic post commands go to: `posts.commands`. */
+  readonly commandsTopic: string;
+}
+
+/** A page of one post's comments, as a DataLoader key. */
+export interface CommentsPageKey {
+  readonly postId: string;
+  readonly after: TimeKey | undefined;
+  readonly limit: number;
+}
+
+/** One request's loaders: each entity is fetched at most once and in batches. */
+export interface PostsLoaders {
+  /** Posts by id, deleted ones included (callers check `deleted` and visibility). */
+  readonly post: DataLoader<string, PostRow | undefined>;
+  readonly comment: DataLoader<string, CommentRow | undefined>;
+  /** Whether the viewer loved a post (always undefined for an anonymous viewer). */
+  readonly viewerLoved: DataLoader<string, true | undefined>;
+  /** Pages of comments: one batch runs its per-post queries concurrently. */
+  readonly commentsPage: DataLoader<CommentsPageKey, CommentRow[], string>;
+}
+
+export interface PostsContext {
+  readonly viewer: ViewerRequest;
+  readonly services: PostsServices;
+  readonly loaders: PostsLoaders;
+  readonly visibility: Visibility;
+}
+
+export function createPostsContext(services: PostsServices, viewer: ViewerRequest): PostsContext {
+  const viewerId = viewer.viewerId;
+  return {
+    viewer,
+    services,
+    visibility: createVisibility(viewerId, services.relations),
+    loaders: {
+      post: keyedLoader((ids: readonly string[]) => services.posts.postsByIds(ids)),
+      comment: keyedLoader((ids: readonly string[]) => services.comments.commentsByIds(ids)),
+      viewerLoved: keyedLoader(async (ids: readonly string[]) => {
+        if (viewerId === undefined) return new Map<string, true>();
+        const loved = await services.posts.lovedAmong(viewerId, ids);
+        return new Map([...loved].map((id) => [id, true as const]));
+      }),
+      commentsPage: new DataLoader<CommentsPageKey, CommentRow[], string>(
+        (keys) => loadCommentPages(services.comments, keys),
+        {
+          cacheKeyFn: (k) => `${k.postId}|${k.after?.t ?? ''}|${k.after?.id ?? ''}|${k.limit}`,
+        },
+      ),
+    },
+  };
+}
+
+/**
+ * First pages of comments (a feed showing each post's latest comments) are read for all
+ * posts at once with PER PARTITION LIMIT, one round trip per page size; later pages are one
+ * single-partition read each, run concurrently.
+ */
+async function loadCommentPages(store: CommentsStore, keys: readonly CommentsPageKey[]): Promise<CommentRow[][]> {
+  const firstPages = new Map<number, string[]>();
+  for (const key of keys) {
+    if (key.after === undefined) firstPages.set(key.limit, [...(firstPages.get(key.limit) ?? []), key.postId]);
+  }
+  const [latest, later] = await Promise.all([
+    Promise.all(
+      [...firstPages].map(async ([limit, postIds]) => [limit, await store.latestComments(postIds, limit)] as const),
+    ),
+    Promise.all(
+      keys.map((key) => (key.after === undefined ? undefined : store.postComments(key.postId, key.after, key.limit))),
+    ),
+  ]);
+  const byLimit = new Map(latest);
+  return keys.map((key, i) => later[i] ?? byLimit.get(key.limit)?.get(key.postId) ?? []);
+}
+
+/** A post the viewer may see, or undefined: missing, deleted and invisible look the same. */
+export async function visiblePost(ctx: PostsContext, postId: string): Promise<PostRow | undefined> {
+  const post = await ctx.loaders.post.load(postId);
+  if (post === undefined || post.deleted) return undefined;
+  return (await ctx.visibility.canSee(post)) ? post : undefined;
+}

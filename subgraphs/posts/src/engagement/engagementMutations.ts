@@ -1,0 +1,92 @@
+import { DomainError, limits, validText, validUuid } from '@verograph/domain';
+import type { PayloadBase } from '@verograph/subgraph-kit';
+import { awaitReadModel, createdIdFor, payloadBase } from '@verograph/subgraph-kit';
+
+import type { CommentRow } from '../comments/commentsStore.ts';
+import type { PostsContext } from '../context.ts';
+import { actionablePost, requireProfile, runPostCommand } from '../postCommands.ts';
+import type { PostPayload } from '../posts/postMutations.ts';
+import { freshPost } from '../posts/postMutations.ts';
+
+export interface CommentPayload extends PayloadBase {
+  readonly comment: CommentRow | null;
+}
+
+interface PostArgs {
+  readonly postId: string;
+  readonly clientMutationId?: string | null;
+}
+
+/** Love or unlove: only on a post the viewer may see; the payload shows the post with its new count. */
+async function love(ctx: PostsContext, args: PostArgs, loving: boolean): Promise<PostPayload> {
+  const postId = validUuid('postId', args.postId);
+  const run = await runPostCommand(ctx, {
+    mutation: loving ? 'lovePost' : 'unlovePost',
+    postId: () => postId,
+    scope: [postId],
+    clientMutationId: args.clientMutationId,
+    command: (viewerId) =>
+      loving
+        ? { case: 'lovePost', value: { postId, userId: viewerId } }
+        : { case: 'unlovePost', value: { postId, userId: viewerId } },
+    async check(viewerId) {
+      await actionablePost(ctx, postId);
+      await requireProfile(ctx, viewerId);
+      const loved = (await ctx.loaders.viewerLoved.load(postId)) === true;
+      if (loving && loved) throw new DomainError('ALREADY_LOVED', 'You already love this post.');
+      if (!loving && !loved) throw new DomainError('NOT_LOVED', 'You do not love this post.');
+    },
+  });
+  let post = null;
+  if (run.result.status === 'APPLIED') {
+    const { posts } = ctx.services;
+    await awaitReadModel(
+      async () => (await posts.lovedAmong(run.viewerId, [postId])).has(postId) === loving,
+      run.deadline,
+    );
+    ctx.loaders.viewerLoved.clear(postId);
+    post = await freshPost(ctx, postId, run.deadline, () => true);
+  }
+  return { ...payloadBase(run.result, args.clientMutationId), post };
+}
+
+/** lovePost, unlovePost and commentOnPost: nobody engages with a post they cannot see. */
+export const engagementMutations = {
+  Mutation: {
+    lovePost: (_: unknown, args: PostArgs, ctx: PostsContext) => love(ctx, args, true),
+    unlovePost: (_: unknown, args: PostArgs, ctx: PostsContext) => love(ctx, args, false),
+
+    async commentOnPost(
+      _: unknown,
+      args: PostArgs & { readonly text: string },
+      ctx: PostsContext,
+    ): Promise<CommentPayload> {
+      const postId = validUuid('postId', args.postId);
+      const text = validText('text', args.text, limits.commentMax, true);
+      const run = await runPostCommand(ctx, {
+        mutation: 'commentOnPost',
+        postId: () => postId,
+        scope: [postId],
+        clientMutationId: args.clientMutationId,
+        command: (viewerId, commandId) => ({
+          case: 'commentOnPost',
+          // The comment's id derives from the command's, so a resend never comments twice.
+          value: { postId, commentId: createdIdFor(commandId, 'comment'), authorId: viewerId, text },
+        }),
+        async check(viewerId) {
+          await actionablePost(ctx, postId);
+          await requireProfile(ctx, viewerId);
+        },
+      });
+      let comment: CommentRow | null = null;
+      if (run.result.status === 'APPLIED') {
+        const commentId = createdIdFor(run.commandId, 'comment');
+        const { comments } = ctx.services;
+        await awaitReadModel(async () => (await comments.commentsByIds([commentId])).has(commentId), run.deadline);
+        ctx.loaders.comment.clear(commentId);
+        comment = (await ctx.loaders.comment.load(commentId)) ?? null;
+      }
+      return { ...payloadBase(run.result, args.clientMutationId), comment };
+    },
+  },
+};

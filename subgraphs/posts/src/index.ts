@@ -1,0 +1,1 @@
+export { startPostsSubgraph, postsTypeDefs, type PostsSubgraphOptions } from './postsSubgraph.ts';

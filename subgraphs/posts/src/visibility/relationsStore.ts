@@ -1,0 +1,39 @@
+import type { ConnectionLevel } from '@verograph/domain';
+import { connectionLevels } from '@verograph/domain';
+import type { CqlClient } from '@verograph/subgraph-kit';
+import { rows, text } from '@verograph/subgraph-kit';
+
+/** What the audience rule needs to know about a viewer and many authors, in batches. */
+export interface RelationSource {
+  /** How each author files the viewer, for the authors connected with the viewer. One round trip. */
+  levelsFor(viewerId: string, authorIds: readonly string[]): Promise<Map<string, ConnectionLevel>>;
+  /** Which of the authors the viewer follows. One round trip. */
+  followedAmong(viewerId: string, authorIds: readonly string[]): Promise<Set<string>>;
+}
+
+export function createRelationSource(client: CqlClient): RelationSource {
+  return {
+    async levelsFor(viewerId, authorIds) {
+      // The author's own side is authoritative: it is how the author files the viewer.
+      const found = await rows(
+        client,
+        'SELECT user_id, state, my_level FROM connections WHERE user_id IN ? AND other_id = ?',
+        [[...authorIds], viewerId],
+      );
+      const levels = new Map<string, ConnectionLevel>();
+      for (const r of found) {
+        const level = connectionLevels.find((l) => l === r.get('my_level'));
+        if (r.get('state') === 'CONNECTED' && level !== undefined) levels.set(text(r.get('user_id')), level);
+      }
+      return levels;
+    },
+    async followedAmong(viewerId, authorIds) {
+      const found = await rows(
+        client,
+        'SELECT followee_id FROM follows_by_follower WHERE follower_id = ? AND followee_id IN ?',
+        [viewerId, [...authorIds]],
+      );
+      return new Set(found.map((r) => text(r.get('followee_id'))));
+    },
+  };
+}

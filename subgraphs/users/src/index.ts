@@ -1,0 +1,1 @@
+export { startUsersSubgraph, usersTypeDefs, type UsersSubgraphOptions } from './usersSubgraph.ts';

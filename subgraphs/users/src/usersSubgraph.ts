@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+
+import type { MessageProducer } from '@verograph/messaging';
+import { topics } from '@verograph/messaging';
+import type { Logger } from '@verograph/service';
+import type { CqlClient, SubgraphServer } from '@verograph/subgraph-kit';
+import {
+  cassandraReady,
+  createCommandBus,
+  createOutcomeReader,
+  createSubgraphServer,
+  dateTimeScalar,
+} from '@verograph/subgraph-kit';
+import { parse } from 'graphql';
+import type { Registry } from 'prom-client';
+
+import { createUsersContext, type UsersContext, type UsersServices } from './context.ts';
+import { profileResolvers } from './profile/profileMutations.ts';
+import { relationshipResolvers } from './relationships/relationshipMutations.ts';
+import { createRelationshipsStore } from './relationships/relationshipsStore.ts';
+import { userResolvers } from './users/userResolvers.ts';
+import { createUsersStore } from './users/usersStore.ts';
+
+/** The users subgraph's SDL, the contract composed into the supergraph. */
+export const usersTypeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+export interface UsersSubgraphOptions {
+  readonly cassandra: CqlClient;
+  readonly producer: MessageProducer;
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  readonly port: number;
+  readonly host: string;
+  readonly signingSecret: string;
+  readonly mutationWaitMs: number;
+}
+
+/** Starts the users subgraph: profiles, follows and connections from Cassandra. */
+export async function startUsersSubgraph(options: UsersSubgraphOptions): Promise<SubgraphServer> {
+  const { cassandra, producer, logger, metrics } = options;
+  const services: UsersServices = {
+    users: createUsersStore(cassandra),
+    relationships: createRelationshipsStore(cassandra),
+    bus: createCommandBus({
+      producer,
+      outcomes: createOutcomeReader(cassandra),
+      waitMs: options.mutationWaitMs,
+      metrics,
+      logger,
+    }),
+    commandsTopic: topics.usersCommands,
+  };
+  return createSubgraphServer<UsersContext>({
+    name: 'users',
+    typeDefs: usersTypeDefs,
+    resolvers: {
+      DateTime: dateTimeScalar,
+      Query: userResolvers.Query,
+      User: userResolvers.User,
+      Mutation: { ...profileResolvers.Mutation, ...relationshipResolvers.Mutation },
+    },
+    context: (viewer) => createUsersContext(services, viewer),
+    port: options.port,
+    host: options.host,
+    signingSecret: options.signingSecret,
+    logger,
+    metrics,
+    ready: () => cassandraReady(cassandra),
+  });
+}
