@@ -1,0 +1,130 @@
+/**
+ * `npm run bench -- read`: the home-feed query (20 posts with author, counts and
+ * viewerHasLoved) through our gateway and through a stock Apollo Server + @apollo/gateway,
+ * over the same subgraphs, in the same run, on the same cores, one after the other.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import autocannon from 'autocannon';
+import { LOCAL_JWT_SECRET, mintToken } from '@verograph/gateway';
+import { repoRoot } from '@verograph/stack';
+
+import { startProcess, startQuietSystem } from './system.ts';
+
+interface Figures {
+  readonly requestsPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+}
+
+export async function benchRead(options: { seconds: number; connections: number }): Promise<void> {
+  const system = await startQuietSystem();
+  const stock = await startProcess('bench/src/stockGateway.ts', { STOCK_GATEWAY_PORT: '4500' }, /ready at/);
+  try {
+    const ours = 'http://127.0.0.1:4000/graphql';
+    const baseline = 'http://127.0.0.1:4500/';
+    const token = await seedFeed(ours);
+    const body = JSON.stringify({ query: readFileSync(join(repoRoot, 'schema/operations/HomeFeed.graphql'), 'utf8') });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+    for (const [name, url] of [['ours', ours], ['stock', baseline]] as const) {
+      const answer = (await (await fetch(url, { method: 'POST', headers, body })).json()) as {
+        data?: { feed: { edges: unknown[] } };
+        errors?: unknown[];
+      };
+      if (answer.errors || answer.data?.feed.edges.length !== 20) {
+        throw new Error(`${name} gateway does not answer the home feed correctly: ${JSON.stringify(answer).slice(0, 400)}`);
+      }
+    }
+    const measure = (url: string, seconds: number) => load(url, headers, body, seconds, options.connections);
+    // Warm both (JIT, query-plan caches, connection pools), then alternate so drift hits both alike.
+    await measure(ours, 3);
+    await measure(baseline, 3);
+    const runs: Record<'ours' | 'stock', Figures[]> = { ours: [], stock: [] };
+    for (let round = 0; round < 2; round++) {
+      runs.ours.push(await measure(ours, options.seconds));
+      runs.stock.push(await measure(baseline, options.seconds));
+    }
+    const best = (figures: Figures[]) => figures.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
+    const o = best(runs.ours);
+    const s = best(runs.stock);
+    console.log(`\nhome feed (20 posts), ${options.connections} connections, ${options.seconds}s × 2 rounds each, best round`);
+    console.log(`${'gateway'.padEnd(34)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}`);
+    for (const [name, f] of [
+      ['ours (gateway/)', o],
+      ['stock Apollo Server + @apollo/gateway', s],
+    ] as const) {
+      console.log(
+        `${name.padEnd(34)}${f.requestsPerSecond.toFixed(0).padStart(9)}${f.p50.toFixed(1).padStart(9)}${f.p99.toFixed(1).padStart(9)}${String(f.errors).padStart(8)}`,
+      );
+    }
+    console.log(
+      `ratio ours/stock: ${(o.requestsPerSecond / s.requestsPerSecond).toFixed(2)}× requests/s, ` +
+        `p99 ${(o.p99 / s.p99).toFixed(2)}× (target ≥ 3× requests/s at equal or lower p99)`,
+    );
+  } finally {
+    stock.kill('SIGTERM');
+    await system.stop();
+  }
+}
+
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  seconds: number,
+  connections: number,
+): Promise<Figures> {
+  const result = await autocannon({ url, method: 'POST', headers, body, duration: seconds, connections });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + result.timeouts,
+  };
+}
+
+/** A viewer who follows ten authors with three posts each, through the real write path. */
+async function seedFeed(gateway: string): Promise<string> {
+  const run = Math.random().toString(36).slice(2, 8);
+  const secret = process.env.JWT_SECRET ?? LOCAL_JWT_SECRET;
+  const call = async (userId: string, query: string, variables: Record<string, unknown>) => {
+    const response = await fetch(gateway, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await mintToken(secret, userId)}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const answer = (await response.json()) as { data?: Record<string, { status: string }>; errors?: unknown[] };
+    const status = answer.data ? Object.values(answer.data)[0]?.status : undefined;
+    if (answer.errors || status !== 'APPLIED') throw new Error(`seeding failed: ${JSON.stringify(answer)}`);
+  };
+  const viewer = `bench-viewer-${run}`;
+  const authors = Array.from({ length: 10 }, (_, i) => `bench-author-${run}-${i}`);
+  for (const user of [viewer, ...authors]) {
+    await call(user, 'mutation($i: CreateProfileInput!) { createProfile(input: $i) { status } }', {
+      i: { username: user.replaceAll('-', '_'), displayName: `Bench ${user}` },
+    });
+  }
+  for (const author of authors) {
+    await call(viewer, 'mutation($u: ID!) { follow(userId: $u) { status } }', { u: author });
+    for (let i = 0; i < 3; i++) {
+      await call(author, 'mutation($i: CreatePostInput!) { createPost(input: $i) { status } }', {
+        i: { kind: 'TEXT', audience: 'FOLLOWERS', caption: `post ${i} by ${author}`, tags: ['bench'] },
+      });
+    }
+  }
+  const token = await mintToken(secret, viewer);
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const response = await fetch(gateway, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ feed(first: 20) { edges { cursor } } }' }),
+    });
+    const answer = (await response.json()) as { data?: { feed: { edges: unknown[] } } };
+    if (answer.data?.feed.edges.length === 20) return token;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('the seeded feed did not fill within 30 s: are the projectors running?');
+}
