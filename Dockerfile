@@ -3,5 +3,5 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY . .
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund && npm run build
 USER node
