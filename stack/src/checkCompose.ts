@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 
 import type { EngineDefinition } from './engine.ts';
 import { engines } from './engines.ts';
+import { services as projectServices, type ServiceDefinition } from './services.ts';
 import { repoRoot } from './layout.ts';
 
 interface ComposeService {
@@ -54,9 +55,18 @@ function escape(text: string): string {
 }
 
 /** Every way the compose file differs from the local stack; empty when they are twins. */
-export function composeProblems(compose: ComposeFile, stackEngines: readonly EngineDefinition[]): string[] {
+export function composeProblems(
+  compose: ComposeFile,
+  stackEngines: readonly EngineDefinition[],
+  projectServices: readonly ServiceDefinition[] = [],
+): string[] {
   const problems: string[] = [];
   const services = compose.services ?? {};
+  for (const project of projectServices) {
+    const service = services[project.name];
+    if (!service) problems.push(`${project.name}: the project's service is missing`);
+    else if (!service.healthcheck?.test) problems.push(`${project.name}: has no health check`);
+  }
   for (const engine of stackEngines) {
     const service = services[engine.name];
     if (!service) {
@@ -102,7 +112,7 @@ export function composeProblems(compose: ComposeFile, stackEngines: readonly Eng
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const file = join(repoRoot, 'docker-compose.yml');
-  const problems = composeProblems(parse(readFileSync(file, 'utf8')) as ComposeFile, engines);
+  const problems = composeProblems(parse(readFileSync(file, 'utf8')) as ComposeFile, engines, projectServices);
   if (problems.length > 0) {
     console.error(`docker-compose.yml has drifted from the local stack:\n  ${problems.join('\n  ')}`);
     process.exit(1);

@@ -6,13 +6,20 @@ import { parse } from 'yaml';
 
 import { composeProblems } from './checkCompose.ts';
 import { engines } from './engines.ts';
+import { services } from './services.ts';
 import { repoRoot } from './layout.ts';
 
 const compose = () => parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'));
 
 describe('docker-compose.yml', () => {
   it('is a twin of the local stack', () => {
-    expect(composeProblems(compose(), engines)).toEqual([]);
+    expect(composeProblems(compose(), engines, services)).toEqual([]);
+  });
+
+  it('is caught when a service of the project is missing', () => {
+    const drifted = compose();
+    delete drifted.services.search;
+    expect(composeProblems(drifted, engines, services)).toContain("search: the project's service is missing");
   });
 
   it('is caught when an engine version drifts', () => {
