@@ -1,0 +1,23 @@
+import cassandra from 'cassandra-driver';
+
+export interface CassandraSettings {
+  readonly contactPoints: readonly string[];
+  readonly localDataCenter: string;
+  readonly keyspace: string;
+}
+
+/**
+ * A client for the projectors. Reads and writes at LOCAL_QUORUM, so a projector reading the
+ * system of record right after a writer published an event sees that writer's rows; bigint
+ * columns map to JS bigint (counts, write timestamps) instead of the driver's Long.
+ */
+export function createCassandraClient(settings: CassandraSettings): cassandra.Client {
+  return new cassandra.Client({
+    contactPoints: [...settings.contactPoints],
+    localDataCenter: settings.localDataCenter,
+    keyspace: settings.keyspace,
+    encoding: { useBigIntAsLong: true, useUndefinedAsUnset: true },
+    queryOptions: { consistency: cassandra.types.consistencies.localQuorum, prepare: true },
+    pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 2 } },
+  });
+}

@@ -1,0 +1,66 @@
+import { topics } from '@verograph/messaging';
+import { ConfigError, engineAddresses, envReader, type EngineAddresses, type EnvReader } from '@verograph/service';
+
+import { projectorNames, type ProjectorName } from './consumer/projector.ts';
+import type { StreamTopics } from './events/projectedEvent.ts';
+import { defaultFeedStoreSettings, type FeedStoreSettings } from './feeds/feedStore.ts';
+import { defaultFeedsSettings, type FeedsSettings } from './feeds/feedsProjector.ts';
+import { searchAliases, type SearchIndices } from './search/searchStore.ts';
+
+/** Everything the projectors process reads from its environment, read once at start. */
+export interface ProjectorsConfig {
+  readonly projectors: readonly ProjectorName[];
+  readonly port: number;
+  readonly engines: EngineAddresses;
+  /** Prefix of the consumer groups: `<prefix>.feeds`, `<prefix>.search`, … */
+  readonly groupPrefix: string;
+  readonly topics: StreamTopics;
+  readonly feedUpdatesTopic: string;
+  readonly engagementUpdatesTopic: string;
+  readonly deadLetterTopic: string;
+  readonly searchAliases: SearchIndices;
+  readonly feeds: FeedsSettings;
+  readonly fanOut: FeedStoreSettings;
+  /** Partitions each consumer handles at once; order is kept within each. */
+  readonly partitionsConcurrently: number;
+}
+
+export function readConfig(env: EnvReader = envReader()): ProjectorsConfig {
+  const chosen = env.list('PROJECTORS', projectorNames);
+  const unknown = chosen.filter((name) => !projectorNames.includes(name as ProjectorName));
+  if (unknown.length > 0 || chosen.length === 0) {
+    throw new ConfigError(`PROJECTORS=${chosen.join(',')} must list some of ${projectorNames.join(', ')}`);
+  }
+  return {
+    projectors: [...new Set(chosen as ProjectorName[])],
+    port: env.int('PROJECTORS_PORT', 4200, { min: 0, max: 65535 }),
+    engines: engineAddresses(env),
+    groupPrefix: env.string('PROJECTORS_GROUP_PREFIX', 'projectors'),
+    topics: {
+      users: env.string('USERS_EVENTS_TOPIC', topics.usersEvents),
+      posts: env.string('POSTS_EVENTS_TOPIC', topics.postsEvents),
+      collections: env.string('COLLECTIONS_EVENTS_TOPIC', topics.collectionsEvents),
+    },
+    feedUpdatesTopic: env.string('FEED_UPDATES_TOPIC', topics.feedUpdates),
+    engagementUpdatesTopic: env.string('ENGAGEMENT_UPDATES_TOPIC', topics.engagementUpdates),
+    deadLetterTopic: env.string('DEAD_LETTER_TOPIC', topics.deadLetter),
+    searchAliases: {
+      users: env.string('SEARCH_USERS_INDEX', searchAliases.users),
+      posts: env.string('SEARCH_POSTS_INDEX', searchAliases.posts),
+      audiences: env.string('SEARCH_AUDIENCES_INDEX', searchAliases.audiences),
+    },
+    feeds: {
+      pushLimit: env.int('FEED_PUSH_LIMIT', defaultFeedsSettings.pushLimit, { min: 0 }),
+      followerPageSize: env.int('FEED_FOLLOWER_PAGE_SIZE', defaultFeedsSettings.followerPageSize, {
+        min: 1,
+        max: 10_000,
+      }),
+      backfill: env.int('FEED_BACKFILL', defaultFeedsSettings.backfill, { min: 0, max: 10_000 }),
+    },
+    fanOut: {
+      batchSize: env.int('FEED_FANOUT_BATCH_SIZE', defaultFeedStoreSettings.batchSize, { min: 1, max: 100 }),
+      concurrency: env.int('FEED_FANOUT_CONCURRENCY', defaultFeedStoreSettings.concurrency, { min: 1, max: 512 }),
+    },
+    partitionsConcurrently: env.int('PROJECTORS_PARTITIONS_CONCURRENTLY', 4, { min: 1, max: 64 }),
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * The projectors process: consumes the events topics and keeps the read models up to date.
+ * PROJECTORS=feeds,search,collections,counters,live chooses which run here (all by default);
+ * each runs as its own consumer group. Health and metrics on PROJECTORS_PORT (4200).
+ */
+import { runConsumer, type RunningConsumer } from '@verograph/messaging';
+import { ConfigError, createLogger, createMetricsRegistry } from '@verograph/service';
+
+import { buildProjector } from './buildProjector.ts';
+import { readConfig } from './config.ts';
+import { recordHandlerFor } from './consumer/recordHandler.ts';
+import { startHealthServer } from './http/healthServer.ts';
+import { openResources } from './resources.ts';
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger('projectors');
+  const metrics = createMetricsRegistry('projectors');
+  const resources = await openResources(config, config.projectors, 'projectors');
+
+  const consumers: RunningConsumer[] = [];
+  for (const name of config.projectors) {
+    const { projector } = buildProjector(name, {
+      ...config,
+      cassandra: resources.cassandra,
+      elasticsearch: resources.elasticsearch,
+      postgres: resources.postgres,
+      producer: resources.producer,
+    });
+    const consumer = await runConsumer({
+      kafka: resources.kafka,
+      groupId: projector.groupId,
+      topics: projector.streams.map((s) => config.topics[s]),
+      handle: recordHandlerFor(projector, config.topics, logger),
+      logger,
+      metrics,
+      deadLetterTopic: config.deadLetterTopic,
+      fromBeginning: true,
+      partitionsConsumedConcurrently: config.partitionsConcurrently,
+    });
+    consumers.push(consumer);
+    logger.info({ projector: name, groupId: projector.groupId }, 'projector running');
+  }
+
+  const server = await startHealthServer({
+    port: config.port,
+    metrics,
+    notReady: async () => {
+      const waiting = consumers.filter((c) => !c.isReady()).map((c) => c.groupId);
+      return waiting.length > 0 ? `not yet consuming: ${waiting.join(', ')}` : undefined;
+    },
+  });
+  logger.info({ port: config.port, projectors: config.projectors }, 'projectors started');
+
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    server.close();
+    await Promise.all(consumers.map((c) => c.stop()));
+    await resources.close();
+    process.exit(code);
+  };
+  process.once('SIGTERM', () => void shutdown(0));
+  process.once('SIGINT', () => void shutdown(0));
+  // A consumer that stops for good (a handler said stop, the client crashed) takes the process
+  // down, so the orchestrator restarts it instead of leaving a read model silently behind.
+  for (const consumer of consumers) {
+    void consumer.stopped.then((why) => {
+      if (stopping) return;
+      logger.error({ groupId: consumer.groupId, why }, 'a projector stopped; exiting');
+      void shutdown(1);
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(
+    `projectors: ${error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,65 @@
+import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import type { MessageProducer } from '@verograph/messaging';
+import { coalesceSends, createKafka, createProducer } from '@verograph/messaging';
+import type cassandra from 'cassandra-driver';
+import type { Kafka } from 'kafkajs';
+import pg from 'pg';
+
+import { createCassandraClient } from './cassandra/cassandraClient.ts';
+import type { ProjectorsConfig } from './config.ts';
+import type { ProjectorName } from './consumer/projector.ts';
+
+/** The engine clients a set of projectors needs; only those are opened. */
+export interface Resources {
+  readonly kafka: Kafka;
+  readonly cassandra?: cassandra.Client;
+  readonly elasticsearch?: ElasticsearchClient;
+  readonly postgres?: pg.Pool;
+  readonly producer?: MessageProducer;
+  close(): Promise<void>;
+}
+
+const needs = {
+  cassandra: ['feeds', 'counters', 'live'],
+  elasticsearch: ['search'],
+  postgres: ['collections'],
+  producer: ['feeds', 'live'],
+} satisfies Record<string, ProjectorName[]>;
+
+export async function openResources(
+  config: ProjectorsConfig,
+  names: readonly ProjectorName[],
+  clientId: string,
+): Promise<Resources> {
+  const wants = (engine: keyof typeof needs) => names.some((n) => (needs[engine] as ProjectorName[]).includes(n));
+  const kafka = createKafka(clientId, config.engines.kafkaBrokers);
+  // Connected on first use, so an engine that is down stalls (and retries) only its projectors.
+  const cassandraClient = wants('cassandra')
+    ? createCassandraClient({
+        contactPoints: config.engines.cassandraContactPoints,
+        localDataCenter: config.engines.cassandraDataCenter,
+        keyspace: config.engines.cassandraKeyspace,
+      })
+    : undefined;
+  const elasticsearch = wants('elasticsearch')
+    ? new ElasticsearchClient({ node: config.engines.elasticsearchUrl })
+    : undefined;
+  const postgres = wants('postgres')
+    ? new pg.Pool({ connectionString: config.engines.postgresUrl, max: 8 })
+    : undefined;
+  // Shared by every partition of the feeds and live consumers: their sends go out together.
+  const producer = wants('producer') ? coalesceSends(await createProducer(kafka)) : undefined;
+  return {
+    kafka,
+    cassandra: cassandraClient,
+    elasticsearch,
+    postgres,
+    producer,
+    async close() {
+      await producer?.disconnect().catch(() => undefined);
+      await cassandraClient?.shutdown().catch(() => undefined);
+      await elasticsearch?.close().catch(() => undefined);
+      await postgres?.end().catch(() => undefined);
+    },
+  };
+}
