@@ -34,6 +34,8 @@ export default defineConfig({
           name: 'e2e',
           include: ['**/*.e2e.spec.ts'],
           exclude,
+          // The whole system starts once for every e2e file (e2e/src/globalSetup.ts).
+          globalSetup: ['e2e/src/globalSetup.ts'],
           testTimeout: 120_000,
           hookTimeout: 600_000,
           ...oneFileAtATime,
