@@ -28,7 +28,9 @@ export function traceHeaders(trace: TraceContext): Record<string, string> {
 }
 
 /** The trace context of a consumed record, continued as a child span. */
-export function traceFromHeaders(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> = {}): TraceContext {
+export function traceFromHeaders(
+  headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> = {},
+): TraceContext {
   const text = (v: Buffer | string | (Buffer | string)[] | undefined) =>
     v === undefined ? undefined : (Array.isArray(v) ? v[0] : v)?.toString();
   return continueTrace(text(headers.traceparent), text(headers.tracestate));

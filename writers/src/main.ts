@@ -1,0 +1,92 @@
+/**
+ * The writers process: runs the writers named in WRITERS (users, posts, collections), each as
+ * its own consumer group over its aggregate's commands topic, and serves /health/live,
+ * /health/ready and /metrics on WRITERS_PORT. SIGTERM or SIGINT stops it cleanly: records in
+ * hand are finished and committed, the groups are left, connections closed.
+ */
+import { coalesceSends, createKafka, createProducer, type RunningConsumer } from '@verograph/messaging';
+import { ConfigError, createLogger, createMetricsRegistry } from '@verograph/service';
+
+import { connectCassandra } from './cassandraClient.ts';
+import { writersConfig, type WritersConfig } from './config.ts';
+import { createOpsServer } from './opsServer.ts';
+import { startWriter, writerTopics } from './startWriter.ts';
+
+const logger = createLogger('writers');
+
+async function main(config: WritersConfig) {
+  const metrics = createMetricsRegistry('writers');
+  const kafka = createKafka('writers', config.engines.kafkaBrokers);
+  const cassandra = await connectCassandra({
+    contactPoints: config.engines.cassandraContactPoints,
+    localDataCenter: config.engines.cassandraDataCenter,
+    keyspace: config.engines.cassandraKeyspace,
+  });
+  const producer = coalesceSends(await createProducer(kafka));
+
+  const consumers = new Map<string, RunningConsumer>();
+  const ops = createOpsServer({
+    metrics,
+    ready: () => {
+      const checks: Record<string, boolean> = {
+        cassandra: cassandra.getState().getConnectedHosts().length > 0,
+      };
+      for (const name of config.writers) checks[`writer:${name}`] = consumers.get(name)?.isReady() ?? false;
+      return { ready: Object.values(checks).every(Boolean), checks };
+    },
+  });
+  const port = await ops.listen(config.port);
+  logger.info({ port, writers: config.writers }, 'ops endpoints listening');
+
+  for (const name of config.writers) {
+    consumers.set(
+      name,
+      await startWriter(name, {
+        kafka,
+        cassandra,
+        producer,
+        logger,
+        metrics,
+        clock: () => new Date(),
+        groupId: `${config.groupPrefix}-${name}`,
+        topics: writerTopics(name),
+        concurrency: config.concurrency,
+        keyConcurrency: config.keyConcurrency,
+        sessionTimeoutMs: config.sessionTimeoutMs,
+      }),
+    );
+  }
+  logger.info({ writers: config.writers }, 'writers consuming');
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (exitCode: number) => {
+    stopping ??= (async () => {
+      logger.info({ exitCode }, 'stopping writers');
+      await Promise.all([...consumers.values()].map((c) => c.stop()));
+      await producer.disconnect().catch((err: unknown) => logger.warn({ err }, 'producer disconnect failed'));
+      await cassandra.shutdown().catch((err: unknown) => logger.warn({ err }, 'cassandra shutdown failed'));
+      await ops.close();
+      logger.info('writers stopped');
+      process.exit(exitCode);
+    })();
+    return stopping;
+  };
+  process.once('SIGTERM', () => void shutdown(0));
+  process.once('SIGINT', () => void shutdown(0));
+  // A writer that stopped on its own (a handler asked to, or Kafka gave up) takes the
+  // process down, so the orchestrator restarts it rather than leave a half-working pod.
+  for (const [name, consumer] of consumers) {
+    void consumer.stopped.then((why) => {
+      if (why.reason === 'requested') return;
+      logger.fatal({ writer: name, why }, 'a writer stopped on its own; exiting');
+      void shutdown(1);
+    });
+  }
+}
+
+try {
+  await main(writersConfig());
+} catch (error) {
+  logger.fatal({ err: error }, error instanceof ConfigError ? 'bad configuration' : 'writers failed to start');
+  process.exit(1);
+}

@@ -1,0 +1,149 @@
+import type cassandra from 'cassandra-driver';
+
+import type { RecordedEvent } from '../writer/aggregateWriter.ts';
+import { assertNever } from '../writer/decision.ts';
+import type { PostCommand, PostEvent, PostRecord, PostState } from './postModel.ts';
+
+type Statement = { query: string; params: unknown[] };
+
+const PREPARED = { prepare: true } as const;
+
+/** The posts writer's side of Cassandra: what it reads to decide, and how events land. */
+export interface PostStore {
+  load(command: PostCommand): Promise<PostState>;
+  apply(events: readonly RecordedEvent<PostEvent>[]): Promise<void>;
+}
+
+export function createPostStore(client: cassandra.Client): PostStore {
+  const exists = async (query: string, params: unknown[]) =>
+    (await client.execute(query, params, PREPARED)).rowLength > 0;
+
+  const post = async (postId: string): Promise<PostRecord | undefined> => {
+    const row = (
+      await client.execute(
+        'SELECT author_id, created_at, deleted, love_count, comment_count FROM posts WHERE id = ?',
+        [postId],
+        PREPARED,
+      )
+    ).first();
+    if (!row) return undefined;
+    return {
+      authorId: String(row.get('author_id') ?? ''),
+      createdAt: row.get('created_at') as Date,
+      deleted: row.get('deleted') === true,
+      loveCount: Number(row.get('love_count') ?? 0),
+      commentCount: Number(row.get('comment_count') ?? 0),
+    };
+  };
+
+  const statements = ({ event }: RecordedEvent<PostEvent>): Statement[] => {
+    switch (event.type) {
+      case 'PostCreated':
+        return [
+          {
+            query:
+              'INSERT INTO posts (id, author_id, kind, audience, caption, url, tags, created_at, deleted, love_count, comment_count) ' +
+              'VALUES (?, ?, ?, ?, ?, ?, ?, ?, false, 0, 0)',
+            params: [
+              event.postId,
+              event.authorId,
+              event.kind,
+              event.audience,
+              event.caption,
+              event.url,
+              [...event.tags],
+              event.createdAt,
+            ],
+          },
+          {
+            query:
+              'INSERT INTO posts_by_author (author_id, created_at, post_id, kind, audience) VALUES (?, ?, ?, ?, ?)',
+            params: [event.authorId, event.createdAt, event.postId, event.kind, event.audience],
+          },
+        ];
+      case 'PostDeleted':
+        // The post row stays, marked: its id can never be reused, and late commands find it.
+        return [
+          { query: 'UPDATE posts SET deleted = true WHERE id = ?', params: [event.postId] },
+          {
+            query: 'DELETE FROM posts_by_author WHERE author_id = ? AND created_at = ? AND post_id = ?',
+            params: [event.authorId, event.createdAt, event.postId],
+          },
+        ];
+      case 'PostLoved':
+        return [
+          {
+            query: 'INSERT INTO post_loves (post_id, user_id, created_at) VALUES (?, ?, ?)',
+            params: [event.postId, event.userId, event.lovedAt],
+          },
+          { query: 'UPDATE posts SET love_count = ? WHERE id = ?', params: [event.loveCount, event.postId] },
+        ];
+      case 'PostUnloved':
+        return [
+          { query: 'DELETE FROM post_loves WHERE post_id = ? AND user_id = ?', params: [event.postId, event.userId] },
+          { query: 'UPDATE posts SET love_count = ? WHERE id = ?', params: [event.loveCount, event.postId] },
+        ];
+      case 'CommentAdded':
+        return [
+          {
+            query: 'INSERT INTO comments (id, post_id, author_id, text, created_at) VALUES (?, ?, ?, ?, ?)',
+            params: [event.commentId, event.postId, event.authorId, event.text, event.createdAt],
+          },
+          {
+            query:
+              'INSERT INTO comments_by_post (post_id, created_at, comment_id, author_id, text) VALUES (?, ?, ?, ?, ?)',
+            params: [event.postId, event.createdAt, event.commentId, event.authorId, event.text],
+          },
+          {
+            query: 'UPDATE posts SET comment_count = ?, latest_comment_id = ? WHERE id = ?',
+            params: [event.commentCount, event.commentId, event.postId],
+          },
+        ];
+      default:
+        return assertNever(event);
+    }
+  };
+
+  return {
+    async load(command) {
+      switch (command.type) {
+        case 'CreatePost': {
+          const [existing, authorHasProfile] = await Promise.all([
+            post(command.postId),
+            exists('SELECT id FROM users WHERE id = ?', [command.authorId]),
+          ]);
+          return { post: existing, authorHasProfile };
+        }
+        case 'DeletePost':
+          return { post: await post(command.postId) };
+        case 'LovePost':
+        case 'UnlovePost': {
+          const [existing, loved] = await Promise.all([
+            post(command.postId),
+            exists('SELECT user_id FROM post_loves WHERE post_id = ? AND user_id = ?', [
+              command.postId,
+              command.userId,
+            ]),
+          ]);
+          return { post: existing, loved };
+        }
+        case 'CommentOnPost': {
+          const [existing, commentExists] = await Promise.all([
+            post(command.postId),
+            exists('SELECT id FROM comments WHERE id = ?', [command.commentId]),
+          ]);
+          return { post: existing, commentExists };
+        }
+        default:
+          return assertNever(command);
+      }
+    },
+
+    async apply(events) {
+      for (const event of events) {
+        // One logged batch per event: the rows it touches land together.
+        await client.batch(statements(event), { prepare: true, logged: true });
+      }
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import type cassandra from 'cassandra-driver';
+import type { Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+
+import { runConsumer, topics, type MessageProducer, type RunningConsumer } from '@verograph/messaging';
+
+import { createCollectionsWriter } from './collections/collectionsWriter.ts';
+import type { WriterName } from './config.ts';
+import { createPostsWriter } from './posts/postsWriter.ts';
+import { createUsersWriter } from './users/usersWriter.ts';
+import { createCommandHandler, type WriterTopics } from './writer/commandHandler.ts';
+import { createDecisionLog } from './writer/decisionLog.ts';
+
+/** The topics a writer reads and writes, by writer. */
+export function writerTopics(name: WriterName): WriterTopics & { readonly deadLetter: string } {
+  const common = { outcomes: topics.commandOutcomes, deadLetter: topics.deadLetter };
+  switch (name) {
+    case 'users':
+      return { ...common, commands: topics.usersCommands, events: topics.usersEvents };
+    case 'posts':
+      return { ...common, commands: topics.postsCommands, events: topics.postsEvents };
+    case 'collections':
+      return { ...common, commands: topics.collectionsCommands, events: topics.collectionsEvents };
+  }
+}
+
+export interface WriterDeps {
+  readonly kafka: Kafka;
+  /** Connected, with the keyspace of the system of record selected. */
+  readonly cassandra: cassandra.Client;
+  /** Shared by the writers of a process; events and outcomes go through it. */
+  readonly producer: MessageProducer;
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  readonly clock: () => Date;
+  readonly groupId: string;
+  readonly topics: WriterTopics & { readonly deadLetter: string };
+  /** Partitions handled at once. */
+  readonly concurrency: number;
+  /** Aggregates (record keys) handled at once within a partition; 1 keeps the partition's order. */
+  readonly keyConcurrency?: number;
+  readonly sessionTimeoutMs?: number;
+  readonly lagRefreshMs?: number;
+}
+
+/** Builds one writer and runs it as its own consumer group; resolves once it is consuming. */
+export async function startWriter(name: WriterName, deps: WriterDeps): Promise<RunningConsumer> {
+  const logger = deps.logger.child({ writer: name });
+  const handle = (() => {
+    const common = {
+      decisions: createDecisionLog(deps.cassandra),
+      producer: deps.producer,
+      topics: deps.topics,
+      clock: deps.clock,
+      logger,
+    };
+    switch (name) {
+      case 'users':
+        return createCommandHandler({ ...common, writer: createUsersWriter(deps.cassandra) });
+      case 'posts':
+        return createCommandHandler({ ...common, writer: createPostsWriter(deps.cassandra) });
+      case 'collections':
+        return createCommandHandler({ ...common, writer: createCollectionsWriter(deps.cassandra) });
+    }
+  })();
+  return runConsumer({
+    kafka: deps.kafka,
+    groupId: deps.groupId,
+    topics: [deps.topics.commands],
+    deadLetterTopic: deps.topics.deadLetter,
+    handle,
+    logger,
+    metrics: deps.metrics,
+    fromBeginning: true,
+    partitionsConsumedConcurrently: deps.concurrency,
+    // The ordering unit of a writer is its aggregate, which is the record key.
+    keysConsumedConcurrently: deps.keyConcurrency ?? 1,
+    ...(deps.sessionTimeoutMs !== undefined && { sessionTimeoutMs: deps.sessionTimeoutMs }),
+    ...(deps.lagRefreshMs !== undefined && { lagRefreshMs: deps.lagRefreshMs }),
+  });
+}

@@ -1,0 +1,179 @@
+import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { UserCommandSchema } from '@verograph/contracts/users/v1/commands';
+import { UserEventSchema } from '@verograph/contracts/users/v1/events';
+import {
+  ConnectionLevel as ConnectionLevelEnum,
+  type Profile as ProfileMessage,
+} from '@verograph/contracts/users/v1/users';
+import { connectionLevels, type ConnectionLevel } from '@verograph/domain';
+
+import type { Decoded, RecordedEvent } from '../writer/aggregateWriter.ts';
+import { assertNever } from '../writer/decision.ts';
+import { commandMeta, envelopeFromProto, envelopeToProto, isCommandMeta, parse } from '../writer/envelope.ts';
+import { enumToName, nameToEnum } from '../writer/enums.ts';
+import type { Profile, UserCommand, UserEvent } from './userModel.ts';
+
+const level = (value: number): ConnectionLevel | undefined => enumToName(connectionLevels, ConnectionLevelEnum, value);
+const levelEnum = (name: ConnectionLevel) => nameToEnum<ConnectionLevelEnum>(ConnectionLevelEnum, name);
+
+function profileOf(message: ProfileMessage | undefined): Profile {
+  return {
+    username: message?.username ?? '',
+    displayName: message?.displayName ?? '',
+    bio: message?.bio ?? '',
+    avatarUrl: message?.avatarUrl ?? '',
+  };
+}
+
+/** A users.commands record as a domain command, or why it is poison. */
+export function decodeUserCommand(bytes: Uint8Array): Decoded<UserCommand> {
+  const parsed = parse(UserCommandSchema, bytes);
+  if (!parsed.ok) return parsed;
+  const meta = commandMeta(parsed.message.envelope);
+  if (!isCommandMeta(meta)) return meta;
+  const { command } = parsed.message;
+  const ok = (c: UserCommand): Decoded<UserCommand> => ({ ok: true, meta, command: c });
+  switch (command.case) {
+    case 'createProfile':
+      return ok({ type: 'CreateProfile', userId: command.value.userId, profile: profileOf(command.value.profile) });
+    case 'updateProfile':
+      return ok({
+        type: 'UpdateProfile',
+        userId: command.value.userId,
+        profile: profileOf(command.value.profile),
+        updateMask: command.value.updateMask,
+      });
+    case 'follow':
+      return ok({ type: 'Follow', followerId: command.value.followerId, followeeId: command.value.followeeId });
+    case 'unfollow':
+      return ok({ type: 'Unfollow', followerId: command.value.followerId, followeeId: command.value.followeeId });
+    case 'requestConnection':
+      return ok({
+        type: 'RequestConnection',
+        requesterId: command.value.requesterId,
+        addresseeId: command.value.addresseeId,
+        level: level(command.value.level),
+      });
+    case 'acceptConnection':
+      return ok({
+        type: 'AcceptConnection',
+        accepterId: command.value.accepterId,
+        requesterId: command.value.requesterId,
+        level: level(command.value.level),
+      });
+    case 'setConnectionLevel':
+      return ok({
+        type: 'SetConnectionLevel',
+        userId: command.value.userId,
+        otherId: command.value.otherId,
+        level: level(command.value.level),
+      });
+    case 'removeConnection':
+      return ok({ type: 'RemoveConnection', userId: command.value.userId, otherId: command.value.otherId });
+    case undefined:
+      return { ok: false, code: 'UNKNOWN_COMMAND', reason: 'the UserCommand names no command this writer knows' };
+    default:
+      return assertNever(command);
+  }
+}
+
+function eventMessage(event: UserEvent): NonNullable<MessageInitShape<typeof UserEventSchema>['event']> {
+  switch (event.type) {
+    case 'ProfileCreated':
+      return { case: 'profileCreated', value: { userId: event.userId, profile: event.profile } };
+    case 'ProfileUpdated':
+      return { case: 'profileUpdated', value: { userId: event.userId, profile: event.profile } };
+    case 'Followed':
+      return { case: 'followed', value: { followerId: event.followerId, followeeId: event.followeeId } };
+    case 'Unfollowed':
+      return { case: 'unfollowed', value: { followerId: event.followerId, followeeId: event.followeeId } };
+    case 'ConnectionRequested':
+      return {
+        case: 'connectionRequested',
+        value: {
+          requesterId: event.requesterId,
+          addresseeId: event.addresseeId,
+          level: levelEnum(event.level),
+        },
+      };
+    case 'ConnectionAccepted':
+      return {
+        case: 'connectionAccepted',
+        value: {
+          requesterId: event.requesterId,
+          accepterId: event.accepterId,
+          requesterLevel: levelEnum(event.requesterLevel),
+          accepterLevel: levelEnum(event.accepterLevel),
+        },
+      };
+    case 'ConnectionLevelSet':
+      return {
+        case: 'connectionLevelSet',
+        value: { userId: event.userId, otherId: event.otherId, level: levelEnum(event.level) },
+      };
+    case 'ConnectionRemoved':
+      return { case: 'connectionRemoved', value: { userId: event.userId, otherId: event.otherId } };
+    default:
+      return assertNever(event);
+  }
+}
+
+export function encodeUserEvent({ event, envelope }: RecordedEvent<UserEvent>): Uint8Array {
+  return toBinary(
+    UserEventSchema,
+    create(UserEventSchema, { envelope: envelopeToProto(envelope), event: eventMessage(event) }),
+  );
+}
+
+/** Reads back an event the users writer recorded; anything else is a bug, and throws. */
+export function decodeUserEvent(bytes: Uint8Array): RecordedEvent<UserEvent> {
+  const parsed = parse(UserEventSchema, bytes);
+  if (!parsed.ok) throw new Error(`a recorded users event does not decode: ${parsed.reason}`);
+  const { envelope, event } = parsed.message;
+  const known = (l: number): ConnectionLevel => {
+    const name = level(l);
+    if (!name) throw new Error(`a recorded users event has connection level ${l}`);
+    return name;
+  };
+  const domain = ((): UserEvent => {
+    switch (event.case) {
+      case 'profileCreated':
+        return { type: 'ProfileCreated', userId: event.value.userId, profile: profileOf(event.value.profile) };
+      case 'profileUpdated':
+        return { type: 'ProfileUpdated', userId: event.value.userId, profile: profileOf(event.value.profile) };
+      case 'followed':
+        return { type: 'Followed', followerId: event.value.followerId, followeeId: event.value.followeeId };
+      case 'unfollowed':
+        return { type: 'Unfollowed', followerId: event.value.followerId, followeeId: event.value.followeeId };
+      case 'connectionRequested':
+        return {
+          type: 'ConnectionRequested',
+          requesterId: event.value.requesterId,
+          addresseeId: event.value.addresseeId,
+          level: known(event.value.level),
+        };
+      case 'connectionAccepted':
+        return {
+          type: 'ConnectionAccepted',
+          requesterId: event.value.requesterId,
+          accepterId: event.value.accepterId,
+          requesterLevel: known(event.value.requesterLevel),
+          accepterLevel: known(event.value.accepterLevel),
+        };
+      case 'connectionLevelSet':
+        return {
+          type: 'ConnectionLevelSet',
+          userId: event.value.userId,
+          otherId: event.value.otherId,
+          level: known(event.value.level),
+        };
+      case 'connectionRemoved':
+        return { type: 'ConnectionRemoved', userId: event.value.userId, otherId: event.value.otherId };
+      case undefined:
+        throw new Error('a recorded users event names no event');
+      default:
+        return assertNever(event);
+    }
+  })();
+  return { event: domain, envelope: envelopeFromProto(envelope) };
+}

@@ -1,0 +1,256 @@
+import type cassandra from 'cassandra-driver';
+
+import type { ConnectionLevel } from '@verograph/domain';
+import { connectionLevels } from '@verograph/domain';
+
+import type { CommandMeta, RecordedEvent } from '../writer/aggregateWriter.ts';
+import { assertNever } from '../writer/decision.ts';
+import type { ConnectionSide, Profile, UserCommand, UserEvent, UserState } from './userModel.ts';
+
+type Statement = { query: string; params: unknown[] };
+
+const PREPARED = { prepare: true } as const;
+
+/** The users writer's side of Cassandra: what it reads to decide, and how events land. */
+export interface UserStore {
+  load(command: UserCommand, meta: CommandMeta): Promise<UserState>;
+  reserve(command: UserCommand, events: readonly UserEvent[], state: UserState): Promise<UserState | undefined>;
+  apply(events: readonly RecordedEvent<UserEvent>[]): Promise<void>;
+}
+
+export function createUserStore(client: cassandra.Client): UserStore {
+  const profileOf = async (userId: string): Promise<[string, Profile] | undefined> => {
+    if (userId === '') return undefined;
+    const row = (
+      await client.execute('SELECT username, display_name, bio, avatar_url FROM users WHERE id = ?', [userId], PREPARED)
+    ).first();
+    if (!row) return undefined;
+    return [
+      userId,
+      {
+        username: String(row.get('username') ?? ''),
+        displayName: String(row.get('display_name') ?? ''),
+        bio: String(row.get('bio') ?? ''),
+        avatarUrl: String(row.get('avatar_url') ?? ''),
+      },
+    ];
+  };
+  const profiles = async (...userIds: string[]) =>
+    new Map((await Promise.all(userIds.map(profileOf))).filter((p): p is [string, Profile] => p !== undefined));
+
+  const following = async (followerId: string, followeeId: string) =>
+    (
+      await client.execute(
+        'SELECT followee_id FROM follows_by_follower WHERE follower_id = ? AND followee_id = ?',
+        [followerId, followeeId],
+        PREPARED,
+      )
+    ).rowLength > 0;
+
+  const levelOf = (value: unknown): ConnectionLevel | undefined => connectionLevels.find((l) => l === value);
+  const side = async (userId: string, otherId: string): Promise<[string, ConnectionSide] | undefined> => {
+    const row = (
+      await client.execute(
+        'SELECT state, my_level, their_level FROM connections WHERE user_id = ? AND other_id = ?',
+        [userId, otherId],
+        PREPARED,
+      )
+    ).first();
+    const state = row?.get('state');
+    if (state !== 'OUTGOING' && state !== 'INCOMING' && state !== 'CONNECTED') return undefined;
+    return [userId, { state, myLevel: levelOf(row!.get('my_level')), theirLevel: levelOf(row!.get('their_level')) }];
+  };
+  const connection = async (a: string, b: string) =>
+    new Map(
+      (await Promise.all([side(a, b), side(b, a)])).filter((s): s is [string, ConnectionSide] => s !== undefined),
+    );
+
+  /** Claims a username for a user (idempotent for that user); answers who holds it. */
+  const claim = async (username: string, userId: string): Promise<string> => {
+    const result = await client.execute(
+      'INSERT INTO users_by_username (username, user_id) VALUES (?, ?) IF NOT EXISTS',
+      [username, userId],
+      PREPARED,
+    );
+    return result.wasApplied() ? userId : String(result.first()?.get('user_id') ?? '');
+  };
+
+  const statements = async ({ event, envelope }: RecordedEvent<UserEvent>): Promise<Statement[]> => {
+    const at = envelope.occurredAt;
+    switch (event.type) {
+      case 'ProfileCreated':
+        return [
+          {
+            query:
+              'INSERT INTO users (id, username, display_name, bio, avatar_url, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+            params: [event.userId, ...profileColumns(event.profile), at, at],
+          },
+        ];
+      case 'ProfileUpdated': {
+        // The old username is released before the row moves to the new one: should the
+        // writer crash in between, the replay still finds the old name in the row.
+        const current = (
+          await client.execute('SELECT username FROM users WHERE id = ?', [event.userId], PREPARED)
+        ).first();
+        const old = current?.get('username') as string | null | undefined;
+        if (old && old !== event.profile.username) {
+          await client.execute(
+            'DELETE FROM users_by_username WHERE username = ? IF user_id = ?',
+            [old, event.userId],
+            PREPARED,
+          );
+        }
+        return [
+          {
+            query:
+              'UPDATE users SET username = ?, display_name = ?, bio = ?, avatar_url = ?, updated_at = ? WHERE id = ?',
+            params: [...profileColumns(event.profile), at, event.userId],
+          },
+        ];
+      }
+      case 'Followed':
+        return [
+          {
+            query: 'INSERT INTO follows_by_follower (follower_id, followee_id, created_at) VALUES (?, ?, ?)',
+            params: [event.followerId, event.followeeId, at],
+          },
+          {
+            query: 'INSERT INTO follows_by_followee (followee_id, follower_id, created_at) VALUES (?, ?, ?)',
+            params: [event.followeeId, event.followerId, at],
+          },
+        ];
+      case 'Unfollowed':
+        return [
+          {
+            query: 'DELETE FROM follows_by_follower WHERE follower_id = ? AND followee_id = ?',
+            params: [event.followerId, event.followeeId],
+          },
+          {
+            query: 'DELETE FROM follows_by_followee WHERE followee_id = ? AND follower_id = ?',
+            params: [event.followeeId, event.followerId],
+          },
+        ];
+      case 'ConnectionRequested':
+        // The requester's level is theirs alone until the request is accepted.
+        return [
+          connectionRow(event.requesterId, event.addresseeId, 'OUTGOING', event.level, null, at),
+          connectionRow(event.addresseeId, event.requesterId, 'INCOMING', null, null, at),
+        ];
+      case 'ConnectionAccepted':
+        return [
+          connectionRow(
+            event.requesterId,
+            event.accepterId,
+            'CONNECTED',
+            event.requesterLevel,
+            event.accepterLevel,
+            at,
+          ),
+          connectionRow(
+            event.accepterId,
+            event.requesterId,
+            'CONNECTED',
+            event.accepterLevel,
+            event.requesterLevel,
+            at,
+          ),
+        ];
+      case 'ConnectionLevelSet':
+        return [
+          {
+            query: 'UPDATE connections SET my_level = ?, updated_at = ? WHERE user_id = ? AND other_id = ?',
+            params: [event.level, at, event.userId, event.otherId],
+          },
+          {
+            query: 'UPDATE connections SET their_level = ?, updated_at = ? WHERE user_id = ? AND other_id = ?',
+            params: [event.level, at, event.otherId, event.userId],
+          },
+        ];
+      case 'ConnectionRemoved':
+        return [
+          {
+            query: 'DELETE FROM connections WHERE user_id = ? AND other_id = ?',
+            params: [event.userId, event.otherId],
+          },
+          {
+            query: 'DELETE FROM connections WHERE user_id = ? AND other_id = ?',
+            params: [event.otherId, event.userId],
+          },
+        ];
+      default:
+        return assertNever(event);
+    }
+  };
+
+  return {
+    async load(command) {
+      switch (command.type) {
+        case 'CreateProfile':
+        case 'UpdateProfile':
+          return { profiles: await profiles(command.userId) };
+        case 'Follow': {
+          const [known, follows] = await Promise.all([
+            profiles(command.followerId, command.followeeId),
+            following(command.followerId, command.followeeId),
+          ]);
+          return { profiles: known, following: follows };
+        }
+        case 'Unfollow':
+          return { profiles: new Map(), following: await following(command.followerId, command.followeeId) };
+        case 'RequestConnection': {
+          const [known, sides] = await Promise.all([
+            profiles(command.requesterId, command.addresseeId),
+            connection(command.requesterId, command.addresseeId),
+          ]);
+          return { profiles: known, connection: sides };
+        }
+        case 'AcceptConnection':
+          return { profiles: new Map(), connection: await connection(command.accepterId, command.requesterId) };
+        case 'SetConnectionLevel':
+        case 'RemoveConnection':
+          return { profiles: new Map(), connection: await connection(command.userId, command.otherId) };
+        default:
+          return assertNever(command);
+      }
+    },
+
+    async reserve(command, events, state) {
+      for (const event of events) {
+        if (event.type !== 'ProfileCreated' && event.type !== 'ProfileUpdated') continue;
+        const { username } = event.profile;
+        if (state.profiles.get(event.userId)?.username === username) continue;
+        const holder = await claim(username, event.userId);
+        if (holder !== event.userId) return { ...state, usernameHolder: holder };
+      }
+      return undefined;
+    },
+
+    async apply(events) {
+      for (const event of events) {
+        const batch = await statements(event);
+        // One logged batch per event: its rows (both sides of a follow or a connection)
+        // land together or, after a crash, together on the replay.
+        await client.batch(batch, { prepare: true, logged: batch.length > 1 });
+      }
+    },
+  };
+}
+
+function profileColumns(profile: Profile): string[] {
+  return [profile.username, profile.displayName, profile.bio, profile.avatarUrl];
+}
+
+function connectionRow(
+  userId: string,
+  otherId: string,
+  state: ConnectionSide['state'],
+  myLevel: ConnectionLevel | null,
+  theirLevel: ConnectionLevel | null,
+  at: Date,
+): Statement {
+  return {
+    query:
+      'INSERT INTO connections (user_id, other_id, state, my_level, their_level, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+    params: [userId, otherId, state, myLevel, theirLevel, at],
+  };
+}

@@ -1,0 +1,67 @@
+import type cassandra from 'cassandra-driver';
+
+import type { ErrorCode } from '@verograph/domain';
+
+/** A command's decision as written in `command_outcomes`, before anything else is touched. */
+export interface RecordedDecision {
+  readonly commandId: string;
+  readonly aggregateId: string;
+  readonly status: 'APPLIED' | 'REJECTED';
+  readonly reasonCode: ErrorCode | '';
+  readonly reasonMessage: string;
+  /** The events' wire bytes, envelopes included, in order. */
+  readonly events: readonly Uint8Array[];
+  readonly decidedAt: Date;
+}
+
+/** The writers' decision log: one row per command id, written once. */
+export interface DecisionLog {
+  find(commandId: string): Promise<RecordedDecision | undefined>;
+  /**
+   * Records a decision unless one is already there (a lightweight transaction), and answers
+   * the decision that stands: this one, or the one another writer instance recorded first.
+   */
+  record(decision: RecordedDecision): Promise<RecordedDecision>;
+}
+
+const COLUMNS = 'command_id, aggregate_id, status, reason_code, reason_message, events, decided_at';
+
+export function createDecisionLog(client: cassandra.Client): DecisionLog {
+  const fromRow = (row: cassandra.types.Row): RecordedDecision => ({
+    commandId: String(row.get('command_id')),
+    aggregateId: String(row.get('aggregate_id') ?? ''),
+    status: row.get('status') === 'REJECTED' ? 'REJECTED' : 'APPLIED',
+    reasonCode: (row.get('reason_code') ?? '') as ErrorCode | '',
+    reasonMessage: String(row.get('reason_message') ?? ''),
+    events: ((row.get('events') ?? []) as Buffer[]).map((b) => new Uint8Array(b)),
+    decidedAt: row.get('decided_at') as Date,
+  });
+  return {
+    async find(commandId) {
+      const result = await client.execute(`SELECT ${COLUMNS} FROM command_outcomes WHERE command_id = ?`, [commandId], {
+        prepare: true,
+      });
+      const row = result.first();
+      return row ? fromRow(row) : undefined;
+    },
+    async record(decision) {
+      const result = await client.execute(
+        `INSERT INTO command_outcomes (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+        [
+          decision.commandId,
+          decision.aggregateId,
+          decision.status,
+          decision.reasonCode,
+          decision.reasonMessage,
+          decision.events.map((e) => Buffer.from(e)),
+          decision.decidedAt,
+        ],
+        { prepare: true },
+      );
+      if (result.wasApplied()) return decision;
+      // Lost to another instance (a zombie that still held the partition): its decision stands.
+      const row = result.first();
+      return row ? fromRow(row) : decision;
+    },
+  };
+}
