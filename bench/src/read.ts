@@ -28,13 +28,18 @@ export async function benchRead(options: { seconds: number; connections: number 
     const token = await seedFeed(ours);
     const body = JSON.stringify({ query: readFileSync(join(repoRoot, 'schema/operations/HomeFeed.graphql'), 'utf8') });
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-    for (const [name, url] of [['ours', ours], ['stock', baseline]] as const) {
+    for (const [name, url] of [
+      ['ours', ours],
+      ['stock', baseline],
+    ] as const) {
       const answer = (await (await fetch(url, { method: 'POST', headers, body })).json()) as {
         data?: { feed: { edges: unknown[] } };
         errors?: unknown[];
       };
       if (answer.errors || answer.data?.feed.edges.length !== 20) {
-        throw new Error(`${name} gateway does not answer the home feed correctly: ${JSON.stringify(answer).slice(0, 400)}`);
+        throw new Error(
+          `${name} gateway does not answer the home feed correctly: ${JSON.stringify(answer).slice(0, 400)}`,
+        );
       }
     }
     const measure = (url: string, seconds: number) => load(url, headers, body, seconds, options.connections);
@@ -49,8 +54,12 @@ export async function benchRead(options: { seconds: number; connections: number 
     const best = (figures: Figures[]) => figures.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
     const o = best(runs.ours);
     const s = best(runs.stock);
-    console.log(`\nhome feed (20 posts), ${options.connections} connections, ${options.seconds}s × 2 rounds each, best round`);
-    console.log(`${'gateway'.padEnd(34)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}`);
+    console.log(
+      `\nhome feed (20 posts), ${options.connections} connections, ${options.seconds}s × 2 rounds each, best round`,
+    );
+    console.log(
+      `${'gateway'.padEnd(34)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}`,
+    );
     for (const [name, f] of [
       ['ours (gateway/)', o],
       ['stock Apollo Server + @apollo/gateway', s],

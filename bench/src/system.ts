@@ -8,7 +8,11 @@ export async function startQuietSystem(): Promise<{ services: RunningService[]; 
   execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack/src/cli.ts'), 'ensure'], {
     stdio: 'inherit',
   });
-  const services = await startServices({ env: { LOG_LEVEL: 'error' }, output: () => undefined, readyTimeoutMs: 180_000 });
+  const services = await startServices({
+    env: { LOG_LEVEL: 'error' },
+    output: () => undefined,
+    readyTimeoutMs: 180_000,
+  });
   return { services, stop: () => stopServices(services) };
 }
 

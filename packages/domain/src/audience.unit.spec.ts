@@ -7,7 +7,11 @@ const post = (audience: Audience) => ({ authorId: 'author', audience });
 
 describe('canSee', () => {
   const table: Array<[string, AuthorRelation, Audience[]]> = [
-    ['a close friend', { level: 'CLOSE_FRIEND', follows: false }, ['CLOSE_FRIENDS', 'FRIENDS', 'ACQUAINTANCES', 'FOLLOWERS']],
+    [
+      'a close friend',
+      { level: 'CLOSE_FRIEND', follows: false },
+      ['CLOSE_FRIENDS', 'FRIENDS', 'ACQUAINTANCES', 'FOLLOWERS'],
+    ],
     ['a friend', { level: 'FRIEND', follows: false }, ['FRIENDS', 'ACQUAINTANCES', 'FOLLOWERS']],
     ['an acquaintance', { level: 'ACQUAINTANCE', follows: false }, ['ACQUAINTANCES', 'FOLLOWERS']],
     ['a follower', { follows: true }, ['FOLLOWERS']],

@@ -73,11 +73,9 @@ export function validTags(raw: readonly string[] | null | undefined): string[] {
   }
   for (const tag of tags) {
     if (tag.length > limits.tagMax || !TAG.test(tag)) {
-      throw new DomainError(
-        'BAD_USER_INPUT',
-        `tag "${tag}" must be at most ${limits.tagMax} letters, digits or "_"`,
-        { field: 'tags' },
-      );
+      throw new DomainError('BAD_USER_INPUT', `tag "${tag}" must be at most ${limits.tagMax} letters, digits or "_"`, {
+        field: 'tags',
+      });
     }
   }
   return tags;
