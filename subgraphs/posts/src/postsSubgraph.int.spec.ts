@@ -5,7 +5,7 @@ import { PostCommandSchema } from '@verograph/contracts/posts/v1/commands';
 import { Audience as ProtoAudience, PostKind as ProtoPostKind } from '@verograph/contracts/posts/v1/posts';
 import type { Audience } from '@verograph/domain';
 import type { MessageProducer } from '@verograph/messaging';
-import { createKafka, createProducer, topics } from '@verograph/messaging';
+import { createKafka, createProducer } from '@verograph/messaging';
 import { createLogger, engineAddresses, signViewer, VIEWER_HEADER } from '@verograph/service';
 import type { SubgraphServer } from '@verograph/subgraph-kit';
 import { commandIdFor, createCassandraClient, createdIdFor } from '@verograph/subgraph-kit';
@@ -23,7 +23,7 @@ import {
   startTopicCapture,
 } from '@verograph/subgraph-kit/testing';
 import type cassandra from 'cassandra-driver';
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -35,6 +35,17 @@ const WAIT_MS = 400;
 let client: cassandra.Client;
 let counting: CountingClient;
 let kafka: Kafka;
+const commandsTopic = `posts.commands.test-${randomUUID().slice(0, 8)}`;
+
+async function withAdmin(k: Kafka, work: (admin: Admin) => Promise<unknown>): Promise<void> {
+  const admin = k.admin();
+  await admin.connect();
+  try {
+    await work(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
 let producer: MessageProducer;
 let server: SubgraphServer;
 let gql: SignedGraphQLClient;
@@ -54,6 +65,13 @@ beforeAll(async () => {
   counting = countingClient(client);
   kafka = createKafka('posts-subgraph-int', engines.kafkaBrokers);
   producer = await createProducer(kafka);
+  // Commands go to a topic of this run: no writer reads it, so every answer is this spec's to predict.
+  await withAdmin(kafka, (admin) =>
+    admin.createTopics({
+      topics: [{ topic: commandsTopic, numPartitions: 3, replicationFactor: 1 }],
+      waitForLeaders: true,
+    }),
+  );
   server = await startPostsSubgraph({
     cassandra: counting,
     producer,
@@ -63,6 +81,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     signingSecret: secret,
     mutationWaitMs: WAIT_MS,
+    commandsTopic,
   });
   gql = signedGraphQLClient(server.url, secret);
   fx = readModelFixtures(client);
@@ -71,6 +90,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await producer?.disconnect();
+  if (kafka) await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [commandsTopic] }));
   await client?.shutdown();
 });
 
@@ -398,7 +418,7 @@ describe('mutations', () => {
   let friendsPost: string;
 
   beforeAll(async () => {
-    capture = await startTopicCapture(kafka, topics.postsCommands);
+    capture = await startTopicCapture(kafka, commandsTopic);
     author = await fx.user();
     friend = await fx.user();
     stranger = await fx.user();
@@ -447,7 +467,7 @@ describe('mutations', () => {
     expect(published).toHaveLength(1);
     const { record, command } = published[0]!;
     const postId = createdIdFor(payload.commandId, 'post');
-    expect(record.topic).toBe('posts.commands');
+    expect(record.topic).toBe(commandsTopic);
     expect(record.key).toBe(postId);
     expect(command.envelope).toMatchObject({ commandId: payload.commandId, aggregateId: postId, actorId: author });
     expect(command.envelope?.messageId).toMatch(/^[0-9a-f-]{36}$/);

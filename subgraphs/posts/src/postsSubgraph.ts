@@ -37,6 +37,8 @@ export interface PostsSubgraphOptions {
   readonly host: string;
   readonly signingSecret: string;
   readonly mutationWaitMs: number;
+  /** Where its commands go; `posts.commands` unless a test keeps its own. */
+  readonly commandsTopic?: string;
 }
 
 /** Starts the posts subgraph: posts, comments, loves and the home feed from Cassandra. */
@@ -54,7 +56,7 @@ export async function startPostsSubgraph(options: PostsSubgraphOptions): Promise
       metrics,
       logger,
     }),
-    commandsTopic: topics.postsCommands,
+    commandsTopic: options.commandsTopic ?? topics.postsCommands,
   };
   return createSubgraphServer<PostsContext>({
     name: 'posts',

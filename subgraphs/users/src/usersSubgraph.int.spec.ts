@@ -5,7 +5,7 @@ import { UserCommandSchema } from '@verograph/contracts/users/v1/commands';
 import { ConnectionLevel as ProtoConnectionLevel } from '@verograph/contracts/users/v1/users';
 import { connectionId } from '@verograph/domain';
 import type { MessageProducer } from '@verograph/messaging';
-import { createKafka, createProducer, topics } from '@verograph/messaging';
+import { createKafka, createProducer } from '@verograph/messaging';
 import { createLogger, engineAddresses, signViewer, VIEWER_HEADER } from '@verograph/service';
 import type { SubgraphServer } from '@verograph/subgraph-kit';
 import { commandIdFor, createCassandraClient } from '@verograph/subgraph-kit';
@@ -23,7 +23,7 @@ import {
   startTopicCapture,
 } from '@verograph/subgraph-kit/testing';
 import type cassandra from 'cassandra-driver';
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -35,6 +35,17 @@ const WAIT_MS = 400;
 let client: cassandra.Client;
 let counting: CountingClient;
 let kafka: Kafka;
+const commandsTopic = `users.commands.test-${randomUUID().slice(0, 8)}`;
+
+async function withAdmin(k: Kafka, work: (admin: Admin) => Promise<unknown>): Promise<void> {
+  const admin = k.admin();
+  await admin.connect();
+  try {
+    await work(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
 let producer: MessageProducer;
 let server: SubgraphServer;
 let gql: SignedGraphQLClient;
@@ -54,6 +65,13 @@ beforeAll(async () => {
   counting = countingClient(client);
   kafka = createKafka('users-subgraph-int', engines.kafkaBrokers);
   producer = await createProducer(kafka);
+  // Commands go to a topic of this run: no writer reads it, so every answer is this spec's to predict.
+  await withAdmin(kafka, (admin) =>
+    admin.createTopics({
+      topics: [{ topic: commandsTopic, numPartitions: 3, replicationFactor: 1 }],
+      waitForLeaders: true,
+    }),
+  );
   server = await startUsersSubgraph({
     cassandra: counting,
     producer,
@@ -63,6 +81,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     signingSecret: secret,
     mutationWaitMs: WAIT_MS,
+    commandsTopic,
   });
   gql = signedGraphQLClient(server.url, secret);
   fx = readModelFixtures(client);
@@ -71,6 +90,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await producer?.disconnect();
+  if (kafka) await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [commandsTopic] }));
   await client?.shutdown();
 });
 
@@ -211,7 +231,7 @@ describe('mutations', () => {
   let other: string;
 
   beforeAll(async () => {
-    capture = await startTopicCapture(kafka, topics.usersCommands);
+    capture = await startTopicCapture(kafka, commandsTopic);
     viewer = await fx.user();
     other = await fx.user();
   });
@@ -237,7 +257,7 @@ describe('mutations', () => {
     expect(answer.data!.follow).toMatchObject({ status: 'ACCEPTED', user: null, clientMutationId: null });
     expect(Date.now() - started).toBeGreaterThanOrEqual(WAIT_MS);
     const { record, command } = single(await published(answer.data!.follow.commandId));
-    expect(record.topic).toBe('users.commands');
+    expect(record.topic).toBe(commandsTopic);
     expect(record.key).toBe(viewer);
     expect(command.envelope).toMatchObject({ aggregateId: viewer, actorId: viewer });
     expect(command.command).toMatchObject({ case: 'follow', value: { followerId: viewer, followeeId: other } });

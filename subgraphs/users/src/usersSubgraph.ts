@@ -33,6 +33,8 @@ export interface UsersSubgraphOptions {
   readonly host: string;
   readonly signingSecret: string;
   readonly mutationWaitMs: number;
+  /** Where its commands go; `users.commands` unless a test keeps its own. */
+  readonly commandsTopic?: string;
 }
 
 /** Starts the users subgraph: profiles, follows and connections from Cassandra. */
@@ -48,7 +50,7 @@ export async function startUsersSubgraph(options: UsersSubgraphOptions): Promise
       metrics,
       logger,
     }),
-    commandsTopic: topics.usersCommands,
+    commandsTopic: options.commandsTopic ?? topics.usersCommands,
   };
   return createSubgraphServer<UsersContext>({
     name: 'users',
