@@ -20,6 +20,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { SubgraphSource } from '../subgraphs.ts';
+import { diffVersions } from './diff.ts';
 import { publishSchema } from './publish.ts';
 import { registry } from './registry.ts';
 
@@ -83,5 +84,14 @@ describe('npm run schema -- publish', () => {
       ['v0002', 'accounts-team', 'Account.bio for the profile page'],
     ]);
     expect(Date.parse(versions[1]!.publishedAt)).toBeGreaterThanOrEqual(Date.parse(versions[0]!.publishedAt));
+  });
+
+  it('diffs any two published versions, both ways', async () => {
+    const forward = await diffVersions(repoRoot, schemaDir, 'v0001', 'v0002');
+    expect(forward.changes).toEqual([expect.objectContaining({ severity: 'safe', path: 'Account.bio' })]);
+    expect(forward.proto).toEqual([]);
+    const backward = await diffVersions(repoRoot, schemaDir, 'v0002', 'v0001');
+    expect(backward.changes).toEqual([expect.objectContaining({ severity: 'breaking', path: 'Account.bio' })]);
+    await expect(diffVersions(repoRoot, schemaDir, 'v0001', 'v0009')).rejects.toThrow(/no published version v0009/);
   });
 });
