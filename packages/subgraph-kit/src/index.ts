@@ -14,3 +14,4 @@ export * from './server/createSubgraphServer.ts';
 export * from './server/viewerRequest.ts';
 export * from './store/cassandra.ts';
 export * from './store/keyedLoader.ts';
+export * from './server/runCassandraSubgraph.ts';

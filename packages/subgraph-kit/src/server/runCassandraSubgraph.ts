@@ -1,0 +1,79 @@
+import { createKafka, createProducer, type MessageProducer } from '@verograph/messaging';
+import { createLogger, createMetricsRegistry, envReader, type Logger } from '@verograph/service';
+import type cassandra from 'cassandra-driver';
+import type { Registry } from 'prom-client';
+
+import { lazyProducer } from '../commands/lazyProducer.ts';
+import { readSubgraphConfig } from '../config.ts';
+import { createCassandraClient } from '../store/cassandra.ts';
+import type { SubgraphServer } from './createSubgraphServer.ts';
+
+/** What a Cassandra-backed subgraph's start function is given by its composition root. */
+export interface CassandraSubgraphDependencies {
+  readonly cassandra: cassandra.Client;
+  readonly producer: MessageProducer;
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  readonly port: number;
+  readonly host: string;
+  readonly signingSecret: string;
+  readonly mutationWaitMs: number;
+}
+
+/**
+ * The composition root shared by the subgraphs that read Cassandra and publish commands:
+ * reads the configuration once, builds the clients, starts serving, and shuts down cleanly on
+ * SIGTERM or SIGINT. A start-up failure is logged with its reason and exits non-zero.
+ */
+export function runCassandraSubgraph(options: {
+  readonly name: string;
+  readonly defaultPort: number;
+  readonly start: (dependencies: CassandraSubgraphDependencies) => Promise<SubgraphServer>;
+}): void {
+  const service = `${options.name}-subgraph`;
+  const logger = createLogger(service);
+  const main = async () => {
+    const config = readSubgraphConfig(envReader(), { name: options.name, defaultPort: options.defaultPort });
+    const client = createCassandraClient(
+      {
+        contactPoints: config.engines.cassandraContactPoints,
+        localDataCenter: config.engines.cassandraDataCenter,
+        keyspace: config.engines.cassandraKeyspace,
+      },
+      service,
+    );
+    // Not awaited: the subgraph serves (and reports not ready) while Cassandra comes up; the
+    // driver connects on the first query.
+    client.connect().catch((error: unknown) => logger.warn({ err: error }, 'Cassandra is not reachable yet'));
+    const producer = lazyProducer(() => createProducer(createKafka(service, config.engines.kafkaBrokers)), logger);
+    const server = await options.start({
+      cassandra: client,
+      producer,
+      logger,
+      metrics: createMetricsRegistry(service),
+      port: config.port,
+      host: config.host,
+      signingSecret: config.signingSecret,
+      mutationWaitMs: config.mutationWaitMs,
+    });
+
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      await server.close();
+      await Promise.allSettled([producer.disconnect(), client.shutdown()]);
+      process.exit(0);
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  };
+  main().catch((error: unknown) => {
+    logger.fatal(
+      { err: error },
+      `${service} could not start: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    process.exit(1);
+  });
+}
