@@ -1,5 +1,7 @@
-/** `npm run bench -- read|write [--seconds N] [--connections N]`: commands that print figures. */
+/** `npm run bench -- read|write|fanout [options]`: commands that print figures, each beside its baseline. */
+import { measureFanout, printFanout } from './fanout.ts';
 import { benchRead } from './read.ts';
+import { benchWrite } from './write.ts';
 
 const [which, ...rest] = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -11,7 +13,28 @@ switch (which) {
   case 'read':
     await benchRead({ seconds: option('--seconds', 10), connections: option('--connections', 32) });
     break;
+  case 'write':
+    await benchWrite({
+      seconds: option('--seconds', 10),
+      window: option('--window', 4000),
+      rate: option('--rate', 500),
+      latencySeconds: option('--latency-seconds', 10),
+      feedPosts: option('--feed-posts', 50),
+      followers: option('--followers', 10_000),
+      runs: option('--runs', 3),
+    });
+    break;
+  case 'fanout':
+    printFanout(await measureFanout({ followers: option('--followers', 10_000), runs: option('--runs', 3) }));
+    break;
   default:
-    console.error('usage: npm run bench -- read [--seconds 10] [--connections 32]');
+    console.error(
+      [
+        'usage: npm run bench -- read [--seconds 10] [--connections 32]',
+        '       npm run bench -- write [--seconds 10] [--window 4000] [--rate 500] [--latency-seconds 10]',
+        '                              [--feed-posts 50] [--followers 10000] [--runs 3]',
+        '       npm run bench -- fanout [--followers 10000] [--runs 3]',
+      ].join('\n'),
+    );
     process.exitCode = 2;
 }

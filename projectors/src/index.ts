@@ -7,3 +7,8 @@ export * from './events/relationChanges.ts';
 export * from './rebuild/rebuildReadModel.ts';
 export { searchAliases, resolveWriteIndices, type SearchIndices } from './search/searchStore.ts';
 export type { AudienceDoc, LivePostDoc, DeletedPostDoc, PostDoc, UserDoc } from './search/searchDocs.ts';
+export { createCassandraClient } from './cassandra/cassandraClient.ts';
+export { createWriteClock } from './cassandra/writeClock.ts';
+export { createFeedStore, defaultFeedStoreSettings } from './feeds/feedStore.ts';
+export { discardFeedUpdates } from './feeds/feedUpdates.ts';
+export { defaultFeedsSettings, handleFeedEvent } from './feeds/feedsProjector.ts';

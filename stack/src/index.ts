@@ -3,3 +3,5 @@ export { engines } from './engines.ts';
 export { repoRoot, stackLayout } from './layout.ts';
 export { services, startServices, stopServices } from './services.ts';
 export type { RunningService, ServiceDefinition, StartServicesOptions } from './services.ts';
+export { migrationSettings, runMigrations } from './migrations/runMigrations.ts';
+export type { MigrationEndpoints, MigrationSettings } from './migrations/runMigrations.ts';

@@ -78,7 +78,15 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
       await publishCommand(producer, command);
       published.inc({ topic: command.topic });
       const stop = waited.startTimer();
-      const outcome = waitMs > 0 ? await awaitOutcome(outcomes, command.commandId, { waitMs }) : undefined;
+      // The command is durably in Kafka and will be decided: an outcome store that fails now
+      // must not turn that into an error, which would invite the client to send it again.
+      const outcome =
+        waitMs > 0
+          ? await awaitOutcome(outcomes, command.commandId, { waitMs }).catch((error: unknown) => {
+              logger?.warn({ err: error, commandId: command.commandId }, 'outcome unreadable; answering ACCEPTED');
+              return undefined;
+            })
+          : undefined;
       stop();
       if (!outcome) {
         answered.inc({ status: 'ACCEPTED', replayed: 'false' });

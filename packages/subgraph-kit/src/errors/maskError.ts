@@ -33,8 +33,17 @@ const UNAVAILABLE_CASSANDRA_CODES = new Set([0x1000, 0x1001, 0x1002, 0x1100, 0x1
  */
 export function isUnavailable(error: unknown, depth = 0): boolean {
   if (depth > 8 || typeof error !== 'object' || error === null) return false;
-  const e = error as { name?: unknown; code?: unknown; cause?: unknown; innerErrors?: unknown; errors?: unknown };
+  const e = error as {
+    name?: unknown;
+    code?: unknown;
+    cause?: unknown;
+    innerErrors?: unknown;
+    errors?: unknown;
+    isSocketError?: unknown;
+  };
   if (typeof e.name === 'string' && UNAVAILABLE_NAMES.has(e.name)) return true;
+  // cassandra-driver's DriverError "Socket was closed": the node went away under a request in flight.
+  if (e.isSocketError === true) return true;
   if (typeof e.code === 'string' && UNAVAILABLE_SYSCALL_CODES.has(e.code)) return true;
   if (e.name === 'ResponseError' && typeof e.code === 'number' && UNAVAILABLE_CASSANDRA_CODES.has(e.code)) return true;
   if (e.cause !== undefined && isUnavailable(e.cause, depth + 1)) return true;
