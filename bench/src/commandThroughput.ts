@@ -13,7 +13,7 @@ import type { Kafka } from 'kafkajs';
 import type { BenchCommand } from './postCommands.ts';
 import { createPostCommand } from './postCommands.ts';
 import { sleep } from './stats.ts';
-import { tailTopic } from './topicTail.ts';
+import { tailTopic, type TopicTail } from './topicTail.ts';
 
 export interface SustainOptions {
   /** Commands in flight (published, not yet completed): enough that the consumer never waits. */
@@ -137,18 +137,19 @@ export async function measureThroughput(deps: ThroughputDeps, options: SustainOp
     const partitions = (await admin.fetchTopicOffsets(topics.postsCommands)).length;
     await admin.createTopics({ topics: [{ topic: rawTopic, numPartitions: partitions }], waitForLeaders: true });
     let rawCompleted = 0;
-    const rawTail = await tailTopic(deps.kafka, rawTopic, `bench-${deps.run}-raw`, (messages) => {
-      rawCompleted += messages.length;
-    });
+    let rawTail: TopicTail | undefined;
     let raw: Sustained;
     try {
+      rawTail = await tailTopic(deps.kafka, rawTopic, `bench-${deps.run}-raw`, (messages) => {
+        rawCompleted += messages.length;
+      });
       raw = await sustain(
         options,
         (count) => producer.send(Array.from({ length: count }, () => deps.nextLove(rawTopic).record)),
         () => rawCompleted,
       );
     } finally {
-      await rawTail.stop();
+      await rawTail?.stop();
       await admin.deleteTopics({ topics: [rawTopic] }).catch(() => undefined);
     }
 
