@@ -16,7 +16,8 @@ const AUDIENCES: Audience[] = ['CLOSE_FRIENDS', 'FRIENDS', 'ACQUAINTANCES', 'FOL
 
 const run = randomUUID().slice(0, 8);
 /** A word no other run uses, so search and feeds only see this run's posts. */
-const marker = `zq${run.replace(/[^a-z]/g, '')}x`;
+// Letters only, always 11 long: long enough that a swapped pair stays within the fuzzy match's edits.
+const marker = `zq${[...run].map((c) => 'abcdefghijklmnop'[parseInt(c, 16)]).join('')}x`;
 const people = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'] as const;
 type Person = (typeof people)[number];
 const id = (p: Person) => `${p}-${run}`;
