@@ -5,3 +5,4 @@ export { services, startServices, stopServices } from './services.ts';
 export type { RunningService, ServiceDefinition, StartServicesOptions } from './services.ts';
 export { migrationSettings, runMigrations } from './migrations/runMigrations.ts';
 export type { MigrationEndpoints, MigrationSettings } from './migrations/runMigrations.ts';
+export { splitCql } from './migrations/cassandraTarget.ts';

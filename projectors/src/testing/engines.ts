@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { createKafka } from '@verograph/messaging';
+import { splitCql } from '@verograph/stack';
 import cassandra from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
@@ -32,16 +33,6 @@ function migrationFiles(engine: string, ext: string): string[] {
     .map((f) => readFileSync(join(dir, f), 'utf8'));
 }
 
-function cqlStatements(script: string): string[] {
-  return script
-    .split('\n')
-    .map((line) => line.replace(/--.*$/, ''))
-    .join('\n')
-    .split(';')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
 export interface TestKeyspace {
   readonly keyspace: string;
   readonly client: cassandra.Client;
@@ -59,7 +50,7 @@ export async function freshKeyspace(name: string): Promise<TestKeyspace> {
   const client = createCassandraClient({ contactPoints: [`${host}:9042`], localDataCenter: 'datacenter1', keyspace });
   await client.connect();
   for (const script of migrationFiles('cassandra', 'cql')) {
-    for (const statement of cqlStatements(script)) await client.execute(statement, [], { prepare: false });
+    for (const statement of splitCql(script)) await client.execute(statement, [], { prepare: false });
   }
   return {
     keyspace,
