@@ -66,12 +66,22 @@ beforeAll(async () => {
   kafka = createKafka('posts-subgraph-int', engines.kafkaBrokers);
   producer = await createProducer(kafka);
   // Commands go to a topic of this run: no writer reads it, so every answer is this spec's to predict.
-  await withAdmin(kafka, (admin) =>
-    admin.createTopics({
+  await withAdmin(kafka, async (admin) => {
+    await admin.createTopics({
       topics: [{ topic: commandsTopic, numPartitions: 3, replicationFactor: 1 }],
       waitForLeaders: true,
-    }),
-  );
+    });
+    // A new topic's metadata reaches the broker's listeners a moment after its leaders exist; a
+    // consumer that asks too early crashes, so wait until its offsets can be listed.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if ((await admin.fetchTopicOffsets(commandsTopic)).length === 3) break;
+      } catch (error) {
+        if (attempt > 50) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
   server = await startPostsSubgraph({
     cassandra: counting,
     producer,
