@@ -2,10 +2,15 @@ import type { Client } from '@elastic/elasticsearch';
 
 import type { Migration, MigrationTarget } from './migration.ts';
 
-/** What an Elasticsearch migration file declares. Templates and indices are put idempotently. */
+/**
+ * What an Elasticsearch migration file declares. Templates and indices are put idempotently;
+ * `alias_actions` then run as ONE `_aliases` request, so an alias moves between index versions
+ * atomically (readers never see it empty or doubled), and `remove_index` retires an old version.
+ */
 interface ElasticsearchMigration {
   readonly index_templates?: Record<string, Record<string, unknown>>;
   readonly indices?: Record<string, Record<string, unknown>>;
+  readonly alias_actions?: readonly Record<string, Record<string, unknown>>[];
 }
 
 export function elasticsearchTarget(client: Client, ledgerIndex = 'verograph-schema-migrations'): MigrationTarget {
@@ -27,6 +32,9 @@ export function elasticsearchTarget(client: Client, ledgerIndex = 'verograph-sch
       }
       for (const [index, body] of Object.entries(spec.indices ?? {})) {
         if (!(await client.indices.exists({ index }))) await client.indices.create({ index, ...body });
+      }
+      if (spec.alias_actions?.length) {
+        await client.indices.updateAliases({ actions: spec.alias_actions as never });
       }
       await client.index({
         index: ledgerIndex,

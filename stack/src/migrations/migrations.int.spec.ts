@@ -94,7 +94,10 @@ describe('Elasticsearch migrations', () => {
   const template = `probe-template-${unique}`;
   const index = `probe-${unique}-v1`;
   afterAll(async () => {
-    await client.indices.delete({ index: [ledgerIndex, index] }, { ignore: [404] });
+    await client.indices.delete(
+      { index: [ledgerIndex, `${ledgerIndex}-aliases`, index, `probe-${unique}-v2`], ignore_unavailable: true },
+      { ignore: [404] },
+    );
     await client.indices.deleteIndexTemplate({ name: template }, { ignore: [404] });
     await client.close();
   });
@@ -115,6 +118,25 @@ describe('Elasticsearch migrations', () => {
     expect(await migrate(target, migrations)).toEqual([]);
     const mapping = await client.indices.getMapping({ index });
     expect(mapping[index]?.mappings.properties?.tag).toEqual({ type: 'keyword' });
+  });
+
+  it('moves an alias to a new index version and retires the old one in one atomic step', async () => {
+    const alias = `probe-${unique}`;
+    const next = `probe-${unique}-v2`;
+    const target = elasticsearchTarget(client, `${ledgerIndex}-aliases`);
+    const migrations = loadMigrations(
+      folder({
+        '0001_v1.json': JSON.stringify({ indices: { [index]: { aliases: { [alias]: {} } } } }),
+        '0002_v2.json': JSON.stringify({ indices: { [next]: { aliases: { [alias]: { is_write_index: true } } } } }),
+        '0003_retire_v1.json': JSON.stringify({ alias_actions: [{ remove_index: { index } }] }),
+      }),
+      'json',
+    );
+    await client.indices.delete({ index }, { ignore: [404] });
+    expect(await migrate(target, migrations)).toEqual(['0001_v1', '0002_v2', '0003_retire_v1']);
+    expect(Object.keys(await client.indices.getAlias({ name: alias }))).toEqual([next]);
+    expect(await client.indices.exists({ index })).toBe(false);
+    expect(await migrate(target, migrations)).toEqual([]);
   });
 });
 
