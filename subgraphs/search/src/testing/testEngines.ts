@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 
-import { Client } from '@elastic/elasticsearch';
-import { signViewer } from '@verograph/service';
+import { scratchSearchIndices, testRun, type ScratchIndices } from '@verograph/stack/testing';
+import { errorCodes, signedGraphQLClient, type GraphQLAnswer } from '@verograph/subgraph-kit/testing';
 import { pino } from 'pino';
 
 import type { SearchIndices } from '../search/searchIndices.ts';
@@ -12,31 +11,22 @@ import type { SearchIndices } from '../search/searchIndices.ts';
  * only. The names follow the real ones (users-*, posts-*, audiences-*), so the templates of
  * migrations/elasticsearch give them the production mappings and analyzers.
  */
-export const run = randomUUID().replace(/-/g, '').slice(0, 10);
+export const run = testRun;
 export const silentLogger = pino({ level: 'silent' });
 export const TEST_SECRET = 'search-spec-signing-secret';
-export const ELASTICSEARCH_URL = 'http://127.0.0.1:9200';
+export const ELASTICSEARCH_URL = `http://127.0.0.1:${process.env.ELASTICSEARCH_PORT ?? 9200}`;
 
-export interface TestIndices {
-  readonly client: Client;
+export interface TestIndices extends ScratchIndices {
   readonly indices: SearchIndices;
   /** Writes documents by id into one index and makes them searchable at once. */
   seed(index: keyof SearchIndices, docs: ReadonlyArray<{ id: string } & Record<string, unknown>>): Promise<void>;
-  drop(): Promise<void>;
 }
 
 export async function freshIndices(name: string): Promise<TestIndices> {
-  const client = new Client({ node: ELASTICSEARCH_URL });
-  const suffix = `t${name}${run}`.toLowerCase();
-  const indices: SearchIndices = {
-    users: `users-${suffix}`,
-    posts: `posts-${suffix}`,
-    audiences: `audiences-${suffix}`,
-  };
-  for (const index of Object.values(indices)) await client.indices.create({ index });
+  const scratch = await scratchSearchIndices(name);
+  const { client, indices } = scratch;
   return {
-    client,
-    indices,
+    ...scratch,
     async seed(target, docs) {
       if (docs.length === 0) return;
       const response = await client.bulk({
@@ -44,10 +34,6 @@ export async function freshIndices(name: string): Promise<TestIndices> {
         operations: docs.flatMap((doc) => [{ index: { _index: indices[target], _id: doc.id } }, bodyOf(target, doc)]),
       });
       if (response.errors) throw new Error(`seeding ${target} failed: ${JSON.stringify(response.items)}`);
-    },
-    async drop() {
-      await client.indices.delete({ index: Object.values(indices) }, { ignore: [404] });
-      await client.close();
     },
   };
 }
@@ -68,12 +54,6 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-export interface GraphQLAnswer<D = Record<string, unknown>> {
-  readonly status: number;
-  readonly data?: D | null;
-  readonly errors?: ReadonlyArray<{ message: string; path?: unknown[]; extensions?: { code?: string } }>;
-}
-
 /** Asks the subgraph as the gateway would: signed for `viewerId` (undefined: anonymous). */
 export async function askAs<D = Record<string, unknown>>(
   url: string,
@@ -82,15 +62,11 @@ export async function askAs<D = Record<string, unknown>>(
   variables: Record<string, unknown> = {},
   options: { secret?: string; signed?: boolean } = {},
 ): Promise<GraphQLAnswer<D>> {
-  const signature = options.signed === false ? {} : signViewer(options.secret ?? TEST_SECRET, viewerId);
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...signature },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as Omit<GraphQLAnswer<D>, 'status'>;
-  return { status: response.status, ...body };
+  const client = signedGraphQLClient(url, options.secret ?? TEST_SECRET);
+  return options.signed === false
+    ? ((await client.raw({}, { query, variables })) as GraphQLAnswer<D>)
+    : client.query<D>(viewerId, query, variables);
 }
 
 /** The codes of an answer's errors, in order. */
-export const codes = (answer: GraphQLAnswer<unknown>) => (answer.errors ?? []).map((e) => e.extensions?.code);
+export const codes = errorCodes;
