@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+
+import { kubernetesManifests, topicPartitions } from './kubernetes.ts';
+import { services } from './services.ts';
+
+type M = {
+  kind: string;
+  metadata: { name: string };
+  spec?: Record<string, unknown>;
+};
+
+const manifests = kubernetesManifests({
+  image: 'registry.example/verograph:1.2.3',
+  namespace: 'vg',
+  partitions: 12,
+}) as M[];
+const find = (kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name);
+const container = (name: string) =>
+  (find('Deployment', name)?.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } }).template
+    .spec.containers[0]!;
+
+describe('Kubernetes manifests', () => {
+  it('give every service of `npm start` a Deployment, a Service, an autoscaler and a disruption budget', () => {
+    for (const service of services) {
+      for (const kind of ['Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']) {
+        expect(find(kind, service.name), `${kind} ${service.name}`).toBeDefined();
+      }
+      const c = container(service.name);
+      expect(c.image).toBe('registry.example/verograph:1.2.3');
+      expect(c.command).toEqual(['node', `dist/${service.name}/main.mjs`]);
+      expect(c.ports).toEqual([{ name: 'http', containerPort: service.port }]);
+      expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/health/ready', port: service.port } });
+      expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/health/live', port: service.port } });
+    }
+  });
+
+  it('stop consumer autoscalers at the partition count, where more replicas would idle', () => {
+    expect(find('HorizontalPodAutoscaler', 'writers')?.spec).toMatchObject({ minReplicas: 2, maxReplicas: 12 });
+    expect(find('HorizontalPodAutoscaler', 'projectors')?.spec).toMatchObject({ maxReplicas: 12 });
+    expect(find('HorizontalPodAutoscaler', 'gateway')?.spec).toMatchObject({ minReplicas: 2, maxReplicas: 20 });
+  });
+
+  it('let only gateway pods reach the subgraphs, and bind the HTTP services to every interface', () => {
+    const policy = find('NetworkPolicy', 'subgraphs-from-gateway')?.spec as {
+      podSelector: { matchExpressions: Array<{ values: string[] }> };
+    };
+    expect(policy.podSelector.matchExpressions[0]!.values.sort()).toEqual(['collections', 'posts', 'search', 'users']);
+    expect(container('users').env).toContainEqual({ name: 'SUBGRAPH_HOST', value: '0.0.0.0' });
+    expect(container('gateway').env).toContainEqual({ name: 'GATEWAY_HOST', value: '0.0.0.0' });
+  });
+
+  it('read the partition count from the Kafka topic migrations', () => {
+    expect(topicPartitions()).toBeGreaterThanOrEqual(1);
+    expect(Number.isInteger(topicPartitions())).toBe(true);
+  });
+});
