@@ -8,13 +8,17 @@
  * 4. fan-out of one post to 10,000 followers, beside the straightforward INSERT fan-out
  *    (run after the services are stopped: it needs only Cassandra).
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import kafkajs, { type Admin } from 'kafkajs';
 import { performance } from 'node:perf_hooks';
 
 import { createProducer } from '@verograph/messaging';
 import { engineAddresses } from '@verograph/service';
+import { repoRoot, startServices, stopServices } from '@verograph/stack';
 
 import { createPostsThroughWriters, measureThroughput, type ThroughputFigures } from './commandThroughput.ts';
 import { waitForCaughtUp } from './consumerLag.ts';
@@ -26,7 +30,6 @@ import { loveCommands } from './postCommands.ts';
 import { seedUsers } from './seedUsers.ts';
 import { machineLoad, ms, ratio, verdict } from './stats.ts';
 import { meanHandlingMs, postsWriterHandling } from './writerMetrics.ts';
-import { startQuietSystem } from './system.ts';
 
 export interface WriteBenchOptions {
   /** Item 1: measured seconds (after a 3 s warm-up) for the writers and for Kafka alone. */
@@ -50,15 +53,23 @@ const LOVERS = 50;
 
 const int = (n: number) => Math.round(n).toLocaleString('en');
 
+/**
+ * The ports the benchmark's own services listen on: not the defaults, which a developer's
+ * `npm start` or an e2e run on the same machine may hold.
+ */
+const BENCH_PORTS = {
+  gateway: 4700,
+  users: 4701,
+  posts: 4702,
+  collections: 4703,
+  search: 4704,
+  writers: 4710,
+  projectors: 4720,
+} as const;
+
 export async function benchWrite(options: WriteBenchOptions): Promise<void> {
   const run = randomUUID().replace(/-/g, '').slice(0, 8);
   const started = performance.now();
-  const system = await startQuietSystem();
-  const gateway = system.services.find((s) => s.definition.name === 'gateway');
-  const writers = system.services.find((s) => s.definition.name === 'writers');
-  if (!gateway || !writers) throw new Error('the gateway or the writers did not start');
-  console.log(`\nwrite benchmark ${run}: every service up in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  const client = createGatewayClient(`${gateway.url}/graphql`);
   // kafkajs's own logs stay off: a benchmark prints figures, and failures surface as errors.
   const kafka = new kafkajs.Kafka({
     clientId: `bench-${run}`,
@@ -66,15 +77,38 @@ export async function benchWrite(options: WriteBenchOptions): Promise<void> {
     logLevel: kafkajs.logLevel.NOTHING,
     retry: { initialRetryTime: 100, retries: 8 },
   });
-  const producer = await createProducer(kafka);
+  execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack/src/cli.ts'), 'ensure'], {
+    stdio: 'inherit',
+  });
   const admin = kafka.admin();
   await admin.connect();
+  const services = await startServices({
+    env: { LOG_LEVEL: 'error' },
+    ports: BENCH_PORTS,
+    // BENCH_SERVICE_LOG=file keeps the services' (error) logs, to tell why one failed.
+    output: serviceLog(process.env.BENCH_SERVICE_LOG),
+    readyTimeoutMs: 180_000,
+  });
+  const system = { services, stop: () => stopServices(services) };
+  const gateway = system.services.find((s) => s.definition.name === 'gateway');
+  const writers = system.services.find((s) => s.definition.name === 'writers');
+  if (!gateway || !writers) throw new Error('the gateway or the writers did not start');
+  console.log(`\nwrite benchmark ${run}: every service up in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  const client = createGatewayClient(`${gateway.url}/graphql`);
+  const producer = await createProducer(kafka);
+  const catchUp = async (when = 'then') => {
+    const drained = await waitForCaughtUp(admin, 120_000);
+    console.log(
+      `  (${when} the writers and projectors caught up with ${int(drained.lagAtStart)} records in ` +
+        `${drained.seconds.toFixed(1)} s; left: ${int(drained.lagLeft)})`,
+    );
+  };
   let throughput: ThroughputFigures;
   let latency: MutationLatencyFigures;
   let feed: FeedLatencyFigures;
   try {
     // What earlier runs left in Kafka would slow this one's seeding and first measurement.
-    await catchUp(admin, 'before seeding');
+    await catchUp('before seeding');
     const seeding = performance.now();
     const users = await seedUsers(client, run, LOVERS);
     const posts = await createPostsThroughWriters({ kafka, producer, run, authorId: users.author }, POSTS);
@@ -84,20 +118,22 @@ export async function benchWrite(options: WriteBenchOptions): Promise<void> {
     );
 
     let load = machineLoad();
-    const handlingBefore = await postsWriterHandling(writers.url);
+    const postsGroup = 'writers-posts';
+    await warnIfShared(admin, postsGroup);
+    const handlingBefore = await postsWriterHandling(writers.url, postsGroup);
     throughput = await measureThroughput(
       { kafka, producer, run, nextLove: loveCommands(posts, run) },
       { window: options.window, warmupSeconds: 3, seconds: options.seconds },
     );
     printThroughput(throughput, options, load);
     // Where the time goes: the writer's own view of each command it handled during item 1.
-    const handlingMs = meanHandlingMs(handlingBefore, await postsWriterHandling(writers.url));
+    const handlingMs = meanHandlingMs(handlingBefore, await postsWriterHandling(writers.url, postsGroup));
     console.log(
       `  (the writers' /metrics over item 1: ${ms(handlingMs)} per command on average from first attempt ` +
-        `to outcome, message_processing_seconds of writers-posts)`,
+        `to outcome, message_processing_seconds of ${postsGroup})`,
     );
 
-    await catchUp(admin);
+    await catchUp();
 
     load = machineLoad();
     latency = await measureMutationLatency(client, users.lovers, posts, {
@@ -106,16 +142,16 @@ export async function benchWrite(options: WriteBenchOptions): Promise<void> {
       warmupSeconds: 2,
     });
     printLatency(latency, options, load);
-    await catchUp(admin);
+    await catchUp();
 
     load = machineLoad();
     feed = await measureFeedLatency(client, users.feedAuthor, users.follower, options.feedPosts);
     printFeed(feed, options, load);
   } finally {
     client.close();
-    await admin.disconnect();
     await producer.disconnect();
     await system.stop();
+    await admin.disconnect();
   }
 
   const fanout = await measureFanout({ followers: options.followers, runs: options.runs });
@@ -159,13 +195,24 @@ export async function benchWrite(options: WriteBenchOptions): Promise<void> {
   console.log(`whole run: ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
-/** Lets the writers and projectors finish what a measurement left behind, so the next starts quiet. */
-async function catchUp(admin: Admin, when = 'then'): Promise<void> {
-  const drained = await waitForCaughtUp(admin, 120_000);
-  console.log(
-    `  (${when} the writers and projectors caught up with ${int(drained.lagAtStart)} records in ` +
-      `${drained.seconds.toFixed(1)} s; left: ${int(drained.lagLeft)})`,
-  );
+/** Where the services' output goes: nowhere, or appended to a file. */
+function serviceLog(file: string | undefined): (service: string, line: string) => void {
+  if (!file) return () => undefined;
+  return (service, line) => appendFileSync(file, `${service.padEnd(12)}| ${line}\n`);
+}
+
+/**
+ * Says so when another writers process (a developer's `npm start`, an e2e run) is in the
+ * posts writer's group: it takes a share of the partitions, and of the figures.
+ */
+async function warnIfShared(admin: Admin, groupId: string): Promise<void> {
+  const [group] = (await admin.describeGroups([groupId])).groups;
+  const members = group?.members.length ?? 0;
+  if (members > 1) {
+    console.log(
+      `  (note: ${members} processes share ${groupId}; the figures below are not this writers process alone)`,
+    );
+  }
 }
 
 function applied(figures: OpenLoopFigures): number {

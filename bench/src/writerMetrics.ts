@@ -6,12 +6,12 @@ export interface HandlingTotals {
 }
 
 /** The posts writer's handling totals, from the writers process's Prometheus text. */
-export async function postsWriterHandling(writersUrl: string): Promise<HandlingTotals> {
+export async function postsWriterHandling(writersUrl: string, groupId = 'writers-posts'): Promise<HandlingTotals> {
   const text = await (await fetch(`${writersUrl}/metrics`)).text();
   const value = (metric: string) => {
     const line = text
       .split('\n')
-      .find((l) => l.startsWith(`${metric}{`) && l.includes('group="writers-posts"') && l.includes('posts.commands'));
+      .find((l) => l.startsWith(`${metric}{`) && l.includes(`group="${groupId}"`) && l.includes('posts.commands'));
     return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : Number.NaN;
   };
   return {

@@ -171,7 +171,12 @@ console.log(
   ),
 );
 
-await killHard(writer);
+// Stopped gently, so that a writer run with --cpu-prof (NODE_OPTIONS) writes its profile.
+await new Promise<void>((resolve) => {
+  writer.once('exit', () => resolve());
+  writer.kill('SIGTERM');
+  setTimeout(() => void killHard(writer).then(resolve), 15_000).unref();
+});
 await watcher.disconnect();
 await producer.disconnect();
 await admin.deleteTopics({ topics: topics.all }).catch(() => undefined);

@@ -14,6 +14,11 @@ export async function connectCassandra(options: {
     contactPoints: [...options.contactPoints],
     localDataCenter: options.localDataCenter,
     keyspace: options.keyspace,
+    // Back within seconds of an outage: the driver's default waits double up to 10 minutes.
+    policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false) },
+    // Protocol v4 allows 32 768 requests in flight on one connection; the driver's default of
+    // 2 048 is refused (BusyConnectionError) by a writer's batches of concurrent reads.
+    pooling: { maxRequestsPerConnection: 32_768 },
     queryOptions: {
       consistency: cassandra.types.consistencies.localQuorum,
       serialConsistency: cassandra.types.consistencies.localSerial,

@@ -15,8 +15,8 @@ export interface WritersConfig {
   /** WRITERS_CONCURRENCY: partitions each writer handles at once. */
   readonly concurrency: number;
   /**
-   * WRITERS_KEY_CONCURRENCY: aggregates each writer handles at once within a partition; each
-   * aggregate's commands keep their order (they share its key).
+   * WRITERS_KEY_CONCURRENCY: aggregates each writer handles at once within a batch of one
+   * partition's commands; each aggregate's commands keep their order (they share its key).
    */
   readonly keyConcurrency: number;
   /** WRITERS_SESSION_TIMEOUT_MS: how soon the group notices a writer that died. */
@@ -35,7 +35,7 @@ export function writersConfig(env: EnvReader = envReader()): WritersConfig {
     port: env.int('WRITERS_PORT', 4100, { min: 0, max: 65535 }),
     groupPrefix: env.string('WRITERS_GROUP_PREFIX', 'writers'),
     concurrency: env.int('WRITERS_CONCURRENCY', 12, { min: 1, max: 64 }),
-    keyConcurrency: env.int('WRITERS_KEY_CONCURRENCY', 8, { min: 1, max: 64 }),
+    keyConcurrency: env.int('WRITERS_KEY_CONCURRENCY', 16, { min: 1, max: 64 }),
     sessionTimeoutMs: env.int('WRITERS_SESSION_TIMEOUT_MS', 30_000, { min: 6_000, max: 300_000 }),
     engines: engineAddresses(env),
   };

@@ -7,6 +7,7 @@ export * from './startWriter.ts';
 export * from './users/decideUser.ts';
 export * from './users/userModel.ts';
 export * from './writer/aggregateWriter.ts';
-export * from './writer/commandHandler.ts';
+export * from './writer/batchHandler.ts';
+export { createCommandHandler, type CommandHandlerDeps } from './writer/commandHandler.ts';
 export * from './writer/decision.ts';
 export * from './writer/decisionLog.ts';

@@ -9,7 +9,8 @@ import { createCollectionsWriter } from './collections/collectionsWriter.ts';
 import type { WriterName } from './config.ts';
 import { createPostsWriter } from './posts/postsWriter.ts';
 import { createUsersWriter } from './users/usersWriter.ts';
-import { createCommandHandler, type WriterTopics } from './writer/commandHandler.ts';
+import type { AggregateWriter } from './writer/aggregateWriter.ts';
+import { createBatchHandler, type WriterTopics } from './writer/batchHandler.ts';
 import { createDecisionLog } from './writer/decisionLog.ts';
 
 /** The topics a writer reads and writes, by writer. */
@@ -38,8 +39,12 @@ export interface WriterDeps {
   readonly topics: WriterTopics & { readonly deadLetter: string };
   /** Partitions handled at once. */
   readonly concurrency: number;
-  /** Aggregates (record keys) handled at once within a partition; 1 keeps the partition's order. */
+  /** Aggregates (record keys) handled at once within a batch; each aggregate's commands keep their order. */
   readonly keyConcurrency?: number;
+  /** The most command records handled as one batch. Defaults to 500. */
+  readonly maxBatchRecords?: number;
+  /** Handled offsets are committed at least this often (and when the writer stops). */
+  readonly commitIntervalMs?: number;
   readonly sessionTimeoutMs?: number;
   readonly lagRefreshMs?: number;
 }
@@ -47,21 +52,26 @@ export interface WriterDeps {
 /** Builds one writer and runs it as its own consumer group; resolves once it is consuming. */
 export async function startWriter(name: WriterName, deps: WriterDeps): Promise<RunningConsumer> {
   const logger = deps.logger.child({ writer: name });
-  const handle = (() => {
-    const common = {
-      decisions: createDecisionLog(deps.cassandra),
-      producer: deps.producer,
-      topics: deps.topics,
-      clock: deps.clock,
-      logger,
-    };
+  const common = {
+    decisions: createDecisionLog(deps.cassandra),
+    producer: deps.producer,
+    topics: deps.topics,
+    clock: deps.clock,
+    logger,
+    ...(deps.keyConcurrency !== undefined && { aggregateConcurrency: deps.keyConcurrency }),
+  };
+  const build = <C, E, S>(writer: AggregateWriter<C, E, S>) => ({
+    handleBatch: createBatchHandler({ ...common, writer }),
+    forget: () => writer.forget?.(),
+  });
+  const { handleBatch, forget } = (() => {
     switch (name) {
       case 'users':
-        return createCommandHandler({ ...common, writer: createUsersWriter(deps.cassandra) });
+        return build(createUsersWriter(deps.cassandra));
       case 'posts':
-        return createCommandHandler({ ...common, writer: createPostsWriter(deps.cassandra) });
+        return build(createPostsWriter(deps.cassandra));
       case 'collections':
-        return createCommandHandler({ ...common, writer: createCollectionsWriter(deps.cassandra) });
+        return build(createCollectionsWriter(deps.cassandra));
     }
   })();
   return runConsumer({
@@ -69,14 +79,16 @@ export async function startWriter(name: WriterName, deps: WriterDeps): Promise<R
     groupId: deps.groupId,
     topics: [deps.topics.commands],
     deadLetterTopic: deps.topics.deadLetter,
-    handle,
+    handleBatch,
+    // Another member may have written these partitions' aggregates since this one last owned them.
+    onAssignment: forget,
+    maxBatchRecords: deps.maxBatchRecords ?? 500,
     logger,
     metrics: deps.metrics,
     fromBeginning: true,
     partitionsConsumedConcurrently: deps.concurrency,
-    // The ordering unit of a writer is its aggregate, which is the record key.
-    keysConsumedConcurrently: deps.keyConcurrency ?? 1,
     ...(deps.sessionTimeoutMs !== undefined && { sessionTimeoutMs: deps.sessionTimeoutMs }),
     ...(deps.lagRefreshMs !== undefined && { lagRefreshMs: deps.lagRefreshMs }),
+    ...(deps.commitIntervalMs !== undefined && { commitIntervalMs: deps.commitIntervalMs }),
   });
 }

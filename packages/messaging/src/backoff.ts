@@ -8,7 +8,9 @@ export interface BackoffPolicy {
   readonly factor: number;
 }
 
-export const defaultBackoff: BackoffPolicy = { initialMs: 200, maxMs: 30_000, factor: 2 };
+// Capped at 5 s: a consumer resumes within seconds of an engine coming back, and a down engine
+// still sees only one attempt per partition every few seconds.
+export const defaultBackoff: BackoffPolicy = { initialMs: 200, maxMs: 5_000, factor: 2 };
 
 /**
  * The wait before attempt `attempt + 1` (attempt counts from 1): exponential, capped, with

@@ -6,7 +6,14 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { runConsumer, type HandlerOutcome, type IncomingRecord, type RunningConsumer } from './consumer.ts';
+import {
+  PartitionFencedError,
+  runConsumer,
+  type HandlerOutcome,
+  type IncomingBatch,
+  type IncomingRecord,
+  type RunningConsumer,
+} from './consumer.ts';
 import { deadLetterSource } from './deadLetter.ts';
 import { createKafka, createProducer, type MessageProducer } from './producer.ts';
 
@@ -366,5 +373,106 @@ describe('runConsumer on the real Kafka', () => {
       await second.stop();
     }
     expect(await second.stopped).toEqual({ reason: 'requested' });
+  });
+});
+
+describe('runConsumer with a batch handler, on the real Kafka', () => {
+  it('hands over whole batches in partition order, retries a throwing batch whole, dead-letters poison, commits all', async () => {
+    const source = await freshTopic('batches', 2);
+    const deadLetterTopic = await freshTopic('deadletter-batches');
+    const groupId = `test-batches-${run}`;
+    const values = Array.from({ length: 30 }, (_, i) => (i === 7 ? 'poison' : `m${i}`));
+    await producer.send(values.map((v, i) => ({ topic: source, key: `k${i % 2}`, value: Buffer.from(v) })));
+    const calls: { partition: number; values: string[]; attempt: number }[] = [];
+    let failOnce = true;
+    const registry = new Registry();
+    const consumer = await runConsumer({
+      kafka,
+      groupId,
+      topics: [source],
+      deadLetterTopic,
+      logger: pino({ level: 'silent' }),
+      metrics: registry,
+      backoff: { initialMs: 50, maxMs: 200, factor: 2 },
+      maxBatchRecords: 8,
+      handleBatch: async (batch: IncomingBatch): Promise<HandlerOutcome[]> => {
+        await batch.assertOwned();
+        const got = batch.records.map((r) => r.value!.toString());
+        calls.push({ partition: batch.partition, values: got, attempt: batch.records[0]!.attempt });
+        if (failOnce) {
+          failOnce = false;
+          throw new Error('cassandra is down');
+        }
+        return got.map((v) =>
+          v === 'poison' ? { kind: 'dead-letter', code: 'UNDECODABLE', reason: 'not a command' } : { kind: 'done' },
+        );
+      },
+    });
+    try {
+      // Every call but the first (which threw) handled its records.
+      const handled = () => calls.slice(1);
+      await until('every record handled', () =>
+        handled().reduce((n, c) => n + c.values.length, 0) >= values.length ? true : undefined,
+      );
+      // The first batch failed and came again whole, as attempt 2.
+      expect(calls[1]).toEqual({ ...calls[0]!, attempt: 2 });
+      // Several records per call, never more than maxBatchRecords, each partition in its order.
+      expect(Math.max(...calls.map((c) => c.values.length))).toBeGreaterThan(1);
+      expect(Math.max(...calls.map((c) => c.values.length))).toBeLessThanOrEqual(8);
+      for (const partition of [0, 1]) {
+        const seen = handled()
+          .filter((c) => c.partition === partition)
+          .flatMap((c) => c.values);
+        expect(seen).toEqual(values.filter((v) => seen.includes(v)));
+      }
+      const [dead] = await readAll(deadLetterTopic, 1);
+      expect(dead!.value!.toString()).toBe('poison');
+      await until('offsets committed', async () => {
+        const offsets = await committed(groupId, source);
+        return [...offsets.values()].reduce((sum, o) => sum + Math.max(0, Number(o)), 0) === values.length
+          ? true
+          : undefined;
+      });
+      const text = await registry.metrics();
+      expect(text).toContain(`messages_processed_total{group="${groupId}",topic="${source}"} ${values.length}`);
+      expect(text).toContain(`messages_dead_lettered_total{group="${groupId}",topic="${source}",code="UNDECODABLE"} 1`);
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('fences a batch once the consumer stops: assertOwned throws PartitionFencedError', async () => {
+    const source = await freshTopic('fenced');
+    const groupId = `test-fenced-${run}`;
+    await producer.send([{ topic: source, key: 'k', value: Buffer.from('a') }]);
+    let owned: IncomingBatch['assertOwned'] | undefined;
+    const consumer = await runConsumer({
+      kafka,
+      groupId,
+      topics: [source],
+      deadLetterTopic: await freshTopic('deadletter-fenced'),
+      logger: pino({ level: 'silent' }),
+      metrics: new Registry(),
+      handleBatch: async (batch) => {
+        await batch.assertOwned();
+        owned = batch.assertOwned;
+        return batch.records.map((): HandlerOutcome => ({ kind: 'done' }));
+      },
+    });
+    await until('the batch', () => owned);
+    await consumer.stop();
+    await expect(owned!()).rejects.toBeInstanceOf(PartitionFencedError);
+  });
+
+  it('refuses options with both or neither of handle and handleBatch', async () => {
+    await expect(
+      runConsumer({
+        kafka,
+        groupId: `test-neither-${run}`,
+        topics: ['unused'],
+        logger: pino({ level: 'silent' }),
+        metrics: new Registry(),
+      }),
+    ).rejects.toThrow('exactly one of handle and handleBatch');
   });
 });

@@ -45,11 +45,55 @@ export type HandlerOutcome =
 
 export type RecordHandler = (record: IncomingRecord) => Promise<HandlerOutcome>;
 
+/** Thrown by `IncomingBatch.assertOwned` when this member may no longer own the partition. */
+export class PartitionFencedError extends Error {
+  readonly code = 'PARTITION_FENCED';
+  constructor(reason: string) {
+    super(`this consumer may no longer own the partition: ${reason}`);
+    this.name = 'PartitionFencedError';
+  }
+}
+
+/** Consecutive records of one partition, handed to a `BatchHandler` together. */
+export interface IncomingBatch {
+  readonly topic: string;
+  readonly partition: number;
+  /** In partition order; every record carries the same `attempt`. */
+  readonly records: readonly IncomingRecord[];
+  /**
+   * Resolves while this member still owns the partition, and throws `PartitionFencedError`
+   * once it may not: the consumer is stopping, the group is rebalancing, or no heartbeat has
+   * been acknowledged within half the session timeout (the coordinator could have handed the
+   * partition to another member). A handler calls it right before each write it makes.
+   */
+  assertOwned(): Promise<void>;
+}
+
+/**
+ * Handles a batch of one partition's records at once, answering one outcome per record, in
+ * the same order. A handler that throws is retried with the whole batch (it must be
+ * idempotent, as a record handler must be). Records after a `stop` are not committed.
+ */
+export type BatchHandler = (batch: IncomingBatch) => Promise<readonly HandlerOutcome[]>;
+
 export interface ConsumerOptions {
   readonly kafka: Kafka;
   readonly groupId: string;
   readonly topics: readonly string[];
-  readonly handle: RecordHandler;
+  /** One record at a time; exactly one of `handle` and `handleBatch` is given. */
+  readonly handle?: RecordHandler;
+  /** Whole fetched batches of a partition, at most `maxBatchRecords` records at once. */
+  readonly handleBatch?: BatchHandler;
+  /** With `handleBatch`: the most records handed over at once. Defaults to 500. */
+  readonly maxBatchRecords?: number;
+  /**
+   * How long the broker may hold a fetch while it has less than `minBytes` to answer. Records
+   * that arrive end the wait at once (`minBytes` is 1), so this only bounds idle polls and
+   * how soon a new assignment is fetched. Defaults to 500 ms (kafkajs: 5 000).
+   */
+  readonly maxWaitTimeInMs?: number;
+  /** Called whenever this member (re)joins its group: what it owned before may have moved. */
+  readonly onAssignment?: () => void;
   readonly logger: Logger;
   /** Where the consumer's metrics go; several consumers may share one registry. */
   readonly metrics: Registry;
@@ -114,19 +158,25 @@ type Attempted = 'handled' | 'stop' | 'abandoned';
  * Resolves once the consumer is subscribed and running.
  */
 export async function runConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
-  const { kafka, groupId, handle, logger } = options;
+  const { kafka, groupId, logger, handle } = options;
+  if ((options.handle === undefined) === (options.handleBatch === undefined)) {
+    throw new Error(`consumer ${groupId}: give exactly one of handle and handleBatch`);
+  }
   const log = logger.child({ group: groupId });
   const backoff = options.backoff ?? defaultBackoff;
   const random = options.random ?? Math.random;
-  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
+  const sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000;
+  // Several heartbeats fit in half a session, the lease a batch handler's writes rely on.
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeoutMs / 6));
   const keyConcurrency = options.keysConsumedConcurrently ?? 1;
   const metrics = consumerMetrics(options.metrics);
   const lag = createLagTracker(metrics.lag, groupId);
 
   const consumer: Consumer = kafka.consumer({
     groupId,
-    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    sessionTimeout: sessionTimeoutMs,
     heartbeatInterval: heartbeatIntervalMs,
+    maxWaitTimeInMs: options.maxWaitTimeInMs ?? 500,
     allowAutoTopicCreation: false,
   });
   const deadLetters: DeadLetterPublisher = await createDeadLetterPublisher(
@@ -150,7 +200,15 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
     };
   });
 
+  // When the coordinator last acknowledged this member: it keeps the partitions for a session
+  // timeout after that, so writes made within half of it cannot overlap with a new owner's.
+  let lastHeartbeatAt = 0;
+  consumer.on(consumer.events.HEARTBEAT, () => {
+    lastHeartbeatAt = Date.now();
+  });
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    lastHeartbeatAt = Date.now();
+    options.onAssignment?.();
     ready = true;
     lag.assigned(event.payload.memberAssignment);
     log.info({ assignment: event.payload.memberAssignment }, 'joined the consumer group');
@@ -193,6 +251,64 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
     return keepWaiting();
   };
 
+  /** Counts a record's outcome, dead-letters a poison record; 'stop' when the handler asked to. */
+  const conclude = async (record: IncomingRecord, outcome: HandlerOutcome, started: number): Promise<Attempted> => {
+    const { topic, partition, offset } = record;
+    const labels = { group: groupId, topic };
+    switch (outcome.kind) {
+      case 'done':
+        if (outcome.rejection) metrics.rejected.inc({ ...labels, code: outcome.rejection.code });
+        break;
+      case 'dead-letter':
+        await deadLetters.publish(record, groupId, { code: outcome.code, reason: outcome.reason });
+        metrics.deadLettered.inc({ ...labels, code: outcome.code });
+        log.warn(
+          { topic, partition, offset, code: outcome.code, reason: outcome.reason },
+          'poison record sent to the dead-letter topic',
+        );
+        break;
+      case 'stop':
+        log.error(
+          { topic, partition, offset, reason: outcome.reason },
+          'handler asked to stop; the record stays uncommitted',
+        );
+        stopRequest = { reason: 'handler', message: outcome.reason, topic, partition, offset };
+        return 'stop';
+      default: {
+        const unknown: never = outcome;
+        throw new Error(`unknown handler outcome ${JSON.stringify(unknown)}`);
+      }
+    }
+    metrics.processed.inc(labels);
+    metrics.processingSeconds.observe(labels, (performance.now() - started) / 1000);
+    return 'handled';
+  };
+
+  /** Runs `once` until it succeeds, retrying with backoff (and heartbeats) while the partition is ours. */
+  const withRetries = async <T>(
+    topic: string,
+    partition: number,
+    offset: string,
+    batch: Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale'>,
+    once: (attempt: number) => Promise<T>,
+  ): Promise<T | 'abandoned'> => {
+    const keepGoing = () => !halted && batch.isRunning() && !batch.isStale();
+    for (let n = 1; ; n++) {
+      try {
+        return await once(n);
+      } catch (error) {
+        if (!keepGoing() || error instanceof PartitionFencedError) return 'abandoned';
+        const delayMs = backoffDelay(backoff, n, random);
+        metrics.retries.inc({ group: groupId, topic });
+        log.warn(
+          { err: error, topic, partition, offset, attempt: n, delayMs },
+          'handling failed; retrying the same record after a backoff',
+        );
+        if (!(await waitWithHeartbeats(delayMs, batch.heartbeat, keepGoing))) return 'abandoned';
+      }
+    }
+  };
+
   const attempt = async (
     topic: string,
     partition: number,
@@ -200,49 +316,82 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
     batch: Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale'>,
   ): Promise<Attempted> => {
     const started = performance.now();
-    const labels = { group: groupId, topic };
-    const keepGoing = () => !halted && batch.isRunning() && !batch.isStale();
-    for (let n = 1; ; n++) {
+    return withRetries(topic, partition, message.offset, batch, async (n) => {
+      const record = recordOf(topic, partition, message, n);
+      return conclude(record, await handle!(record), started);
+    });
+  };
+
+  /**
+   * Throws `PartitionFencedError` unless this member still owns the batch's partition. While
+   * a batch is in hand, heartbeats go on in the background (its handler may wait on slow
+   * stores for longer than a session); `fenced` is set once one of them is refused.
+   */
+  const ownership = (batch: Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale'>) => {
+    let fenced: string | undefined;
+    const beat = async () => {
       try {
-        const record = recordOf(topic, partition, message, n);
-        const outcome = await handle(record);
-        switch (outcome.kind) {
-          case 'done':
-            if (outcome.rejection) metrics.rejected.inc({ ...labels, code: outcome.rejection.code });
-            break;
-          case 'dead-letter':
-            await deadLetters.publish(record, groupId, { code: outcome.code, reason: outcome.reason });
-            metrics.deadLettered.inc({ ...labels, code: outcome.code });
-            log.warn(
-              { topic, partition, offset: message.offset, code: outcome.code, reason: outcome.reason },
-              'poison record sent to the dead-letter topic',
-            );
-            break;
-          case 'stop':
-            log.error(
-              { topic, partition, offset: message.offset, reason: outcome.reason },
-              'handler asked to stop; the record stays uncommitted',
-            );
-            stopRequest = { reason: 'handler', message: outcome.reason, topic, partition, offset: message.offset };
-            return 'stop';
-          default: {
-            const unknown: never = outcome;
-            throw new Error(`unknown handler outcome ${JSON.stringify(unknown)}`);
-          }
-        }
-        metrics.processed.inc(labels);
-        metrics.processingSeconds.observe(labels, (performance.now() - started) / 1000);
-        return 'handled';
+        // Throttled by kafkajs to one request per heartbeat interval; throws while rebalancing.
+        await batch.heartbeat();
       } catch (error) {
-        if (!keepGoing()) return 'abandoned';
-        const delayMs = backoffDelay(backoff, n, random);
-        metrics.retries.inc(labels);
-        log.warn(
-          { err: error, topic, partition, offset: message.offset, attempt: n, delayMs },
-          'handling failed; retrying the same record after a backoff',
-        );
-        if (!(await waitWithHeartbeats(delayMs, batch.heartbeat, keepGoing))) return 'abandoned';
+        fenced ??= `heartbeat refused (${error instanceof Error ? error.message : String(error)})`;
       }
+    };
+    const assertOwned = async () => {
+      if (halted || !batch.isRunning()) throw new PartitionFencedError('the consumer is stopping');
+      if (batch.isStale()) throw new PartitionFencedError('the partition was reassigned');
+      await beat();
+      if (fenced) throw new PartitionFencedError(fenced);
+      const silentMs = Date.now() - lastHeartbeatAt;
+      if (silentMs > sessionTimeoutMs / 2) {
+        throw new PartitionFencedError(`no heartbeat acknowledged for ${silentMs} ms`);
+      }
+    };
+    return { assertOwned, beat };
+  };
+
+  /**
+   * Whole batches: up to `maxBatchRecords` records go to the handler at once; their offsets
+   * are released once the handler answered for all of them and dead letters are published.
+   */
+  const inBatches = async (payload: EachBatchPayload) => {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const size = Math.max(1, options.maxBatchRecords ?? 500);
+    const { assertOwned, beat } = ownership(payload);
+    for (let from = 0; from < batch.messages.length; from += size) {
+      if (halted || !isRunning() || isStale()) return;
+      const messages = batch.messages.slice(from, from + size);
+      const started = performance.now();
+      const answered = await withRetries(batch.topic, batch.partition, messages[0]!.offset, payload, async (n) => {
+        const records = messages.map((m) => recordOf(batch.topic, batch.partition, m, n));
+        const beating = setInterval(() => void beat(), heartbeatIntervalMs);
+        const outcomes = await options.handleBatch!({
+          topic: batch.topic,
+          partition: batch.partition,
+          records,
+          assertOwned,
+        }).finally(() => clearInterval(beating));
+        if (outcomes.length !== records.length) {
+          throw new Error(`the batch handler answered ${outcomes.length} outcomes for ${records.length} records`);
+        }
+        // Dead letters are published before any offset is released; should that fail, the
+        // batch is retried whole (its handler is idempotent).
+        const concluded: IncomingRecord[] = [];
+        for (const [index, record] of records.entries()) {
+          if ((await conclude(record, outcomes[index]!, started)) === 'stop') return { concluded, stop: true };
+          concluded.push(record);
+        }
+        return { concluded, stop: false };
+      });
+      if (answered === 'abandoned') return;
+      const last = answered.concluded.at(-1);
+      if (last) {
+        resolveOffset(last.offset);
+        lag.processed(batch.topic, batch.partition, last.offset);
+      }
+      if (answered.stop) return haltOnStop();
+      await commitOffsetsIfNecessary();
+      await heartbeat();
     }
   };
 
@@ -319,7 +468,8 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
 
   const eachBatch = async (payload: EachBatchPayload) => {
     lag.highWatermark(payload.batch.topic, payload.batch.partition, payload.batch.highWatermark);
-    await (keyConcurrency > 1 ? byKey(payload) : inOrder(payload));
+    if (options.handleBatch) await inBatches(payload);
+    else await (keyConcurrency > 1 ? byKey(payload) : inOrder(payload));
   };
 
   const refreshLag = async () => {

@@ -1,6 +1,7 @@
 export * from './commands/commandBus.ts';
 export * from './commands/commandId.ts';
 export * from './commands/lazyProducer.ts';
+export * from './commands/outcomeListener.ts';
 export * from './commands/outcomes.ts';
 export * from './commands/publishCommand.ts';
 export * from './config.ts';

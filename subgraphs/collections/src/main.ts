@@ -5,7 +5,13 @@
  */
 import { createKafka, createProducer } from '@verograph/messaging';
 import { createLogger, createMetricsRegistry, envReader } from '@verograph/service';
-import { createCassandraClient, lazyProducer, readSubgraphConfig } from '@verograph/subgraph-kit';
+import {
+  commandChannel,
+  createCassandraClient,
+  lazyProducer,
+  readSubgraphConfig,
+  startOutcomeListener,
+} from '@verograph/subgraph-kit';
 
 import { startCollectionsSubgraph } from './collectionsSubgraph.ts';
 import { createPostgresPool } from './store/postgres.ts';
@@ -36,7 +42,11 @@ async function main(): Promise<void> {
   // Not awaited: reads need only PostgreSQL; the driver connects on the first mutation otherwise.
   cassandra.connect().catch((error: unknown) => logger.warn({ err: error }, 'Cassandra is not reachable yet'));
   const kafka = createKafka(service, config.engines.kafkaBrokers);
-  const producer = lazyProducer(() => createProducer(kafka), logger);
+  // The producer hears its commands' outcomes too, so a waiting mutation reads nothing.
+  const producer = commandChannel(
+    lazyProducer(() => createProducer(kafka), logger),
+    startOutcomeListener({ kafka, service, logger }),
+  );
   const server = await startCollectionsSubgraph({
     postgres,
     cassandra,

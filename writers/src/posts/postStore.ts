@@ -12,13 +12,58 @@ const PREPARED = { prepare: true } as const;
 export interface PostStore {
   load(command: PostCommand): Promise<PostState>;
   apply(events: readonly RecordedEvent<PostEvent>[]): Promise<void>;
+  /** Drops the posts kept in memory (see `createPostStore`). */
+  forget(): void;
 }
 
+/** How many posts the store keeps in memory; the least recently used go first. */
+const CACHED_POSTS = 50_000;
+
+/** A post row as an event leaves it, from the row before it (undefined: not known in memory). */
+function evolvePost(post: PostRecord | undefined, event: PostEvent): PostRecord | undefined {
+  switch (event.type) {
+    case 'PostCreated':
+      return { authorId: event.authorId, createdAt: event.createdAt, deleted: false, loveCount: 0, commentCount: 0 };
+    case 'PostDeleted':
+      return post && { ...post, deleted: true };
+    case 'PostLoved':
+    case 'PostUnloved':
+      return post && { ...post, loveCount: event.loveCount };
+    case 'CommentAdded':
+      return post && { ...post, commentCount: event.commentCount };
+    default:
+      return assertNever(event);
+  }
+}
+
+/**
+ * The posts writer's store. It keeps the post rows it read or wrote in memory: while this
+ * writer owns a post's partition, it alone writes that row (see the README on fencing), so the
+ * row in memory is the row in Cassandra and a command on a known post reads one row fewer. The
+ * writer calls `forget` whenever its partitions may have moved, or a batch failed midway.
+ */
 export function createPostStore(client: cassandra.Client): PostStore {
   const exists = async (query: string, params: unknown[]) =>
     (await client.execute(query, params, PREPARED)).rowLength > 0;
 
+  const cached = new Map<string, PostRecord>();
+  const remember = (postId: string, record: PostRecord | undefined) => {
+    cached.delete(postId);
+    if (!record) return;
+    cached.set(postId, record);
+    if (cached.size > CACHED_POSTS) cached.delete(cached.keys().next().value!);
+  };
   const post = async (postId: string): Promise<PostRecord | undefined> => {
+    const known = cached.get(postId);
+    if (known) {
+      remember(postId, known);
+      return known;
+    }
+    const record = await read(postId);
+    remember(postId, record);
+    return record;
+  };
+  const read = async (postId: string): Promise<PostRecord | undefined> => {
     const row = (
       await client.execute(
         'SELECT author_id, created_at, deleted, love_count, comment_count FROM posts WHERE id = ?',
@@ -139,10 +184,16 @@ export function createPostStore(client: cassandra.Client): PostStore {
       }
     },
 
+    forget() {
+      cached.clear();
+    },
     async apply(events) {
-      for (const event of events) {
-        // One logged batch per event: the rows it touches land together.
-        await client.batch(statements(event), { prepare: true, logged: true });
+      for (const recorded of events) {
+        // One unlogged batch per event: no batchlog round. Should the writer die between the
+        // rows, the recorded decision is replayed and the rows written again (they are upserts).
+        await client.batch(statements(recorded), { prepare: true, logged: false });
+        const { postId } = recorded.event;
+        remember(postId, evolvePost(cached.get(postId), recorded.event));
       }
     },
   };

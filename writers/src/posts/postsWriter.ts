@@ -18,5 +18,6 @@ export function createPostsWriter(client: cassandra.Client): AggregateWriter<Pos
     encodeEvent: encodePostEvent,
     decodeEvent: decodePostEvent,
     apply: (events) => store.apply(events),
+    forget: () => store.forget(),
   };
 }

@@ -7,7 +7,10 @@ const entry = fileURLToPath(new URL('./writerProcess.ts', import.meta.url));
 
 /** Starts `writerProcess.ts` as a child process; resolves once it is consuming. */
 export async function spawnWriter(config: WriterProcessConfig): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // WRITER_NODE_ARGS: extra node flags for the child, e.g. `--cpu-prof --cpu-prof-dir=prof`
+  // (flags NODE_OPTIONS refuses) when measuring it.
+  const nodeArgs = (process.env.WRITER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     env: { ...process.env, WRITER_PROCESS: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

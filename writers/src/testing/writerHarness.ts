@@ -140,6 +140,19 @@ export async function startWriterHarness(
         toBinary(PostCommandSchema, create(PostCommandSchema, { envelope: envelope(actor, key, commandId), command })),
         commandId,
       ),
+    /** A posts command, encoded but not published (see `publishAll`). */
+    postCommand: (actor: string, key: string, command: PostInit, commandId: string = randomUUID()): SentCommand => ({
+      commandId,
+      topic: topics.postsCommands,
+      key,
+      value: toBinary(
+        PostCommandSchema,
+        create(PostCommandSchema, { envelope: envelope(actor, key, commandId), command }),
+      ),
+    }),
+    /** Publishes commands in one send, in order: a backlog that the writer finds all at once. */
+    publishAll: (sent: readonly SentCommand[]) =>
+      commandProducer.send(sent.map(({ topic, key, value }) => ({ topic, key, value }))),
     collection: (actor: string, key: string, command: CollectionInit, commandId: string = randomUUID()) =>
       publish(
         topics.collectionsCommands,

@@ -17,6 +17,8 @@ export interface WriterProcessConfig {
   readonly keyspace: string;
   readonly concurrency?: number;
   readonly keyConcurrency?: number;
+  readonly maxBatchRecords?: number;
+  readonly commitIntervalMs?: number;
 }
 
 const config = JSON.parse(process.env.WRITER_PROCESS ?? '') as WriterProcessConfig;
@@ -40,6 +42,8 @@ const consumer = await startWriter(config.name, {
   topics: config.topics,
   concurrency: config.concurrency ?? 3,
   keyConcurrency: config.keyConcurrency ?? 4,
+  ...(config.maxBatchRecords !== undefined && { maxBatchRecords: config.maxBatchRecords }),
+  ...(config.commitIntervalMs !== undefined && { commitIntervalMs: config.commitIntervalMs }),
   sessionTimeoutMs: 6_000,
   lagRefreshMs: 0,
 });

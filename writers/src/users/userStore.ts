@@ -228,9 +228,10 @@ export function createUserStore(client: cassandra.Client): UserStore {
     async apply(events) {
       for (const event of events) {
         const batch = await statements(event);
-        // One logged batch per event: its rows (both sides of a follow or a connection)
-        // land together or, after a crash, together on the replay.
-        await client.batch(batch, { prepare: true, logged: batch.length > 1 });
+        // One unlogged batch per event: no batchlog round. Both sides of a follow or a
+        // connection are written together; should the writer die between them, the recorded
+        // decision is replayed and both written again (they are upserts and deletes).
+        await client.batch(batch, { prepare: true, logged: false });
       }
     },
   };

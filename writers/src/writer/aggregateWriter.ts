@@ -56,4 +56,10 @@ export interface AggregateWriter<C, E, S> {
   decodeEvent(bytes: Uint8Array): RecordedEvent<E>;
   /** Writes the events' effects on the system of record as idempotent upserts: safe to repeat. */
   apply(events: readonly RecordedEvent<E>[]): Promise<void>;
+  /**
+   * Drops whatever the writer keeps in memory about its aggregates. Called when the partitions
+   * this instance owns may have changed hands (another writer may have written them since),
+   * and when a batch failed midway.
+   */
+  forget?(): void;
 }

@@ -18,8 +18,9 @@ export interface RecordedDecision {
 export interface DecisionLog {
   find(commandId: string): Promise<RecordedDecision | undefined>;
   /**
-   * Records a decision unless one is already there (a lightweight transaction), and answers
-   * the decision that stands: this one, or the one another writer instance recorded first.
+   * Records a decision with a plain insert, and answers it. No lightweight transaction: the
+   * only writer of a command's decision is the one member that owns the command's partition
+   * (see "fencing" in the README), and it looked the command up first.
    */
   record(decision: RecordedDecision): Promise<RecordedDecision>;
 }
@@ -36,17 +37,18 @@ export function createDecisionLog(client: cassandra.Client): DecisionLog {
     events: ((row.get('events') ?? []) as Buffer[]).map((b) => new Uint8Array(b)),
     decidedAt: row.get('decided_at') as Date,
   });
+  const find = async (commandId: string) => {
+    const result = await client.execute(`SELECT ${COLUMNS} FROM command_outcomes WHERE command_id = ?`, [commandId], {
+      prepare: true,
+    });
+    const row = result.first();
+    return row ? fromRow(row) : undefined;
+  };
   return {
-    async find(commandId) {
-      const result = await client.execute(`SELECT ${COLUMNS} FROM command_outcomes WHERE command_id = ?`, [commandId], {
-        prepare: true,
-      });
-      const row = result.first();
-      return row ? fromRow(row) : undefined;
-    },
+    find,
     async record(decision) {
-      const result = await client.execute(
-        `INSERT INTO command_outcomes (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS`,
+      await client.execute(
+        `INSERT INTO command_outcomes (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
         [
           decision.commandId,
           decision.aggregateId,
@@ -58,10 +60,7 @@ export function createDecisionLog(client: cassandra.Client): DecisionLog {
         ],
         { prepare: true },
       );
-      if (result.wasApplied()) return decision;
-      // Lost to another instance (a zombie that still held the partition): its decision stands.
-      const row = result.first();
-      return row ? fromRow(row) : decision;
+      return decision;
     },
   };
 }

@@ -2,7 +2,8 @@ import type { MessageProducer } from '@verograph/messaging';
 import type { Logger } from '@verograph/service';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
-import type { OutcomeReader } from './outcomes.ts';
+import type { OutcomeListener } from './outcomeListener.ts';
+import type { OutcomeReader, RecordedOutcome } from './outcomes.ts';
 import { awaitOutcome } from './outcomes.ts';
 import type { CommandToPublish } from './publishCommand.ts';
 import { publishCommand } from './publishCommand.ts';
@@ -31,8 +32,15 @@ export interface CommandBus {
 }
 
 export interface CommandBusOptions {
-  readonly producer: MessageProducer;
+  /** A `CommandChannel` (see `commandChannel`) brings its outcome listener along. */
+  readonly producer: MessageProducer & { readonly outcomes?: OutcomeListener };
+  /** The decision log: read for a resend, and once at the deadline of a wait that heard nothing. */
   readonly outcomes: OutcomeReader;
+  /**
+   * Hears outcomes from Kafka, so that a waiting mutation reads nothing; defaults to the
+   * producer's. Without one (or while it is not listening) the decision log is polled.
+   */
+  readonly listener?: OutcomeListener;
   /** MUTATION_WAIT_MS: how long a mutation waits for the writer; 0 answers ACCEPTED at once. */
   readonly waitMs: number;
   readonly metrics?: Registry;
@@ -42,10 +50,13 @@ export interface CommandBusOptions {
 /**
  * The mutation path of every subgraph. A command whose outcome is already recorded (a resend
  * with the same idempotency key) is answered from the record without publishing again;
- * otherwise it is published once and its outcome awaited for `waitMs`.
+ * otherwise it is published once and its outcome awaited for `waitMs`: heard from the outcome
+ * listener (the decision log is read once more at the deadline, in case the outcome was
+ * published while the listener was not yet or no longer reading), else polled in the log.
  */
 export function createCommandBus(options: CommandBusOptions): CommandBus {
   const { producer, outcomes, waitMs, metrics, logger } = options;
+  const listener = options.listener ?? producer.outcomes;
   const registers = metrics ? [metrics] : [];
   const published = new Counter({
     name: 'subgraph_commands_published_total',
@@ -75,18 +86,28 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
         return { ...recorded, replayed: true };
       }
       await check?.();
-      await publishCommand(producer, command);
+      // The wait is made before the command leaves, so an outcome that comes back at once is heard.
+      const wait = waitMs > 0 && listener?.isListening() ? listener.expect(command.commandId) : undefined;
+      try {
+        await publishCommand(producer, command);
+      } catch (error) {
+        wait?.cancel();
+        throw error;
+      }
       published.inc({ topic: command.topic });
       const stop = waited.startTimer();
       // The command is durably in Kafka and will be decided: an outcome store that fails now
       // must not turn that into an error, which would invite the client to send it again.
-      const outcome =
-        waitMs > 0
-          ? await awaitOutcome(outcomes, command.commandId, { waitMs }).catch((error: unknown) => {
-              logger?.warn({ err: error, commandId: command.commandId }, 'outcome unreadable; answering ACCEPTED');
-              return undefined;
-            })
-          : undefined;
+      const unreadable = (error: unknown): undefined => {
+        logger?.warn({ err: error, commandId: command.commandId }, 'outcome unreadable; answering ACCEPTED');
+        return undefined;
+      };
+      let outcome: RecordedOutcome | undefined;
+      if (wait) {
+        outcome = (await wait.until(Date.now() + waitMs)) ?? (await outcomes.find(command.commandId).catch(unreadable));
+      } else if (waitMs > 0) {
+        outcome = await awaitOutcome(outcomes, command.commandId, { waitMs }).catch(unreadable);
+      }
       stop();
       if (!outcome) {
         answered.inc({ status: 'ACCEPTED', replayed: 'false' });

@@ -4,6 +4,7 @@ import type cassandra from 'cassandra-driver';
 import type { Registry } from 'prom-client';
 
 import { lazyProducer } from '../commands/lazyProducer.ts';
+import { commandChannel, startOutcomeListener } from '../commands/outcomeListener.ts';
 import { readSubgraphConfig } from '../config.ts';
 import { createCassandraClient } from '../store/cassandra.ts';
 import type { SubgraphServer } from './createSubgraphServer.ts';
@@ -45,7 +46,12 @@ export function runCassandraSubgraph(options: {
     // Not awaited: the subgraph serves (and reports not ready) while Cassandra comes up; the
     // driver connects on the first query.
     client.connect().catch((error: unknown) => logger.warn({ err: error }, 'Cassandra is not reachable yet'));
-    const producer = lazyProducer(() => createProducer(createKafka(service, config.engines.kafkaBrokers)), logger);
+    const kafka = createKafka(service, config.engines.kafkaBrokers);
+    // The producer hears its commands' outcomes too, so a waiting mutation reads nothing.
+    const producer = commandChannel(
+      lazyProducer(() => createProducer(kafka), logger),
+      startOutcomeListener({ kafka, service, logger }),
+    );
     const server = await options.start({
       cassandra: client,
       producer,
