@@ -12,6 +12,11 @@ export interface ViewerAuthenticator {
   authenticate(authorization: string | undefined): Promise<Authentication>;
 }
 
+/** How long a verified token is taken on trust before its signature is checked again. */
+const VERIFIED_TTL_MS = 60_000;
+/** Verified tokens remembered at once; the oldest is forgotten first. */
+const MAX_VERIFIED_TOKENS = 10_000;
+
 /** Asymmetric algorithms an identity provider's JWKS may use; `none` and HS* are never accepted from it. */
 const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
@@ -37,15 +42,35 @@ export function createViewerAuthenticator(jwt: JwtVerification): ViewerAuthentic
           return (token: string) => jwtVerify(token, keys, { ...options, algorithms: JWKS_ALGORITHMS });
         })();
 
+  /*
+   * A client sends the same token with every request until it expires: verifying its
+   * signature again each time was a noticeable share of the gateway's CPU. A token that
+   * verified is remembered until its expiry, and never longer than VERIFIED_TTL_MS; a
+   * token that failed is not remembered (it is checked, and refused, every time).
+   */
+  const verified = new Map<string, { readonly viewerId: string; readonly until: number }>();
   return {
     async authenticate(authorization) {
       if (authorization === undefined || authorization.trim() === '') return { ok: true, viewerId: undefined };
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
       if (!match?.[1]) return { ok: false, message: 'The Authorization header must be "Bearer <token>".' };
+      const token = match[1];
+      const known = verified.get(token);
+      if (known !== undefined) {
+        if (known.until > Date.now()) return { ok: true, viewerId: known.viewerId };
+        verified.delete(token);
+      }
       try {
-        const { payload } = await verify(match[1]);
+        const { payload } = await verify(token);
         if (typeof payload.sub !== 'string') return { ok: false, message: 'The token has no subject (sub).' };
-        return { ok: true, viewerId: validUserId('sub', payload.sub) };
+        const viewerId = validUserId('sub', payload.sub);
+        const until = Math.min(
+          Date.now() + VERIFIED_TTL_MS,
+          typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY,
+        );
+        if (verified.size >= MAX_VERIFIED_TOKENS) verified.delete(verified.keys().next().value as string);
+        verified.set(token, { viewerId, until });
+        return { ok: true, viewerId };
       } catch (error) {
         return { ok: false, message: reasonFor(error) };
       }

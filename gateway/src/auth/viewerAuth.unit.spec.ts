@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { mintToken } from './mintToken.ts';
 import { createViewerAuthenticator } from './viewerAuth.ts';
@@ -8,6 +8,7 @@ const now = () => Math.floor(Date.now() / 1000);
 
 describe('viewer authentication', () => {
   const auth = createViewerAuthenticator({ kind: 'secret', secret });
+  afterEach(() => vi.useRealTimers());
 
   it('takes the viewer from a valid token, and treats no token as anonymous', async () => {
     expect(await auth.authenticate(`Bearer ${await mintToken(secret, 'alice')}`)).toEqual({
@@ -64,6 +65,19 @@ describe('viewer authentication', () => {
     expect(await auth.authenticate(`Bearer ${noSubject}`)).toEqual({
       ok: false,
       message: expect.stringMatching(/subject/),
+    });
+  });
+
+  it('given a token it verified before, when it has expired since, then it is refused like any expired token', async () => {
+    const fresh = createViewerAuthenticator({ kind: 'secret', secret });
+    const token = await mintToken(secret, 'alice', { expiresIn: '1m' });
+    expect(await fresh.authenticate(`Bearer ${token}`)).toEqual({ ok: true, viewerId: 'alice' });
+    expect(await fresh.authenticate(`Bearer ${token}`)).toEqual({ ok: true, viewerId: 'alice' });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 61_000);
+    expect(await fresh.authenticate(`Bearer ${token}`)).toEqual({
+      ok: false,
+      message: expect.stringMatching(/expired/),
     });
   });
 

@@ -12,6 +12,8 @@ export interface GatewayMetrics {
   readonly subgraphFetchErrors: Counter<'subgraph' | 'reason'>;
   /** Supergraph file reloads by outcome (success, failure). */
   readonly supergraphReloads: Counter<'outcome'>;
+  /** Entity fetches looked up in the public entity cache, by subgraph and result (hit, miss). */
+  readonly entityCacheLookups: Counter<'subgraph' | 'result'>;
 }
 
 export type RequestOutcome = 'success' | 'partial' | 'error' | 'rejected';
@@ -55,6 +57,12 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       name: 'gateway_supergraph_reloads_total',
       help: 'Reloads of the supergraph file, by outcome.',
       labelNames: ['outcome'],
+      registers,
+    }),
+    entityCacheLookups: new Counter({
+      name: 'gateway_entity_cache_lookups_total',
+      help: 'Entity fetches looked up in the public entity cache, by subgraph and result (hit: no fetch).',
+      labelNames: ['subgraph', 'result'],
       registers,
     }),
   };

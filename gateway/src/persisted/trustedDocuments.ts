@@ -32,8 +32,16 @@ export interface TrustedDocument {
 export interface TrustedDocuments {
   readonly size: number;
   get(hash: string): TrustedDocument | undefined;
+  /**
+   * The trusted document whose normalized text is this text's, if any. Throws a GraphQL
+   * syntax error for unparseable text.
+   */
+  matchText(text: string): TrustedDocument | undefined;
   entries(): IterableIterator<TrustedDocument>;
 }
+
+/** Distinct query texts whose trust is remembered; clients send a handful, attackers many. */
+const MAX_REMEMBERED_TEXTS = 1_000;
 
 export function createTrustedDocuments(sources: readonly { source: string; text: string }[]): TrustedDocuments {
   const byHash = new Map<string, TrustedDocument>();
@@ -45,7 +53,28 @@ export function createTrustedDocuments(sources: readonly { source: string; text:
     );
     byHash.set(hash, { hash, document, operationNames, source });
   }
-  return { size: byHash.size, get: (hash) => byHash.get(hash.toLowerCase()), entries: () => byHash.values() };
+  /*
+   * Clients send the same few texts over and over; normalizing (parse and print) and hashing
+   * each one on every request was a visible share of the gateway's CPU. Only texts that
+   * match a trusted document are remembered, so arbitrary texts cannot fill this up with
+   * misses, and it is bounded anyway.
+   */
+  const matchedTexts = new Map<string, TrustedDocument>();
+  return {
+    size: byHash.size,
+    get: (hash) => byHash.get(hash.toLowerCase()),
+    matchText(text) {
+      const remembered = matchedTexts.get(text);
+      if (remembered !== undefined) return remembered;
+      const trusted = byHash.get(documentHash(text));
+      if (trusted !== undefined) {
+        if (matchedTexts.size >= MAX_REMEMBERED_TEXTS) matchedTexts.clear();
+        matchedTexts.set(text, trusted);
+      }
+      return trusted;
+    },
+    entries: () => byHash.values(),
+  };
 }
 
 /** One document per `.graphql` file of the directory (schema/operations). */
@@ -103,7 +132,7 @@ export function resolveDocument(
   if (typeof params.query === 'string' && params.query !== '') {
     let trusted: TrustedDocument | undefined;
     try {
-      trusted = documents.get(documentHash(params.query));
+      trusted = documents.matchText(params.query);
     } catch {
       // Unparseable text: trusted-only mode refuses it below, otherwise the parser reports it.
     }

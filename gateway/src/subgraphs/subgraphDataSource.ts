@@ -3,12 +3,15 @@ import { continueTrace } from '@verograph/messaging';
 import { signViewer, type Logger } from '@verograph/service';
 import { GraphQLError } from 'graphql';
 
+import type { PublicEntityCache } from '../entityCache/publicEntityCache.ts';
 import { GatewayErrorCode } from '../errors/gatewayErrors.ts';
 import type { GatewayContext } from '../observability/gatewayContext.ts';
 import type { GatewayMetrics } from '../observability/gatewayMetrics.ts';
+import { SubgraphFetchError, type SubgraphFailure, type SubgraphHttpClient } from './subgraphHttpClient.ts';
+
+export type { SubgraphFailure } from './subgraphHttpClient.ts';
 
 // Named through the gateway's own types, so they follow whatever versions it depends on.
-type Fetcher = RemoteGraphQLDataSource['fetcher'];
 type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 
 export interface SubgraphDataSourceOptions {
@@ -18,17 +21,25 @@ export interface SubgraphDataSourceOptions {
   readonly timeoutMs: number;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
+  /** The keep-alive client every subgraph fetch goes through. */
+  readonly http: SubgraphHttpClient;
+  /** Serves `_entities` fetches of public fields without a fetch; absent: every fetch goes out. */
+  readonly entityCache?: PublicEntityCache;
 }
 
-/** Why a fetch to a subgraph failed, as a metric label and in the client's error. */
-export type SubgraphFailure = 'timeout' | 'unreachable' | 'rejected' | `http_${number}` | 'invalid_response';
+/** How long one viewer signature is reused; far inside the minute a subgraph accepts it for. */
+const SIGNATURE_REUSE_MS = 1_000;
+/** Viewers whose current signature is kept at once. */
+const MAX_SIGNATURES = 10_000;
 
 /**
  * How the gateway talks to one subgraph. Each fetch carries the viewer, signed with the secret
  * the subgraphs share with the gateway (the client's token stops here), the trace, and the
  * client's Idempotency-Key. A fetch that fails or outlives `timeoutMs` becomes a
  * SUBGRAPH_UNAVAILABLE error naming the subgraph: the query planner then drops only that
- * subgraph's fields, and every other field still answers.
+ * subgraph's fields, and every other field still answers. An `_entities` fetch of public
+ * fields only may be answered by the public entity cache; a mutation through the gateway
+ * drops the viewer's cached entities, so the viewer reads their own profile change at once.
  */
 export function createSubgraphDataSource(options: SubgraphDataSourceOptions): RemoteGraphQLDataSource<GatewayContext> {
   return new SubgraphDataSource(options);
@@ -36,34 +47,76 @@ export function createSubgraphDataSource(options: SubgraphDataSourceOptions): Re
 
 class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly options: SubgraphDataSourceOptions;
+  private readonly target: URL;
 
   constructor(options: SubgraphDataSourceOptions) {
     super({ url: options.url });
     this.options = options;
-    this.fetcher = timedFetcher(options.timeoutMs);
+    this.target = new URL(options.url);
   }
 
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const headers = request.http?.headers;
-    if (!headers) return;
+  /*
+   * A viewer's signature, reused for up to SIGNATURE_REUSE_MS: an HMAC per fetch was a visible
+   * cost, and a subgraph accepts a signature for a minute anyway (viewerSignature.ts).
+   */
+  private readonly signatures = new Map<string, { readonly headers: Record<string, string>; readonly at: number }>();
+
+  private signatureOf(viewerId: string | undefined): Record<string, string> {
+    const now = Date.now();
+    const key = viewerId ?? '';
+    const known = this.signatures.get(key);
+    if (known !== undefined && now - known.at < SIGNATURE_REUSE_MS) return known.headers;
+    if (this.signatures.size >= MAX_SIGNATURES) this.signatures.clear();
+    const headers = signViewer(this.options.signingSecret, viewerId, now);
+    this.signatures.set(key, { headers, at: now });
+    return headers;
+  }
+
+  /** The headers of one fetch: signed viewer, trace and Idempotency-Key. */
+  private headersFor(context: Partial<GatewayContext>): Record<string, string> {
     // Health checks and schema loads carry no request context: they go as an anonymous viewer.
-    const viewer = context as Partial<GatewayContext>;
-    for (const [name, value] of Object.entries(signViewer(this.options.signingSecret, viewer.viewerId))) {
-      headers.set(name, value);
-    }
-    const trace = continueTrace(viewer.trace?.traceparent, viewer.trace?.tracestate);
-    headers.set('traceparent', trace.traceparent);
-    if (trace.tracestate) headers.set('tracestate', trace.tracestate);
-    if (viewer.idempotencyKey) headers.set('idempotency-key', viewer.idempotencyKey);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...this.signatureOf(context.viewerId),
+    };
+    const trace = continueTrace(context.trace?.traceparent, context.trace?.tracestate);
+    headers.traceparent = trace.traceparent;
+    if (trace.tracestate) headers.tracestate = trace.tracestate;
+    if (context.idempotencyKey) headers['idempotency-key'] = context.idempotencyKey;
+    return headers;
   }
 
+  /*
+   * Replaces RemoteGraphQLDataSource's fetch path (node-fetch Request and Headers per fetch,
+   * then Node's fetch with web streams) with one keep-alive node:http POST; what is sent is
+   * the same: the operation's query, variables, operation name and extensions as JSON.
+   */
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    const { name, metrics, logger } = this.options;
+    const { name, metrics, logger, entityCache } = this.options;
+    const { request } = options;
+    const context = options.context as Partial<GatewayContext>;
+    const query = request.query;
+    if (!query) throw new Error('Missing query');
+    const isMutation = /^\s*mutation\b/.test(query);
+    const cached = entityCache && !isMutation ? entityCache.lookup(name, query, request.variables) : undefined;
+    if (cached?.kind === 'hit') {
+      metrics.entityCacheLookups.inc({ subgraph: name, result: 'hit' });
+      return { data: { _entities: cached.entities } };
+    }
+    if (cached?.kind === 'miss') metrics.entityCacheLookups.inc({ subgraph: name, result: 'miss' });
+
     const started = performance.now();
     try {
-      return await super.process(options);
+      const { http: _http, ...body } = request;
+      const response = (await this.options.http.postJson(this.target, this.headersFor(context), JSON.stringify(body), {
+        timeoutMs: this.options.timeoutMs,
+        idempotent: !isMutation,
+      })) as GatewayGraphQLResponse;
+      if (cached?.kind === 'miss') cached.store(response);
+      return response;
     } catch (error) {
-      const reason = failureOf(error);
+      const reason = error instanceof SubgraphFetchError ? error.reason : 'invalid_response';
       metrics.subgraphFetchErrors.inc({ subgraph: name, reason });
       const log = reason === 'rejected' ? logger.error.bind(logger) : logger.warn.bind(logger);
       log(
@@ -82,40 +135,10 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       });
     } finally {
       metrics.subgraphFetchDuration.observe({ subgraph: name }, (performance.now() - started) / 1000);
+      // Whatever a mutation changed about the viewer, the next read of the viewer is fresh.
+      if (isMutation && context.viewerId !== undefined) entityCache?.invalidate(context.viewerId);
     }
   }
-}
-
-/** Node's fetch, bounded by a deadline that covers the response body too. */
-function timedFetcher(timeoutMs: number): Fetcher {
-  return async (url, init = {}) => {
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = init.signal ? AbortSignal.any([deadline, init.signal as AbortSignal]) : deadline;
-    const response = await fetch(url, {
-      method: init.method ?? 'POST',
-      ...(init.headers ? { headers: init.headers } : {}),
-      ...(init.body !== undefined ? { body: init.body } : {}),
-      signal,
-    });
-    // Node's Response has what the gateway reads (status, headers.get, json, text).
-    return response as unknown as Awaited<ReturnType<Fetcher>>;
-  };
-}
-
-function failureOf(error: unknown): SubgraphFailure {
-  if (error instanceof Error) {
-    if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timeout';
-    const status = statusOf(error);
-    if (status === 401 || status === 403) return 'rejected';
-    if (status !== undefined) return `http_${status}`;
-    if (error instanceof TypeError) return 'unreachable';
-  }
-  return 'invalid_response';
-}
-
-function statusOf(error: Error): number | undefined {
-  const response = (error as { extensions?: { response?: { status?: unknown } } }).extensions?.response;
-  return typeof response?.status === 'number' ? response.status : undefined;
 }
 
 function messageFor(name: string, reason: SubgraphFailure): string {

@@ -2,7 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
@@ -13,6 +17,9 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 
 import { maskError } from '../errors/maskError.ts';
 import { viewerRequestOf, type ViewerRequest } from './viewerRequest.ts';
+
+/** How long an idle kept-alive connection stays open: longer than any client pool's idle time. */
+export const SERVER_KEEP_ALIVE_MS = 65_000;
 
 /** A resolver map as `buildSubgraphSchema` takes it, typed by the subgraph's context. */
 export interface SubgraphResolvers<TContext> {
@@ -127,6 +134,10 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   };
 
   const httpServer: Server = createServer();
+  // The gateway keeps connections alive and drops idle ones after 30 s: the server must keep
+  // them longer, or it may close one just as the gateway sends on it (a reset mutation).
+  httpServer.keepAliveTimeout = SERVER_KEEP_ALIVE_MS;
+  httpServer.headersTimeout = SERVER_KEEP_ALIVE_MS + 1_000;
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema({
       typeDefs: options.typeDefs,
@@ -144,6 +155,12 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 5_000 }),
       ApolloServerPluginLandingPageDisabled(),
+      // Both are on by default for a subgraph and cost on every request: cache control wraps
+      // every resolver to compute hints nobody reads (no @cacheControl, no CDN in front), and
+      // inline tracing builds a trace tree per request for Apollo usage reporting, which this
+      // project does not use (its traces are W3C trace context in logs and Kafka headers).
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
       observe,
     ],
   });

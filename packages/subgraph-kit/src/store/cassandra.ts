@@ -24,6 +24,8 @@ export function createCassandraClient(settings: CassandraSettings, applicationNa
     contactPoints: [...settings.contactPoints],
     localDataCenter: settings.localDataCenter,
     keyspace: settings.keyspace,
+    // Back within seconds of an outage: the driver's default waits double up to 10 minutes.
+    policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false) },
     applicationName,
     socketOptions: { connectTimeout: 5_000, readTimeout: 10_000 },
     queryOptions: { prepare: true },

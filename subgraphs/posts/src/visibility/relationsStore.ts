@@ -14,11 +14,26 @@ export interface RelationSource {
 export function createRelationSource(client: CqlClient): RelationSource {
   return {
     async levelsFor(viewerId, authorIds) {
-      // The author's own side is authoritative: it is how the author files the viewer.
+      /*
+       * The author's own side is authoritative: it is how the author files the viewer. But
+       * asking every author's partition costs one partition read per author, and most
+       * authors in a feed are not connected with the viewer at all. The viewer's own
+       * partition (one read) says with whom a connection exists; only those authors' sides
+       * are then read. Both sides are written together by the users writer; in the instant
+       * one exists without the other the viewer is taken as not connected, which can only
+       * hide a post, never show one.
+       */
+      const candidates = (
+        await rows(client, 'SELECT other_id FROM connections WHERE user_id = ? AND other_id IN ?', [
+          viewerId,
+          [...authorIds],
+        ])
+      ).map((r) => text(r.get('other_id')));
+      if (candidates.length === 0) return new Map<string, ConnectionLevel>();
       const found = await rows(
         client,
         'SELECT user_id, state, my_level FROM connections WHERE user_id IN ? AND other_id = ?',
-        [[...authorIds], viewerId],
+        [candidates, viewerId],
       );
       const levels = new Map<string, ConnectionLevel>();
       for (const r of found) {

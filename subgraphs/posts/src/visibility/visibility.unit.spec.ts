@@ -75,6 +75,15 @@ describe('visibility batching', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('given the follow list read earlier in the request, when checked, then only levels are looked up and the rule is the same', async () => {
+    const { source, calls } = relations({ a1: 'FRIEND' }, ['a2']);
+    const visibility = createVisibility('viewer', source);
+    visibility.knowFollowees(['a2']);
+    const visible = await visibility.visible([post('a1', 'FRIENDS'), post('a2', 'FOLLOWERS'), post('a3', 'FOLLOWERS')]);
+    expect(visible.map((p) => p?.id)).toEqual(['a1/FRIENDS', 'a2/FOLLOWERS', undefined]);
+    expect(calls).toEqual([{ kind: 'levels', authors: ['a1', 'a2', 'a3'] }]);
+  });
+
   it('given missing rows in a page, when filtered, then the alignment with the input is kept', async () => {
     const { source } = relations({}, ['a1']);
     const visibility = createVisibility('viewer', source);
