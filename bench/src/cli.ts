@@ -1,5 +1,6 @@
-/** `npm run bench -- read|write|fanout [options]`: commands that print figures, each beside its baseline. */
+/** `npm run bench -- read|write|fanout|live [options]`: commands that print figures, each beside its baseline. */
 import { measureFanout, printFanout } from './fanout.ts';
+import { benchLive } from './live.ts';
 import { benchRead } from './read.ts';
 import { benchWrite } from './write.ts';
 
@@ -27,6 +28,20 @@ switch (which) {
   case 'fanout':
     printFanout(await measureFanout({ followers: option('--followers', 10_000), runs: option('--runs', 3) }));
     break;
+  case 'live': {
+    const index = rest.indexOf('--subscribers');
+    const subscribers = index >= 0 ? (rest[index + 1] ?? '').split(',').map(Number) : [1000, 10_000];
+    await benchLive({
+      subscribers,
+      sample: option('--sample', 20),
+      posts: option('--posts', 30),
+      portOffset: option('--port-offset', 0),
+      ...(rest.includes('--gateway')
+        ? { running: { gatewayUrl: rest[rest.indexOf('--gateway') + 1]!, gatewayPid: option('--gateway-pid', 0) } }
+        : {}),
+    });
+    break;
+  }
   default:
     console.error(
       [
@@ -34,6 +49,8 @@ switch (which) {
         '       npm run bench -- write [--seconds 10] [--window 4000] [--rate 500] [--latency-seconds 10]',
         '                              [--feed-posts 50] [--followers 10000] [--runs 3]',
         '       npm run bench -- fanout [--followers 10000] [--runs 3]',
+        '       npm run bench -- live [--subscribers 1000,10000] [--sample 20] [--posts 30] [--port-offset 0]',
+        '                             [--gateway http://127.0.0.1:4000 --gateway-pid PID]   (a system already running)',
       ].join('\n'),
     );
     process.exitCode = 2;

@@ -1,5 +1,7 @@
 import type { TestProject } from 'vitest/node';
 
+import { services } from '@verograph/stack';
+
 import { startSystem } from './system.ts';
 
 declare module 'vitest' {
@@ -10,7 +12,16 @@ declare module 'vitest' {
 
 /** Starts the system once for every e2e file, and stops it after the last. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const system = await startSystem({ verbose: process.env.E2E_VERBOSE === '1' });
+  // E2E_GATEWAY_URL: a system already running (started by hand while iterating); nothing to start or stop.
+  const running = process.env.E2E_GATEWAY_URL;
+  if (running) {
+    project.provide('gatewayUrl', running);
+    return async () => undefined;
+  }
+  // E2E_PORT_OFFSET moves every service's port, so a run can share the machine with another.
+  const offset = Number(process.env.E2E_PORT_OFFSET ?? 0);
+  const ports = Object.fromEntries(services.map((s) => [s.name, s.port + offset]));
+  const system = await startSystem({ verbose: process.env.E2E_VERBOSE === '1', ports });
   project.provide('gatewayUrl', system.gatewayUrl);
   return () => system.stop();
 }

@@ -11,12 +11,15 @@ export interface System {
   stop(): Promise<void>;
 }
 
-export async function startSystem(options: { env?: NodeJS.ProcessEnv; verbose?: boolean } = {}): Promise<System> {
+export async function startSystem(
+  options: { env?: NodeJS.ProcessEnv; verbose?: boolean; ports?: Partial<Record<string, number>> } = {},
+): Promise<System> {
   execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack/src/cli.ts'), 'ensure'], {
     stdio: 'inherit',
   });
   const running = await startServices({
     env: { LOG_LEVEL: 'warn', ...options.env },
+    ...(options.ports ? { ports: options.ports } : {}),
     output: (service, line) => {
       // Services log JSON at warn and above only; a person reading a failed run wants them.
       if (options.verbose || line.includes('"level":50') || line.includes('"level":60')) {

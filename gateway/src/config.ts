@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { ConfigError, envReader, type EnvReader } from '@verograph/service';
+import { ConfigError, engineAddresses, envReader, type EnvReader } from '@verograph/service';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -34,6 +34,30 @@ export interface GatewayLimits {
   readonly maxTokens: number;
 }
 
+/** Live subscriptions (graphql-ws and SSE) from the live-updates topics; see src/live/README.md. */
+export interface LiveConfig {
+  readonly kafkaBrokers: readonly string[];
+  readonly feedTopic: string;
+  readonly engagementTopic: string;
+  /** Start consuming when the gateway starts; otherwise at the first subscription. */
+  readonly consumeOnStart: boolean;
+  /** How far back a cursor can resume: age, and events kept per partition. */
+  readonly windowMs: number;
+  readonly windowEventsPerPartition: number;
+  readonly maxSubscriptionsPerConnection: number;
+  readonly maxSubscriptionsPerViewer: number;
+  /** Events waiting for delivery per subscription before the client is dropped as too slow. */
+  readonly maxBufferedEvents: number;
+  /** Unsent bytes per connection before the client is dropped as too slow. */
+  readonly maxBufferedBytes: number;
+  /** Largest graphql-ws message a client may send. */
+  readonly maxPayloadBytes: number;
+  /** A graphql-ws connection must send connection_init within this. */
+  readonly initTimeoutMs: number;
+  /** SSE keep-alive comment interval. */
+  readonly keepAliveMs: number;
+}
+
 export interface GatewayConfig {
   readonly host: string;
   readonly port: number;
@@ -56,6 +80,20 @@ export interface GatewayConfig {
   /** A subgraph that does not answer a readiness probe within this is counted as down. */
   readonly readinessTimeoutMs: number;
   readonly limits: GatewayLimits;
+  readonly live: LiveConfig;
+  readonly entityCache: EntityCacheConfig;
+}
+
+/** The public entity cache (see src/entityCache/publicEntityCache.ts). */
+export interface EntityCacheConfig {
+  /** GATEWAY_ENTITY_CACHE=false sends every entity fetch to its subgraph. */
+  readonly enabled: boolean;
+  /** The longest a cached profile is served, even if its invalidation event were missed. */
+  readonly ttlMs: number;
+  readonly maxEntries: number;
+  readonly kafkaBrokers: readonly string[];
+  /** Where profile changes are published: `users.events`. */
+  readonly invalidationTopic: string;
 }
 
 /**
@@ -107,6 +145,28 @@ export function readGatewayConfig(env: EnvReader = envReader()): GatewayConfig {
       maxBodyBytes: env.int('GATEWAY_MAX_BODY_BYTES', 100 * 1024, { min: 1024 }),
       maxQueryLength: env.int('GATEWAY_MAX_QUERY_LENGTH', 20_000, { min: 100 }),
       maxTokens: env.int('GATEWAY_MAX_TOKENS', 5_000, { min: 100 }),
+    },
+    live: {
+      kafkaBrokers: engineAddresses(env).kafkaBrokers,
+      feedTopic: env.string('GATEWAY_LIVE_FEED_TOPIC', 'feed.updates'),
+      engagementTopic: env.string('GATEWAY_LIVE_ENGAGEMENT_TOPIC', 'engagement.updates'),
+      consumeOnStart: env.bool('GATEWAY_LIVE_CONSUME_ON_START', true),
+      windowMs: env.int('GATEWAY_LIVE_WINDOW_MS', 10 * 60_000, { min: 0 }),
+      windowEventsPerPartition: env.int('GATEWAY_LIVE_WINDOW_EVENTS', 5_000, { min: 0 }),
+      maxSubscriptionsPerConnection: env.int('GATEWAY_LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION', 50, { min: 1 }),
+      maxSubscriptionsPerViewer: env.int('GATEWAY_LIVE_MAX_SUBSCRIPTIONS_PER_VIEWER', 200, { min: 1 }),
+      maxBufferedEvents: env.int('GATEWAY_LIVE_MAX_BUFFERED_EVENTS', 64, { min: 1 }),
+      maxBufferedBytes: env.int('GATEWAY_LIVE_MAX_BUFFERED_BYTES', 256 * 1024, { min: 1024 }),
+      maxPayloadBytes: env.int('GATEWAY_LIVE_MAX_PAYLOAD_BYTES', 64 * 1024, { min: 1024 }),
+      initTimeoutMs: env.int('GATEWAY_LIVE_INIT_TIMEOUT_MS', 10_000, { min: 100 }),
+      keepAliveMs: env.int('GATEWAY_LIVE_KEEPALIVE_MS', 15_000, { min: 100 }),
+    },
+    entityCache: {
+      enabled: env.bool('GATEWAY_ENTITY_CACHE', true),
+      ttlMs: env.int('GATEWAY_ENTITY_CACHE_TTL_MS', 5_000, { min: 1, max: 60_000 }),
+      maxEntries: env.int('GATEWAY_ENTITY_CACHE_MAX_ENTRIES', 50_000, { min: 1 }),
+      kafkaBrokers: engineAddresses(env).kafkaBrokers,
+      invalidationTopic: env.string('GATEWAY_ENTITY_CACHE_TOPIC', 'users.events'),
     },
   };
 }

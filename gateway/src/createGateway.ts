@@ -16,12 +16,16 @@ import { useAliasLimit } from './limits/useAliasLimit.ts';
 import { useCostLimit } from './limits/useCostLimit.ts';
 import { useDepthLimit } from './limits/useDepthLimit.ts';
 import { useIntrospectionSwitch } from './limits/useIntrospectionSwitch.ts';
+import { createLive } from './live/createLive.ts';
 import type { GatewayContext } from './observability/gatewayContext.ts';
 import { createGatewayMetrics } from './observability/gatewayMetrics.ts';
 import { useMetrics } from './observability/useMetrics.ts';
 import { useRequestLog } from './observability/useRequestLog.ts';
 import type { TrustedDocuments } from './persisted/trustedDocuments.ts';
+import { createEntityInvalidation } from './entityCache/entityInvalidation.ts';
+import { createPublicEntityCache } from './entityCache/publicEntityCache.ts';
 import { createSubgraphDataSource } from './subgraphs/subgraphDataSource.ts';
+import { createSubgraphHttpClient } from './subgraphs/subgraphHttpClient.ts';
 import { probeSubgraphs } from './subgraphs/subgraphReadiness.ts';
 import { subgraphsOf, type SubgraphEndpoint } from './subgraphs/subgraphsOf.ts';
 import { supergraphFromFile } from './supergraph/supergraphFromFile.ts';
@@ -49,6 +53,18 @@ export interface Gateway {
 export function createGateway(config: GatewayConfig, { logger, registry, documents }: GatewayDependencies): Gateway {
   const metrics = createGatewayMetrics(registry);
   let subgraphs: SubgraphEndpoint[] = [];
+  const subgraphHttp = createSubgraphHttpClient();
+  const entityCache = config.entityCache.enabled
+    ? createPublicEntityCache({ ttlMs: config.entityCache.ttlMs, maxEntries: config.entityCache.maxEntries })
+    : undefined;
+  const entityInvalidation = entityCache
+    ? createEntityInvalidation({
+        kafkaBrokers: config.entityCache.kafkaBrokers,
+        topic: config.entityCache.invalidationTopic,
+        cache: entityCache,
+        logger,
+      })
+    : undefined;
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile({
@@ -65,10 +81,14 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
         timeoutMs: config.subgraphTimeoutMs,
         metrics,
         logger,
+        http: subgraphHttp,
+        ...(entityCache ? { entityCache } : {}),
       }),
     logger: logger.child({ component: 'apollo-gateway' }),
   });
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    // A new supergraph may give the same subgraph query a new meaning.
+    entityCache?.clear();
     subgraphs = subgraphsOf(coreSupergraphSdl).map(({ name, url }) => ({
       name,
       url: config.subgraphUrlOverride(name) ?? url,
@@ -109,6 +129,8 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
     metrics,
     logger,
   });
+  // Subscriptions: graphql-ws and SSE on /graphql, fed by the live-updates topics (src/live/README.md).
+  const live = createLive(config, { gateway, apollo, authenticator, documents, registry, logger });
   const explorer = explorerPage(
     [...documents.entries()].map((document) => ({
       name: document.operationNames.join(', ') || document.source,
@@ -136,6 +158,7 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
           { allow: 'GET' },
         );
       case '/graphql':
+        if (live.wantsSse(request)) return live.handleSse(request, response, url);
         if (wantsPage) return sendExplorer(response);
         return handleGraphQL(request, response, url);
       case '/health/live':
@@ -176,9 +199,17 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
     });
   });
 
+  // Clients and load balancers keep connections alive (an ALB for 60 s): the gateway keeps
+  // them longer, so it never closes one just as a client sends on it.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.on('upgrade', live.handleUpgrade);
+
   return {
     async start() {
       await apollo.start();
+      live.start();
+      entityInvalidation?.start();
       ready = true;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -194,12 +225,15 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
     },
     async stop(graceMs = 10_000) {
       ready = false;
+      await live.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(force);
       await apollo.stop();
+      await entityInvalidation?.stop();
+      subgraphHttp.close();
     },
   };
 }

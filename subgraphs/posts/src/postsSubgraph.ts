@@ -20,6 +20,7 @@ import { createPostsContext, type PostsContext, type PostsServices } from './con
 import { engagementMutations } from './engagement/engagementMutations.ts';
 import { feedResolvers } from './feed/feedResolvers.ts';
 import { createFeedStore } from './feed/feedStore.ts';
+import { liveSubscriptionResolvers } from './live/liveSubscriptionResolvers.ts';
 import { postMutations } from './posts/postMutations.ts';
 import { postResolvers } from './posts/postResolvers.ts';
 import { createPostsStore } from './posts/postsStore.ts';
@@ -65,6 +66,7 @@ export async function startPostsSubgraph(options: PostsSubgraphOptions): Promise
       DateTime: dateTimeScalar,
       Query: { ...postResolvers.Query, ...feedResolvers.Query },
       Mutation: { ...postMutations.Mutation, ...engagementMutations.Mutation },
+      Subscription: liveSubscriptionResolvers.Subscription,
       Post: { ...postResolvers.Post, ...commentResolvers.Post },
       Comment: commentResolvers.Comment,
       User: postResolvers.User,

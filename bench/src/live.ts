@@ -1,0 +1,374 @@
+/**
+ * `npm run bench -- live`: live subscriptions on ONE gateway process, with the writers,
+ * projectors and subgraphs each their own process on the real engines.
+ *
+ * Workload: N concurrent `feedUpdated` subscribers over graphql-ws, each a distinct user with
+ * its own minted token and its own WebSocket. A sample of S of them (real profiles that follow
+ * one author) is measured; the other N − S are idle (no follows, so nothing is ever delivered to
+ * them: they cost the gateway a connection, a subscription and memory, nothing else). The
+ * author then creates posts one at a time (FOLLOWERS audience: each reaches the S sampled
+ * subscribers through the real path — writer, posts.events, feed projector, feed.updates, the
+ * gateway's consumer, the audience check and the federated resolution as each viewer).
+ *
+ * Figures: delivery latency from the createPost mutation leaving the client to each sampled
+ * subscriber reading its POST_ADDED event, p50/p99, at each N; beside the baseline measured in
+ * the same run with no subscriber connected: the same createPost → the post at the top of a
+ * follower's feed, read back to back over HTTP (the read path a client without subscriptions
+ * would poll). And the gateway's RSS and heap before the idle subscribers, with them, and per
+ * idle subscriber.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+import { LOCAL_JWT_SECRET, mintToken } from '@verograph/gateway';
+import { repoRoot, services, startServices, stopServices } from '@verograph/stack';
+import { commandIdFor, createdIdFor } from '@verograph/subgraph-kit';
+
+import { measureFeedLatency, type FeedLatencyFigures } from './feedLatency.ts';
+import { createGatewayClient, payloadStatus, type GatewayClient } from './gatewayClient.ts';
+import { createSubscriberPool, type FeedArrival, type SubscriberPool } from './liveSubscribers.ts';
+import { seedUsers } from './seedUsers.ts';
+import { machineLoad, ms, ratio, sleep, summarize, verdict, type LatencySummary } from './stats.ts';
+
+export interface LiveBenchOptions {
+  /** Concurrent subscribers at each step, ascending, the sample included (e.g. 1,000 and 10,000). */
+  readonly subscribers: readonly number[];
+  /** Measured subscribers (each receives every post). */
+  readonly sample: number;
+  /** Measured posts per step (after 3 unmeasured ones). */
+  readonly posts: number;
+  /** Added to every service's port, so the run can share the machine with a system on the defaults. */
+  readonly portOffset: number;
+  /** A system already running: its gateway's base URL and process id (nothing is started or stopped). */
+  readonly running?: { readonly gatewayUrl: string; readonly gatewayPid: number };
+}
+
+/** What each subscriber selects: the event, and the post resolved through the federated path. */
+const FEED = 'subscription { feedUpdated { kind postId cursor post { id caption author { displayName } loveCount } } }';
+const CREATE_POST = 'mutation($i: CreatePostInput!) { createPost(input: $i) { status post { id } } }';
+const TARGET_P99_MS = 100;
+const TARGET_BYTES_PER_SUBSCRIBER = 2048;
+
+interface Memory {
+  readonly rss: number;
+  readonly heapUsed: number;
+}
+
+interface Step {
+  readonly subscribers: number;
+  readonly latency: LatencySummary;
+  readonly missing: number;
+  readonly statuses: Readonly<Record<string, number>>;
+  readonly memory: Memory;
+  readonly load: string;
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en');
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+export async function benchLive(options: LiveBenchOptions): Promise<void> {
+  const run = randomUUID().replace(/-/g, '').slice(0, 8);
+  const steps = options.subscribers;
+  if (steps.some((n, i) => !Number.isInteger(n) || n <= options.sample || (i > 0 && n <= steps[i - 1]!))) {
+    throw new Error(
+      `--subscribers must be ascending whole numbers above --sample (${options.sample}): ${steps.join(',')}`,
+    );
+  }
+  const most = Math.max(...steps);
+  const limit = openFileLimit('self');
+  if (limit < most + 1024) {
+    throw new Error(
+      `${int(most)} subscribers need more open files than this process may have (${limit}): ` +
+        `raise it (ulimit -n ${most + 4096}) or ask for fewer (--subscribers).`,
+    );
+  }
+  const started = performance.now();
+  const system = options.running ? { stop: async () => undefined } : await startSystemAt(options.portOffset);
+  const found = 'services' in system ? system.services.find((s) => s.definition.name === 'gateway') : undefined;
+  const gateway = options.running ? { url: options.running.gatewayUrl } : found;
+  const gatewayPid = options.running?.gatewayPid ?? found?.child.pid;
+  if (!gateway || !gatewayPid) throw new Error('the gateway did not start');
+  if (openFileLimit(String(gatewayPid)) < most + 1024) {
+    throw new Error(`the gateway process may open ${openFileLimit(String(gatewayPid))} files: too few for ${most}`);
+  }
+  console.log(
+    `\nlive benchmark ${run}: every service up in ${((performance.now() - started) / 1000).toFixed(0)} s ` +
+      `(open files allowed: bench ${int(limit)}, gateway ${int(openFileLimit(String(gatewayPid)))})`,
+  );
+  const client = createGatewayClient(`${gateway.url}/graphql`);
+  const wsUrl = `${gateway.url.replace(/^http/, 'ws')}/graphql`;
+  const pools: SubscriberPool[] = [];
+  try {
+    const users = await seedUsers(client, run, options.sample);
+    console.log(`seeded ${options.sample} measured users following one author, through the gateway`);
+
+    // Baseline first, while no subscriber is connected at all.
+    let load = machineLoad();
+    const baseline = await measureFeedLatency(client, users.author, users.lovers[0]!, options.posts + 3);
+    printBaseline(baseline, load);
+
+    const arrivals = new Map<string, number[]>();
+    const record = ({ postId, kind, at }: FeedArrival) => {
+      if (kind === 'POST_ADDED') arrivals.get(postId)?.push(at);
+    };
+    // A result with errors instead of an event is counted and shown: it is the gateway failing, not a slow one.
+    const failures = { count: 0, first: '' };
+    const onError = (message: string) => {
+      failures.count++;
+      failures.first ||= message;
+    };
+    const sample = createSubscriberPool({ url: wsUrl, query: FEED, onFeedEvent: record, onError });
+    pools.push(sample);
+    await sample.add(await Promise.all(users.lovers.map((u) => client.tokenFor(u))));
+    await waitForSubscriptions(gateway.url, options.sample);
+    // The first posts also start the gateway's consumer and warm its caches; they are not counted.
+    const warm = await deliver(client, users.author, arrivals, options.sample, 3);
+    const deliverable = warm.missing < 3 * options.sample;
+    const measureDelivery = async () => {
+      await deliver(client, users.author, arrivals, options.sample, 3);
+      return deliver(client, users.author, arrivals, options.sample, options.posts);
+    };
+    if (warm.missing > 0) {
+      console.log(
+        `\nthe measured subscribers missed ${warm.missing} of ${3 * options.sample} warm-up events` +
+          (failures.count > 0 ? `; ${failures.count} results were errors, the first: ${failures.first}` : ''),
+      );
+    }
+    // Settling first: the consumer's start (it reads the replay window back) leaves garbage behind.
+    await sleep(5000);
+    const before = await memoryOf(gatewayPid, gateway.url);
+    console.log(
+      `\ngateway memory with the ${options.sample} measured subscribers only: RSS ${mb(before.rss)}, ` +
+        `heap used ${mb(before.heapUsed)} (compression negotiated: ${sample.compressed ? 'permessage-deflate' : 'none'})`,
+    );
+
+    const idle = createSubscriberPool({ url: wsUrl, query: FEED });
+    pools.push(idle);
+    const secret = process.env.JWT_SECRET ?? LOCAL_JWT_SECRET;
+    const steps: Step[] = [];
+    let idleCount = 0;
+    for (const total of options.subscribers) {
+      const adding = Math.max(0, total - options.sample - idleCount);
+      const connecting = performance.now();
+      const tokens = await Promise.all(
+        Array.from({ length: adding }, (_, i) => mintToken(secret, `bench-${run}-idle${idleCount + i}`)),
+      );
+      await idle.add(tokens);
+      idleCount += adding;
+      await waitForSubscriptions(gateway.url, options.sample + idleCount);
+      console.log(
+        `\n${int(options.sample + idleCount)} subscribers: ${int(adding)} idle ones connected, initialised and ` +
+          `subscribed in ${((performance.now() - connecting) / 1000).toFixed(1)} s; ${int(idle.open)} idle open`,
+      );
+      await sleep(2000);
+      const memory = await memoryOf(gatewayPid, gateway.url);
+      load = machineLoad();
+      // With not one warm-up event delivered, each post would only wait out its timeout: memory is still measured.
+      const measured = deliverable
+        ? await measureDelivery()
+        : { latency: summarize([]), missing: options.posts * options.sample, statuses: { 'not sent': options.posts } };
+      const step: Step = { subscribers: options.sample + idleCount, ...measured, memory, load };
+      steps.push(step);
+      printStep(step, before, idleCount, baseline, options);
+      if (failures.count > 0) {
+        console.log(`  ${failures.count} results so far were errors instead of events; the first: ${failures.first}`);
+      }
+      if (sample.open !== options.sample || idle.open !== idleCount) {
+        console.log(
+          `  closed by the gateway: ${JSON.stringify({ ...sample.closes, ...idle.closes })} ` +
+            `(measured open ${sample.open}/${options.sample}, idle open ${idle.open}/${idleCount})`,
+        );
+      }
+    }
+    printSummary(steps, before, baseline, options);
+  } finally {
+    for (const pool of pools) pool.close();
+    client.close();
+    await system.stop();
+  }
+  console.log(`whole run: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
+
+/**
+ * Posts one at a time as `author`; each post's id is known before the mutation answers (it
+ * derives from the clientMutationId), so an event read before the answer is timed too.
+ */
+async function deliver(
+  client: GatewayClient,
+  author: string,
+  arrivals: Map<string, number[]>,
+  sample: number,
+  posts: number,
+  timeoutMs = 10_000,
+) {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let missing = 0;
+  for (let i = 0; i < posts; i++) {
+    const clientMutationId = randomUUID();
+    const commandId = commandIdFor({ viewerId: author, mutation: 'createPost', idempotencyKey: clientMutationId });
+    const postId = createdIdFor(commandId, 'post');
+    const at: number[] = [];
+    arrivals.set(postId, at);
+    const sentAt = performance.now();
+    const { answer } = await client.request(author, CREATE_POST, {
+      i: { kind: 'TEXT', audience: 'FOLLOWERS', caption: `live bench ${i}`, clientMutationId },
+    });
+    const status = payloadStatus(answer);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    while (at.length < sample && performance.now() - sentAt < timeoutMs) await sleep(2);
+    latencies.push(...at.map((t) => t - sentAt));
+    missing += sample - Math.min(sample, at.length);
+    arrivals.delete(postId);
+    // A pause, so one post's delivery does not overlap the next one's mutation.
+    await sleep(20);
+  }
+  return { latency: summarize(latencies), missing, statuses };
+}
+
+/** Waits until the gateway counts `count` open feed subscriptions (its /metrics gauge). */
+async function waitForSubscriptions(baseUrl: string, count: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 0;
+  while (Date.now() < deadline) {
+    last = metric(await metricsText(baseUrl), 'gateway_live_subscriptions', 'stream="feed"');
+    if (last >= count) return;
+    await sleep(250);
+  }
+  throw new Error(`the gateway counts ${last} feed subscriptions, not ${count}, after ${timeoutMs / 1000} s`);
+}
+
+async function metricsText(baseUrl: string): Promise<string> {
+  return (await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+}
+
+/** A sample's value from Prometheus text; labels must include `labelPart` when given. */
+function metric(text: string, name: string, labelPart = ''): number {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (labelPart && !line.includes(labelPart)) continue;
+    return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return 0;
+}
+
+/**
+ * RSS from /proc (the kernel's own count, the median of five readings 400 ms apart), heap used
+ * from the gateway's /metrics (the least of those readings: the nearest to what survives a
+ * garbage collection, which moves the heap between readings).
+ */
+async function memoryOf(pid: number, baseUrl: string): Promise<Memory> {
+  const rss: number[] = [];
+  const heap: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    rss.push(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) * 1024);
+    heap.push(metric(await metricsText(baseUrl), 'nodejs_heap_size_used_bytes'));
+    await sleep(400);
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[2]!;
+  return { rss: median(rss), heapUsed: Math.min(...heap) };
+}
+
+function openFileLimit(pid: string): number {
+  const limits = readFileSync(`/proc/${pid}/limits`, 'utf8');
+  const soft = /Max open files\s+(\S+)/.exec(limits)?.[1];
+  return soft === 'unlimited' ? Number.POSITIVE_INFINITY : Number(soft);
+}
+
+function statusList(statuses: Readonly<Record<string, number>>): string {
+  return Object.entries(statuses)
+    .map(([status, count]) => `${status} ${int(count)}`)
+    .join(', ');
+}
+
+function printBaseline(f: FeedLatencyFigures, load: string): void {
+  console.log(
+    `\nbaseline, no subscriber connected: createPost → at the top of a measured follower's feed ` +
+      `(feed(first: 1) read back to back over HTTP; ${load} at start)`,
+  );
+  console.log(
+    `  visible in the feed   p50 ${ms(f.visible.p50)}   p99 ${ms(f.visible.p99)}   max ${ms(f.visible.max)}   ` +
+      `(${f.visible.count} posts, ${f.missing} not seen within 10 s, ${f.readsPerPost.toFixed(1)} reads per post)`,
+  );
+  console.log(
+    `  to APPLIED            p50 ${ms(f.applied.p50)}   p99 ${ms(f.applied.p99)}   max ${ms(f.applied.max)}   ` +
+      `(${statusList(f.statuses)})`,
+  );
+}
+
+function printStep(
+  s: Step,
+  before: Memory,
+  idle: number,
+  baseline: FeedLatencyFigures,
+  options: LiveBenchOptions,
+): void {
+  console.log(
+    `  delivery createPost → POST_ADDED read by each of the ${options.sample} measured subscribers ` +
+      `(${options.posts} posts, ${s.latency.count} deliveries; ${s.load} at start):`,
+  );
+  if (s.latency.count === 0 && s.statuses['not sent']) {
+    console.log('    not measured: not one warm-up post reached the measured subscribers as an event');
+  } else {
+    console.log(
+      `    p50 ${ms(s.latency.p50)}   p99 ${ms(s.latency.p99)}   max ${ms(s.latency.max)}   ` +
+        `(${s.missing} not delivered within 10 s; createPost: ${statusList(s.statuses)})`,
+    );
+  }
+  if (s.latency.count > 0) {
+    console.log(
+      `    ratio to the baseline (visible in the feed): p50 ${ratio(s.latency.p50, baseline.visible.p50)}, ` +
+        `p99 ${ratio(s.latency.p99, baseline.visible.p99)}`,
+    );
+  }
+  const perSubscriber = idle > 0 ? (s.memory.rss - before.rss) / idle : Number.NaN;
+  console.log(
+    `  gateway memory with them idle: RSS ${mb(s.memory.rss)} (+${mb(s.memory.rss - before.rss)}), ` +
+      `heap used ${mb(s.memory.heapUsed)} (+${mb(s.memory.heapUsed - before.heapUsed)}); per idle subscriber ` +
+      `RSS ${int(perSubscriber)} B, heap ${int(idle > 0 ? (s.memory.heapUsed - before.heapUsed) / idle : Number.NaN)} B`,
+  );
+}
+
+function printSummary(steps: readonly Step[], before: Memory, baseline: FeedLatencyFigures, o: LiveBenchOptions) {
+  console.log(
+    `\nsummary (one gateway process; N subscribers = ${o.sample} measured + idle; targets printed, not asserted)`,
+  );
+  const widths = [16, 22, 22, 26, 24, 26];
+  const line = (cells: readonly string[]) => console.log(cells.map((c, i) => c.padEnd(widths[i]!)).join(' '));
+  line(['subscribers', 'delivery p50 / p99', 'baseline p50 / p99', 'ratio p99', 'RSS / heap per idle', 'targets']);
+  for (const s of steps) {
+    const idle = s.subscribers - o.sample;
+    const rssPer = (s.memory.rss - before.rss) / idle;
+    const heapPer = (s.memory.heapUsed - before.heapUsed) / idle;
+    line([
+      int(s.subscribers),
+      s.latency.count > 0 ? `${ms(s.latency.p50)} / ${ms(s.latency.p99)}` : 'not measured',
+      `${ms(baseline.visible.p50)} / ${ms(baseline.visible.p99)}`,
+      s.latency.count > 0 ? `${ratio(s.latency.p99, baseline.visible.p99)} (in feed)` : '-',
+      `${int(rssPer)} B / ${int(heapPer)} B`,
+      s.subscribers >= 10_000
+        ? `p99 ≤ ${TARGET_P99_MS} ms: ${s.latency.count > 0 ? verdict(s.latency.p99 <= TARGET_P99_MS && s.missing === 0) : 'not measured'}; ` +
+          `≤ 2 KB: ${verdict(rssPer <= TARGET_BYTES_PER_SUBSCRIBER)}`
+        : `(p99 ≤ ${TARGET_P99_MS} ms, ≤ 2 KB at 10,000)`,
+    ]);
+  }
+  console.log(`(the 2 KB target is read against RSS growth per idle subscriber, the heap shown beside it)`);
+}
+
+/** As bench/src/system.ts starts the system, quietly, with every service's port moved by `offset`. */
+async function startSystemAt(offset: number) {
+  execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack/src/cli.ts'), 'ensure'], {
+    stdio: 'inherit',
+  });
+  const running = await startServices({
+    env: { LOG_LEVEL: 'error' },
+    ports: Object.fromEntries(services.map((s) => [s.name, s.port + offset])),
+    output: () => undefined,
+    readyTimeoutMs: 300_000,
+  });
+  return { services: running, stop: () => stopServices(running) };
+}

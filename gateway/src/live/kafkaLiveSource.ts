@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+
+import { fromBinary } from '@bufbuild/protobuf';
+import { EngagementUpdateSchema, FeedUpdateKind, FeedUpdateSchema } from '@verograph/contracts/live/v1/updates';
+import type { Logger } from '@verograph/service';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+
+import type { LiveStream } from './cursor.ts';
+import type { LiveHub } from './liveHub.ts';
+import { createReplayWindow, type LiveRecord, type ReplayWindow } from './replayWindow.ts';
+
+/** A feed.updates record, as much as the gateway needs of it. */
+export interface FeedValue {
+  readonly stream: 'feed';
+  readonly kind: 'POST_ADDED' | 'POST_REMOVED';
+  readonly postId: string;
+}
+
+/** An engagement.updates record. */
+export interface EngagementValue {
+  readonly stream: 'engagement';
+  readonly postId: string;
+  readonly loveCount: number;
+  readonly commentCount: number;
+  readonly latestCommentId: string;
+}
+
+export type LiveValue = FeedValue | EngagementValue;
+
+export interface LiveSource {
+  /** Starts consuming (once; later calls share the first). Resolves when the replay windows know where they start. */
+  ensureStarted(): Promise<void>;
+  stop(): Promise<void>;
+  window(stream: LiveStream): ReplayWindow<LiveValue>;
+}
+
+export interface LiveSourceOptions {
+  readonly kafka: Kafka;
+  readonly topics: Readonly<Record<LiveStream, string>>;
+  readonly hub: LiveHub<LiveValue>;
+  readonly windowMs: number;
+  readonly windowEventsPerPartition: number;
+  readonly logger: Logger;
+  /** Unique per instance; deleted on stop. */
+  readonly groupId?: string;
+  /** Counts records that could not be decoded (skipped: the gateway only reads). */
+  readonly onPoison?: (stream: LiveStream) => void;
+}
+
+/**
+ * One Kafka consumer per gateway instance for both live-updates topics. Its consumer group is
+ * its own (unique, deleted on stop), so every instance reads every partition and serves its
+ * own clients: one viewer's events are never split between instances. It starts reading
+ * `windowMs` back so the replay windows can serve resumes, also right after a restart; records
+ * older than its start are backlog, delivered only to subscriptions they are news to.
+ */
+export function createKafkaLiveSource(options: LiveSourceOptions): LiveSource {
+  const { kafka, topics, hub, logger } = options;
+  const groupId = options.groupId ?? `gateway.live.${hostname()}.${randomUUID()}`;
+  const windows: Record<LiveStream, ReplayWindow<LiveValue>> = {
+    feed: createReplayWindow({ maxAgeMs: options.windowMs, maxEventsPerPartition: options.windowEventsPerPartition }),
+    engagement: createReplayWindow({
+      maxAgeMs: options.windowMs,
+      maxEventsPerPartition: options.windowEventsPerPartition,
+    }),
+  };
+  const streamOf = new Map<string, LiveStream>([
+    [topics.feed, 'feed'],
+    [topics.engagement, 'engagement'],
+  ]);
+  /** Per stream and partition: the first offset that is news (the high watermark when we started). */
+  const liveFrom: Record<LiveStream, Map<number, number>> = { feed: new Map(), engagement: new Map() };
+  let consumer: Consumer | undefined;
+  let starting: Promise<void> | undefined;
+  let consuming: Promise<void> | undefined;
+  let stopped = false;
+
+  const decode = (stream: LiveStream, message: KafkaMessage): LiveValue | undefined => {
+    if (!message.value) return undefined;
+    try {
+      if (stream === 'feed') {
+        const update = fromBinary(FeedUpdateSchema, message.value);
+        const kind =
+          update.kind === FeedUpdateKind.POST_ADDED
+            ? 'POST_ADDED'
+            : update.kind === FeedUpdateKind.POST_REMOVED
+              ? 'POST_REMOVED'
+              : undefined;
+        return kind && update.postId ? { stream, kind, postId: update.postId } : undefined;
+      }
+      const update = fromBinary(EngagementUpdateSchema, message.value);
+      return update.postId
+        ? {
+            stream,
+            postId: update.postId,
+            loveCount: Number(update.loveCount),
+            commentCount: Number(update.commentCount),
+            latestCommentId: update.latestCommentId,
+          }
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
+  const start = async (): Promise<void> => {
+    const admin = kafka.admin();
+    await admin.connect();
+    const seeks: { topic: string; partition: number; offset: string }[] = [];
+    try {
+      const since = Date.now() - options.windowMs;
+      for (const [stream, topic] of [
+        ['feed', topics.feed],
+        ['engagement', topics.engagement],
+      ] as const) {
+        const [starts, highs] = await Promise.all([
+          admin.fetchTopicOffsetsByTimestamp(topic, since),
+          admin.fetchTopicOffsets(topic),
+        ]);
+        for (const { partition, offset } of starts) {
+          windows[stream].cover(partition, Number(offset));
+          seeks.push({ topic, partition, offset });
+        }
+        for (const { partition, high } of highs) liveFrom[stream].set(partition, Number(high));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    // Joining the group takes seconds (the broker's initial rebalance delay): it goes on in the
+    // background, and what it reads is covered by the windows and delivered as it comes.
+    consuming = consume(seeks).catch((error: unknown) => {
+      logger.error({ err: error, groupId }, 'live updates consumer failed; the next subscription restarts it');
+      starting = undefined;
+    });
+  };
+
+  const consume = async (seeks: readonly { topic: string; partition: number; offset: string }[]): Promise<void> => {
+    const created = kafka.consumer({ groupId, maxWaitTimeInMs: 250, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    consumer = created;
+    await created.connect();
+    await created.subscribe({ topics: [topics.feed, topics.engagement], fromBeginning: false });
+    await created.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const stream = streamOf.get(batch.topic);
+        if (!stream) return;
+        const from = liveFrom[stream].get(batch.partition) ?? 0;
+        for (const message of batch.messages) {
+          const value = decode(stream, message);
+          if (!value) {
+            logger.warn(
+              { topic: batch.topic, partition: batch.partition, offset: message.offset },
+              'live update skipped: not decodable',
+            );
+            options.onPoison?.(stream);
+            continue;
+          }
+          const offset = Number(message.offset);
+          const record: LiveRecord<LiveValue> = {
+            partition: batch.partition,
+            offset,
+            timestamp: Number(message.timestamp),
+            key: message.key?.toString() ?? (value.stream === 'engagement' ? value.postId : ''),
+            value,
+          };
+          if (windows[stream].append(record)) hub.publish(stream, record, offset < from);
+        }
+      },
+    });
+    // Seeks apply when the partitions are assigned; a fresh group would otherwise start at the end.
+    for (const seek of seeks) created.seek(seek);
+    logger.info({ groupId, topics }, 'live updates consumer started');
+  };
+
+  return {
+    ensureStarted() {
+      if (stopped) return Promise.reject(new Error('the live updates consumer is stopped'));
+      starting ??= start().catch((error: unknown) => {
+        // The next subscription tries again: Kafka may be back by then.
+        starting = undefined;
+        throw error;
+      });
+      return starting;
+    },
+    async stop() {
+      stopped = true;
+      await starting?.catch(() => {});
+      await consuming;
+      const started = consumer;
+      consumer = undefined;
+      if (!started) return;
+      await started.disconnect().catch(() => {});
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+        await admin.deleteGroups([groupId]);
+      } catch (error) {
+        logger.warn({ err: error, groupId }, 'could not delete the live consumer group; Kafka expires it');
+      } finally {
+        await admin.disconnect().catch(() => {});
+      }
+    },
+    window: (stream) => windows[stream],
+  };
+}

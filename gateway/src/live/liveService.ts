@@ -1,0 +1,489 @@
+import type { ApolloServer } from '@apollo/server';
+import { continueTrace, type TraceContext } from '@verograph/messaging';
+import type { Logger } from '@verograph/service';
+import {
+  getArgumentValues,
+  getVariableValues,
+  GraphQLError,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
+
+import type { GatewayLimits } from '../config.ts';
+import { GatewayErrorCode, maskError } from '../errors/gatewayErrors.ts';
+import { fragmentsOf, operationOf } from '../limits/operationWalk.ts';
+import { aliasCount } from '../limits/useAliasLimit.ts';
+import { operationCost } from '../limits/useCostLimit.ts';
+import { operationDepth } from '../limits/useDepthLimit.ts';
+import type { GatewayContext } from '../observability/gatewayContext.ts';
+import { resolveDocument, type GraphQLParams, type TrustedDocuments } from '../persisted/trustedDocuments.ts';
+import { decodeCursor, encodeCursor, type LiveCursor } from './cursor.ts';
+import { queryHash, type FederatedExecutor } from './federatedExecutor.ts';
+import type { DropReason, LiveHub, LiveSubscription, SubscriptionSink } from './liveHub.ts';
+import type { LiveMetrics } from './liveMetrics.ts';
+import { planSubscription, POST_ID_VARIABLE, VISIBLE_KEY, type LivePlan } from './livePlan.ts';
+import { liveResult } from './liveResult.ts';
+import type { LiveSource, LiveValue } from './kafkaLiveSource.ts';
+import type { LiveRecord } from './replayWindow.ts';
+
+/** Codes of the live layer, beside the gateway's own (README: client contract). */
+export const LiveErrorCode = {
+  CURSOR_EXPIRED: 'CURSOR_EXPIRED',
+  POST_NOT_FOUND: 'POST_NOT_FOUND',
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  SLOW_CONSUMER: 'SLOW_CONSUMER',
+  LIVE_UPDATES_UNAVAILABLE: 'LIVE_UPDATES_UNAVAILABLE',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
+} as const;
+
+/** Where a transport sends what one operation produces. */
+export interface LiveOperationSink {
+  /** One result; `cursor` is the event's (SSE sends it as the event id). */
+  next(result: FormattedExecutionResult, cursor?: string): void;
+  /** The server ended the operation (after a final `next` with errors, e.g. the post is no longer visible). */
+  complete(): void;
+  unsentBytes(): number;
+  /** The client is too far behind: the transport ends its connection with the reason's code. */
+  drop(reason: DropReason): void;
+}
+
+export type StartOutcome =
+  | { readonly kind: 'refused'; readonly errors: readonly GraphQLFormattedError[] }
+  | { readonly kind: 'single'; readonly result: FormattedExecutionResult }
+  | { readonly kind: 'subscribed'; readonly subscription: { stop(): void } };
+
+export interface StartRequest {
+  readonly params: GraphQLParams;
+  readonly viewerId: string | undefined;
+  readonly traceparent?: string | undefined;
+  /** SSE's Last-Event-ID: wins over the `after` argument. */
+  readonly lastEventId?: string | undefined;
+  readonly sink: LiveOperationSink;
+}
+
+export interface LiveService {
+  /** Checks, plans and registers one operation (queries and mutations run once through Apollo Server). */
+  start(request: StartRequest): Promise<StartOutcome>;
+  readonly hub: LiveHub<LiveValue>;
+}
+
+export interface LiveServiceOptions {
+  readonly hub: LiveHub<LiveValue>;
+  readonly source: LiveSource;
+  readonly executor: FederatedExecutor;
+  readonly apollo: ApolloServer<GatewayContext>;
+  readonly documents: TrustedDocuments;
+  readonly trustedDocumentsOnly: boolean;
+  readonly limits: GatewayLimits;
+  readonly metrics: LiveMetrics;
+  readonly logger: Logger;
+  /** How far back cursors reach, for the CURSOR_EXPIRED message. */
+  readonly windowMs: number;
+}
+
+/** A subscription document with its variables, validated and planned once for all who send it. */
+interface Prepared {
+  readonly schema: GraphQLSchema;
+  readonly document: DocumentNode;
+  readonly operationName: string | undefined;
+  readonly variables: Readonly<Record<string, unknown>>;
+  readonly variablesKey: string;
+  readonly plan: LivePlan & { readonly hash: string };
+}
+
+/** What every Delivery shares: the service's functions, so a subscription carries no closures. */
+interface DeliveryCore {
+  deliver(delivery: Delivery, record: LiveRecord<LiveValue>): Promise<boolean>;
+  stop(delivery: Delivery): void;
+  dropped(delivery: Delivery, reason: DropReason): void;
+}
+
+/** One subscription's delivery state: four references; the behaviour lives on the prototype and in the core. */
+class Delivery implements SubscriptionSink<LiveValue> {
+  subscription!: LiveSubscription<LiveValue>;
+  constructor(
+    private readonly core: DeliveryCore,
+    readonly prepared: Prepared,
+    readonly viewerId: string | undefined,
+    readonly out: LiveOperationSink,
+  ) {}
+  deliver(record: LiveRecord<LiveValue>): Promise<boolean> {
+    return this.core.deliver(this, record);
+  }
+  unsentBytes(): number {
+    return this.out.unsentBytes();
+  }
+  drop(reason: DropReason): void {
+    this.core.dropped(this, reason);
+  }
+  stop(): void {
+    this.core.stop(this);
+  }
+}
+
+/** A parsed, validated document, kept per text so a thousand identical subscriptions parse once. */
+interface Checked {
+  readonly schema: GraphQLSchema;
+  readonly document: DocumentNode;
+  readonly errors: readonly GraphQLFormattedError[];
+}
+
+const MAX_CHECKED = 500;
+
+function refused(code: string, message: string, extra: Record<string, unknown> = {}): StartOutcome {
+  return { kind: 'refused', errors: [{ message, extensions: { ...extra, code } }] };
+}
+
+const VISIBILITY_SOURCE = `query LivePostVisible($${POST_ID_VARIABLE}: ID!) { ${VISIBLE_KEY}: post(id: $${POST_ID_VARIABLE}) { id } }`;
+const VISIBILITY_DOCUMENT = parse(VISIBILITY_SOURCE);
+const VISIBILITY_HASH = queryHash(VISIBILITY_SOURCE);
+
+/**
+ * The transport-independent core of live subscriptions: the same document rules as queries
+ * (trusted documents, length, tokens, validation, depth, aliases, cost), the cursor, the
+ * audience check at subscribe time, and per event the derived federated query as the viewer.
+ */
+export function createLiveService(options: LiveServiceOptions): LiveService {
+  const { hub, source, executor, apollo, documents, trustedDocumentsOnly, limits, metrics, logger } = options;
+  const checked = new Map<string, Checked>();
+  const plans = new WeakMap<DocumentNode, Map<string, LivePlan & { readonly hash: string }>>();
+  /** One federated execution per (derived query, variables, viewer, record), shared by identical subscriptions. */
+  const inFlight = new Map<string, Promise<ExecutionResult>>();
+
+  const check = (schema: GraphQLSchema, text: string): Checked => {
+    const cached = checked.get(text);
+    if (cached && cached.schema === schema) return cached;
+    let result: Checked;
+    try {
+      const document = parse(text, { maxTokens: limits.maxTokens });
+      const errors = validate(schema, document).map((error) => ({
+        ...error.toJSON(),
+        extensions: { code: LiveErrorCode.GRAPHQL_VALIDATION_FAILED },
+      }));
+      result = { schema, document, errors };
+    } catch (error) {
+      const message = error instanceof GraphQLError ? error.message : 'The document could not be parsed.';
+      result = {
+        schema,
+        document: { kind: 'Document', definitions: [] } as unknown as DocumentNode,
+        errors: [{ message, extensions: { code: LiveErrorCode.GRAPHQL_PARSE_FAILED } }],
+      };
+    }
+    if (checked.size >= MAX_CHECKED) checked.clear();
+    checked.set(text, result);
+    return result;
+  };
+
+  const limitErrors = (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Record<string, unknown>,
+  ): StartOutcome | undefined => {
+    const fragments = fragmentsOf(document);
+    const depth = operationDepth(operation, fragments);
+    if (depth > limits.maxDepth) {
+      return refused(
+        GatewayErrorCode.QUERY_TOO_DEEP,
+        `The operation is ${depth} levels deep; the limit is ${limits.maxDepth}.`,
+        {
+          limit: limits.maxDepth,
+          actual: depth,
+        },
+      );
+    }
+    const aliases = aliasCount(operation, fragments);
+    if (aliases > limits.maxAliases) {
+      return refused(
+        GatewayErrorCode.TOO_MANY_ALIASES,
+        `The operation uses ${aliases} aliases; the limit is ${limits.maxAliases}.`,
+        {
+          limit: limits.maxAliases,
+          actual: aliases,
+        },
+      );
+    }
+    const cost = operationCost(schema, operation, fragments, { defaultListSize: limits.defaultListSize, variables });
+    if (cost > limits.maxCost) {
+      return refused(
+        GatewayErrorCode.QUERY_TOO_COMPLEX,
+        `The operation's cost is ${cost}; the limit is ${limits.maxCost}. Ask for fewer items (first) or fewer fields.`,
+        { limit: limits.maxCost, actual: cost },
+      );
+    }
+    return undefined;
+  };
+
+  const planFor = (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>) => {
+    // Directives can depend on variables, so the plan is per document and variables.
+    const key = JSON.stringify(variables);
+    let byVariables = plans.get(document);
+    if (!byVariables) plans.set(document, (byVariables = new Map()));
+    let plan = byVariables.get(key);
+    if (!plan) {
+      const planned = planSubscription(document, operation, variables);
+      if (!planned) return undefined;
+      plan = { ...planned, hash: queryHash(planned.derivedSource) };
+      if (byVariables.size < 100) byVariables.set(key, plan);
+    }
+    return plan;
+  };
+
+  const federated = (coalesceKey: string, run: () => Promise<ExecutionResult>): Promise<ExecutionResult> => {
+    let pending = inFlight.get(coalesceKey);
+    if (!pending) {
+      pending = run().finally(() => inFlight.delete(coalesceKey));
+      inFlight.set(coalesceKey, pending);
+    }
+    return pending;
+  };
+
+  const format = (errors: readonly (GraphQLError | GraphQLFormattedError)[] | undefined, prefix?: string) =>
+    (errors ?? []).map((error) => {
+      const formatted = error instanceof GraphQLError ? error.toJSON() : error;
+      const path = prefix !== undefined && formatted.path ? [prefix, ...formatted.path] : formatted.path;
+      return maskError({ ...formatted, ...(path ? { path } : {}) });
+    });
+
+  const start = async ({ params, viewerId, traceparent, lastEventId, sink }: StartRequest): Promise<StartOutcome> => {
+    const resolved = resolveDocument(params, documents, { trustedOnly: trustedDocumentsOnly });
+    if (!resolved.ok) return refused(resolved.code, resolved.message);
+    const text = resolved.params.query;
+    if (typeof text !== 'string' || text === '')
+      return refused(GatewayErrorCode.BAD_REQUEST, 'The request has no query.');
+    if (text.length > limits.maxQueryLength) {
+      return refused(
+        GatewayErrorCode.QUERY_TOO_LONG,
+        `The query is ${text.length} characters long; the limit is ${limits.maxQueryLength}.`,
+      );
+    }
+    const schema = executor.schema();
+    if (!schema) return refused(LiveErrorCode.LIVE_UPDATES_UNAVAILABLE, 'The gateway is starting; try again shortly.');
+    const operationName = typeof params.operationName === 'string' ? params.operationName : undefined;
+    const inputs = (
+      typeof params.variables === 'object' && params.variables !== null ? params.variables : {}
+    ) as Record<string, unknown>;
+    const trace: TraceContext = continueTrace(traceparent);
+    const context: GatewayContext = { viewerId, trace, idempotencyKey: undefined };
+
+    const { document, errors } = check(schema, text);
+    if (errors.length > 0) return { kind: 'refused', errors };
+    const operation = operationOf(document, operationName);
+    if (!operation) {
+      return refused(
+        GatewayErrorCode.BAD_REQUEST,
+        operationName
+          ? `The document has no operation named ${operationName}.`
+          : 'Name the operation to run (operationName).',
+      );
+    }
+    if (operation.operation !== 'subscription') {
+      // Queries and mutations over a live transport take Apollo Server's ordinary path, plugins and all.
+      const response = await apollo.executeOperation(
+        { query: text, variables: inputs, ...(operationName ? { operationName } : {}) },
+        { contextValue: context },
+      );
+      const result = response.body.kind === 'single' ? response.body.singleResult : response.body.initialResult;
+      return { kind: 'single', result };
+    }
+
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], inputs, { maxErrors: 10 });
+    if (coerced.errors) {
+      return {
+        kind: 'refused',
+        errors: coerced.errors.map((error) => ({
+          ...error.toJSON(),
+          extensions: { code: LiveErrorCode.BAD_USER_INPUT },
+        })),
+      };
+    }
+    const variables = coerced.coerced;
+    const overLimit = limitErrors(schema, document, operation, variables);
+    if (overLimit) return overLimit;
+    const plan = planFor(document, operation, variables);
+    if (!plan) return refused(GatewayErrorCode.BAD_REQUEST, 'The subscription selects no live field.');
+    const fieldDefinition = schema.getSubscriptionType()?.getFields()[plan.rootField];
+    if (!fieldDefinition) return refused(GatewayErrorCode.BAD_REQUEST, `No subscription field ${plan.rootField}.`);
+    const args = getArgumentValues(fieldDefinition, plan.rootFieldNode, variables);
+
+    let key: string;
+    if (plan.stream === 'feed') {
+      if (viewerId === undefined) {
+        return refused(
+          GatewayErrorCode.UNAUTHENTICATED,
+          'feedUpdated follows your own feed: sign in (send a bearer token).',
+        );
+      }
+      key = viewerId;
+    } else {
+      key = String(args.postId);
+    }
+    const cursorText = lastEventId ?? (typeof args.after === 'string' ? args.after : undefined);
+    let after: LiveCursor | undefined;
+    if (cursorText !== undefined && cursorText !== '') {
+      after = decodeCursor(cursorText, plan.stream);
+      if (!after) {
+        return refused(
+          LiveErrorCode.BAD_USER_INPUT,
+          `The cursor ${JSON.stringify(cursorText.slice(0, 64))} is not a ${plan.rootField} cursor from this gateway; subscribe without one.`,
+        );
+      }
+    }
+
+    if (plan.stream === 'engagement') {
+      const visible = await executor.execute({
+        document: VISIBILITY_DOCUMENT,
+        source: VISIBILITY_SOURCE,
+        hash: VISIBILITY_HASH,
+        variables: { [POST_ID_VARIABLE]: key },
+        context,
+      });
+      if (visible.errors?.length) return { kind: 'refused', errors: format(visible.errors) };
+      if (!visible.data?.[VISIBLE_KEY]) {
+        return refused(LiveErrorCode.POST_NOT_FOUND, `No post ${key} that you may see.`);
+      }
+    }
+
+    try {
+      await source.ensureStarted();
+    } catch (error) {
+      logger.error({ err: error }, 'live updates are unavailable');
+      return refused(
+        LiveErrorCode.LIVE_UPDATES_UNAVAILABLE,
+        'Live updates are unavailable right now; try again later.',
+      );
+    }
+    let replay: readonly LiveRecord<LiveValue>[] = [];
+    if (after) {
+      const since = source.window(plan.stream).since(after.partition, after.offset, key);
+      if (!since.ok) {
+        return refused(
+          LiveErrorCode.CURSOR_EXPIRED,
+          `The cursor is older than the ${Math.round(options.windowMs / 60_000)} minutes of updates this gateway keeps: refetch ${plan.stream === 'feed' ? 'the feed' : 'the post'}, then subscribe again without a cursor.`,
+        );
+      }
+      replay = since.records;
+    }
+
+    const prepared = preparedFor(schema, document, text, operationName, variables, plan);
+    const delivery = new Delivery(core, prepared, viewerId, sink);
+    const subscription = hub.subscription({ stream: plan.stream, key, viewerId, after, sink: delivery });
+    delivery.subscription = subscription;
+    const added = hub.add(subscription, replay);
+    if (!added.ok) return refused(added.code, added.message);
+    metrics.subscriptions.inc({ stream: plan.stream });
+    return { kind: 'subscribed', subscription: delivery };
+  };
+
+  /** Shared by every subscription with the same document and variables: a subscription holds a reference, not a copy. */
+  const prepared = new Map<string, Prepared>();
+  const preparedFor = (
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    text: string,
+    operationName: string | undefined,
+    variables: Record<string, unknown>,
+    plan: LivePlan & { readonly hash: string },
+  ): Prepared => {
+    const variablesKey = JSON.stringify(variables);
+    const cacheKey = `${text}\u0000${operationName ?? ''}\u0000${variablesKey}`;
+    const cached = prepared.get(cacheKey);
+    if (cached && cached.schema === schema) return cached;
+    const made: Prepared = { schema, document, operationName, variables, variablesKey, plan };
+    if (prepared.size >= MAX_CHECKED) prepared.clear();
+    prepared.set(cacheKey, made);
+    return made;
+  };
+
+  const core: DeliveryCore = {
+    async deliver(delivery, record) {
+      const { prepared: query, viewerId, out } = delivery;
+      const { plan, variables } = query;
+      const stream = plan.stream;
+      const value = record.value;
+      const cursor = encodeCursor({ stream, partition: record.partition, offset: record.offset });
+      const fields: Record<string, unknown> =
+        value.stream === 'feed'
+          ? { kind: value.kind, postId: value.postId, cursor }
+          : { postId: value.postId, loveCount: value.loveCount, commentCount: value.commentCount, cursor };
+      let derived: ExecutionResult | undefined;
+      if (!(value.stream === 'feed' && value.kind === 'POST_REMOVED')) {
+        derived = await federated(
+          `${plan.hash}|${query.variablesKey}|${viewerId ?? ''}|${stream}|${record.partition}:${record.offset}`,
+          () =>
+            executor.execute({
+              document: plan.derived,
+              source: plan.derivedSource,
+              hash: plan.hash,
+              variables: { ...variables, [POST_ID_VARIABLE]: value.postId },
+              context: { viewerId, trace: continueTrace(undefined), idempotencyKey: undefined },
+            }),
+        );
+        if (delivery.subscription.closed) return false;
+        if (!derived.data?.[VISIBLE_KEY]) {
+          if (derived.errors?.length) {
+            // The audience could not be checked (a subgraph failed): say so, send nothing of the post.
+            out.next({ errors: format(derived.errors) });
+            return true;
+          }
+          if (stream === 'feed') return false;
+          delivery.stop();
+          metrics.drops.inc({ stream, reason: 'NOT_VISIBLE' });
+          out.next({
+            data: null,
+            errors: [
+              {
+                message: `Post ${value.postId} is no longer visible to you.`,
+                extensions: { code: LiveErrorCode.POST_NOT_FOUND },
+              },
+            ],
+          });
+          out.complete();
+          return false;
+        }
+      }
+      const result = liveResult(query.schema, query.document, query.operationName, variables, {
+        fields,
+        derived: (derived?.data as Record<string, unknown> | undefined) ?? null,
+      });
+      const errors = [
+        ...format(result.errors),
+        ...format(
+          derived?.errors?.filter((error) => error.path?.[0] !== VISIBLE_KEY),
+          plan.rootKey,
+        ),
+      ];
+      out.next(errors.length > 0 ? { data: result.data ?? null, errors } : { data: result.data ?? null }, cursor);
+      return true;
+    },
+    stop(delivery) {
+      const { subscription } = delivery;
+      if (subscription.closed) return;
+      hub.remove(subscription);
+      metrics.subscriptions.dec({ stream: subscription.stream });
+    },
+    dropped(delivery, reason) {
+      metrics.subscriptions.dec({ stream: delivery.subscription.stream });
+      delivery.out.drop(reason);
+    },
+  };
+
+  return {
+    hub,
+    async start(request) {
+      const outcome = await start(request);
+      if (outcome.kind === 'refused') {
+        for (const error of outcome.errors) metrics.refusals.inc({ code: String(error.extensions?.code ?? 'UNKNOWN') });
+      }
+      return outcome;
+    },
+  };
+}
