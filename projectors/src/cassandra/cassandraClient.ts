@@ -16,6 +16,8 @@ export function createCassandraClient(settings: CassandraSettings): cassandra.Cl
     contactPoints: [...settings.contactPoints],
     localDataCenter: settings.localDataCenter,
     keyspace: settings.keyspace,
+    // Back within seconds of an outage: the driver's default waits double up to 10 minutes.
+    policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false) },
     encoding: { useBigIntAsLong: true, useUndefinedAsUnset: true },
     queryOptions: { consistency: cassandra.types.consistencies.localQuorum, prepare: true },
     pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 2 } },

@@ -1,0 +1,94 @@
+import { writeFileSync } from 'node:fs';
+
+import { services, startServices, stopServices, type RunningService } from '@verograph/stack';
+
+import { onAbnormalExit } from './cleanups.ts';
+import { freePorts } from './ports.ts';
+
+/** One line a service printed, as the test saw it. */
+export interface ServiceLine {
+  readonly service: string;
+  readonly line: string;
+}
+
+/**
+ * The whole system (writers, projectors, four subgraphs, gateway) as separate processes, on
+ * ports of their own, configured by `env` (engine addresses, projector choice, timeouts).
+ */
+export interface RunningSystem {
+  readonly gatewayUrl: string;
+  readonly services: readonly RunningService[];
+  /** Everything the services printed at LOG_LEVEL (warn by default), for assertions and post-mortems. */
+  readonly lines: readonly ServiceLine[];
+  service(name: string): RunningService;
+  /** Services whose process has exited: none may, an outage is no reason to die. */
+  exited(): string[];
+  /** Writes every line the services printed to `file`, for a post-mortem of a failed run. */
+  writeLog(file: string): void;
+  /** Lines logged at level 60 (fatal). */
+  fatalLines(): ServiceLine[];
+  /** A counter's total over all its series in a service's /metrics, e.g. `message_retries_total`. */
+  metric(service: string, name: string, labels?: Readonly<Record<string, string>>): Promise<number>;
+  /** Pauses (SIGSTOP) or resumes (SIGCONT) a service's process, as a long stall would. */
+  signal(service: string, signal: 'SIGSTOP' | 'SIGCONT'): void;
+  stop(): Promise<void>;
+}
+
+const MAX_LINES = 50_000;
+
+export async function startSystem(env: Readonly<Record<string, string>>): Promise<RunningSystem> {
+  const ports = await freePorts(services.length);
+  const portOf = Object.fromEntries(services.map((s, i) => [s.name, ports[i]!]));
+  const lines: ServiceLine[] = [];
+  const verbose = process.env.RESILIENCE_VERBOSE === '1';
+  const running = await startServices({
+    env: { LOG_LEVEL: 'warn', ...env },
+    ports: portOf,
+    readyTimeoutMs: 180_000,
+    output: (service, line) => {
+      if (lines.length < MAX_LINES) lines.push({ service, line });
+      if (verbose) process.stderr.write(`${service.padEnd(12)}| ${line}\n`);
+    },
+  });
+  // Should the test process die without its afterAll, the services must not outlive it.
+  const unregister = onAbnormalExit(() => {
+    for (const s of running) if (s.child.exitCode === null) s.child.kill('SIGKILL');
+  });
+
+  const service = (name: string) => {
+    const found = running.find((s) => s.definition.name === name);
+    if (!found) throw new Error(`no ${name} service in this system`);
+    return found;
+  };
+  return {
+    gatewayUrl: `${service('gateway').url}/graphql`,
+    services: running,
+    lines,
+    service,
+    exited: () =>
+      running
+        .filter((s) => s.child.exitCode !== null || s.child.signalCode !== null)
+        .map((s) => `${s.definition.name} (exit ${s.child.exitCode ?? s.child.signalCode})`),
+    writeLog: (file) => writeFileSync(file, lines.map((l) => `${l.service.padEnd(12)}| ${l.line}\n`).join('')),
+    fatalLines: () => lines.filter(({ line }) => line.includes('"level":60')),
+    async metric(name, metricName, labels = {}) {
+      const text = await (await fetch(`${service(name).url}/metrics`)).text();
+      let total = 0;
+      for (const row of text.split('\n')) {
+        if (!row.startsWith(`${metricName}{`) && !row.startsWith(`${metricName} `)) continue;
+        if (!Object.entries(labels).every(([k, v]) => row.includes(`${k}="${v}"`))) continue;
+        total += Number(row.slice(row.lastIndexOf(' ') + 1));
+      }
+      return total;
+    },
+    signal(name, signal) {
+      service(name).child.kill(signal);
+    },
+    async stop() {
+      // A paused process would ignore SIGTERM until the grace period ends.
+      for (const s of running) if (s.child.exitCode === null) s.child.kill('SIGCONT');
+      await stopServices(running);
+      unregister();
+    },
+  };
+}
