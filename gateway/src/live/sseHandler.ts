@@ -6,6 +6,7 @@ import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import type { ViewerAuthenticator } from '../auth/viewerAuth.ts';
 import type { GatewayLimits, LiveConfig } from '../config.ts';
 import { GatewayErrorCode } from '../errors/gatewayErrors.ts';
+import { header, readGetParams, readPostParams, RequestRefused } from '../http/graphqlParams.ts';
 import type { GraphQLParams } from '../persisted/trustedDocuments.ts';
 import type { DropReason } from './liveHub.ts';
 import type { LiveMetrics } from './liveMetrics.ts';
@@ -104,17 +105,10 @@ export function createSseHandler(options: {
     async handle(request, response, url) {
       let params: GraphQLParams;
       try {
-        params = request.method === 'POST' ? await readJsonBody(request, limits.maxBodyBytes) : paramsFromUrl(url);
+        params = request.method === 'POST' ? await readPostParams(request, limits.maxBodyBytes) : readGetParams(url);
       } catch (error) {
-        const message = error instanceof Error ? error.message : 'The request could not be read.';
-        return refuse(response, message.includes('larger than') ? 413 : 400, [
-          {
-            message,
-            extensions: {
-              code: message.includes('larger than') ? GatewayErrorCode.PAYLOAD_TOO_LARGE : GatewayErrorCode.BAD_REQUEST,
-            },
-          },
-        ]);
+        if (!(error instanceof RequestRefused)) throw error;
+        return refuse(response, error.status, [{ message: error.message, extensions: { code: error.code } }]);
       }
       const authentication = await authenticator.authenticate(header(request, 'authorization'));
       if (!authentication.ok) {
@@ -183,48 +177,4 @@ export function createSseHandler(options: {
       logger.debug('live SSE streams closed');
     },
   };
-}
-
-function paramsFromUrl(url: URL): GraphQLParams {
-  const json = (name: string): unknown => {
-    const raw = url.searchParams.get(name);
-    if (raw === null || raw === '') return undefined;
-    try {
-      return JSON.parse(raw);
-    } catch {
-      throw new Error(`The ${name} parameter is not valid JSON.`);
-    }
-  };
-  return {
-    query: url.searchParams.get('query') ?? undefined,
-    documentId: url.searchParams.get('documentId') ?? undefined,
-    operationName: url.searchParams.get('operationName') ?? undefined,
-    variables: json('variables'),
-    extensions: json('extensions'),
-  };
-}
-
-async function readJsonBody(request: IncomingMessage, limit: number): Promise<GraphQLParams> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new Error(`The request body is larger than ${limit} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new Error('The request body is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error('The request body must be a JSON object with a "query".');
-  }
-  return parsed as GraphQLParams;
-}
-
-function header(request: IncomingMessage, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }

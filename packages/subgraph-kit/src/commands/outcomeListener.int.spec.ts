@@ -8,6 +8,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startOutcomeListener, type OutcomeListener } from './outcomeListener.ts';
+import { until } from '@verograph/stack/testing';
 
 const run = randomUUID().slice(0, 8);
 const topic = `test.outcomes.${run}`;
@@ -15,16 +16,6 @@ const logger = createLogger('outcome-listener-int', 'silent');
 let kafka: Kafka;
 let admin: Admin;
 let producer: MessageProducer;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const outcome = (commandId: string) =>
   toBinary(
