@@ -53,9 +53,18 @@ export async function startTopicCapture(kafka: Kafka, topic: string): Promise<To
       next.set(partition, BigInt(message.offset) + 1n);
     },
   });
-  for (const p of start) consumer.seek({ topic, partition: p.partition, offset: p.offset });
-
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  // kafkajs refuses a seek while its group is not set up (a consumer restarting after a failed
+  // first join, as seen once in CI): then it is retried until taken.
+  for (let deadline = Date.now() + 30_000; ; await sleep(100)) {
+    try {
+      for (const p of start) consumer.seek({ topic, partition: p.partition, offset: p.offset });
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+  }
+
   return {
     async settled(timeoutMs = 30_000) {
       const end = await admin.fetchTopicOffsets(topic);
