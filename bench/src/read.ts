@@ -8,8 +8,9 @@ import { join } from 'node:path';
 
 import autocannon from 'autocannon';
 import { LOCAL_JWT_SECRET, mintToken } from '@verograph/gateway';
-import { repoRoot } from '@verograph/stack';
+import { repoRoot, type RunningService } from '@verograph/stack';
 
+import { cpuMeter, enginePids } from './processCpu.ts';
 import { startProcess, startQuietSystem } from './system.ts';
 
 interface Figures {
@@ -17,6 +18,8 @@ interface Figures {
   readonly p50: number;
   readonly p99: number;
   readonly errors: number;
+  /** CPU milliseconds per answered request, by process. */
+  readonly cpuPerRequest: Record<string, number>;
 }
 
 export async function benchRead(options: { seconds: number; connections: number }): Promise<void> {
@@ -42,7 +45,18 @@ export async function benchRead(options: { seconds: number; connections: number 
         );
       }
     }
-    const measure = (url: string, seconds: number) => load(url, headers, body, seconds, options.connections);
+    const pids: Record<string, number> = {
+      'gateway (ours)': gatewayPid(system.services),
+      'gateway (stock)': stock.pid ?? 0,
+      ...Object.fromEntries(
+        system.services
+          .filter((s) => s.definition.name !== 'gateway')
+          .map((s) => [`${s.definition.name} service`, s.child.pid ?? 0]),
+      ),
+      ...enginePids(),
+      'load generator': process.pid,
+    };
+    const measure = (url: string, seconds: number) => load(url, headers, body, seconds, options.connections, pids);
     // Warm both (JIT, query-plan caches, connection pools), then alternate so drift hits both alike.
     await measure(ours, 3);
     await measure(baseline, 3);
@@ -80,6 +94,23 @@ export async function benchRead(options: { seconds: number; connections: number 
         `${name.padEnd(34)}${f.requestsPerSecond.toFixed(0).padStart(9)}${f.p50.toFixed(1).padStart(9)}${f.p99.toFixed(1).padStart(9)}${String(f.errors).padStart(8)}`,
       );
     }
+    console.log('\nCPU ms per request, by process (same best rounds; processes under 0.05 ms left out):');
+    console.log(`${'process'.padEnd(34)}${'ours'.padStart(9)}${'stock'.padStart(9)}`);
+    for (const name of Object.keys(pids)) {
+      const a = o.cpuPerRequest[name] ?? 0;
+      const b = s.cpuPerRequest[name] ?? 0;
+      if (a < 0.05 && b < 0.05) continue;
+      console.log(`${name.padEnd(34)}${a.toFixed(2).padStart(9)}${b.toFixed(2).padStart(9)}`);
+    }
+    const total = (f: Figures) => Object.values(f.cpuPerRequest).reduce((sum, ms) => sum + ms, 0);
+    console.log(`${'all'.padEnd(34)}${total(o).toFixed(2).padStart(9)}${total(s).toFixed(2).padStart(9)}`);
+    // The machine's cores are shared by everything above, so requests/s follow total CPU per
+    // request: this is the ratio a gateway of ours that cost nothing at all could reach here.
+    const rest = total(o) - (o.cpuPerRequest['gateway (ours)'] ?? 0);
+    console.log(
+      `bound: with the rest of ours unchanged (${rest.toFixed(2)} ms), a gateway costing 0 ms would reach at most ` +
+        `${(total(s) / rest).toFixed(2)}× by CPU per request`,
+    );
     console.log(
       `ratio ours/stock: ${(o.requestsPerSecond / s.requestsPerSecond).toFixed(2)}× requests/s, ` +
         `p99 ${(o.p99 / s.p99).toFixed(2)}× (target ≥ 3× requests/s at equal or lower p99)`,
@@ -96,14 +127,25 @@ async function load(
   body: string,
   seconds: number,
   connections: number,
+  pids: Readonly<Record<string, number>>,
 ): Promise<Figures> {
+  const meter = cpuMeter(pids);
   const result = await autocannon({ url, method: 'POST', headers, body, duration: seconds, connections });
+  const cpu = meter.stop();
+  const answered = Math.max(1, result.requests.total);
   return {
+    cpuPerRequest: Object.fromEntries(Object.entries(cpu).map(([name, ms]) => [name, ms / answered])),
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx + result.timeouts,
   };
+}
+
+function gatewayPid(services: readonly RunningService[]): number {
+  const gateway = services.find((s) => s.definition.name === 'gateway');
+  if (gateway?.child.pid === undefined) throw new Error('the gateway service is not running');
+  return gateway.child.pid;
 }
 
 /** A viewer who follows ten authors with three posts each, through the real write path. */
