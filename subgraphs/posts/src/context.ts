@@ -4,6 +4,7 @@ import DataLoader from 'dataloader';
 
 import type { CommentRow, CommentsStore } from './comments/commentsStore.ts';
 import type { FeedStore } from './feed/feedStore.ts';
+import type { PostCache } from './posts/postCache.ts';
 import type { PostRow, PostsStore } from './posts/postsStore.ts';
 import type { RelationSource } from './visibility/relationsStore.ts';
 import type { Visibility } from './visibility/visibility.ts';
@@ -18,6 +19,8 @@ export interface PostsServices {
   readonly bus: CommandBus;
   /** The topic post commands go to: `posts.commands`. */
   readonly commandsTopic: string;
+  /** The post row cache behind `posts`, when there is one: told of this process's own commands. */
+  readonly postCache?: PostCache;
 }
 
 /** A page of one post's comments, as a DataLoader key. */

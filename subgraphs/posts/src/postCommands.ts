@@ -57,6 +57,8 @@ export async function runPostCommand(ctx: PostsContext, spec: PostCommandSpec): 
     },
     spec.check ? () => spec.check!(viewerId) : undefined,
   );
+  // The payload reads the post back: not from a row cached before the writer changed it.
+  ctx.services.postCache?.invalidate(postId);
   return { viewerId, commandId, postId, result, deadline };
 }
 

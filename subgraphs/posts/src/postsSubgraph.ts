@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 
 import type { MessageProducer } from '@verograph/messaging';
-import { topics } from '@verograph/messaging';
-import type { Logger } from '@verograph/service';
+import { broadcastKeys, topics } from '@verograph/messaging';
+import type { EnvReader, Logger } from '@verograph/service';
 import type { CqlClient, SubgraphServer } from '@verograph/subgraph-kit';
 import {
   cassandraReady,
@@ -12,6 +12,7 @@ import {
   dateTimeScalar,
 } from '@verograph/subgraph-kit';
 import { parse } from 'graphql';
+import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 
 import { commentResolvers } from './comments/commentResolvers.ts';
@@ -23,6 +24,8 @@ import { createFeedStore } from './feed/feedStore.ts';
 import { liveSubscriptionResolvers } from './live/liveSubscriptionResolvers.ts';
 import { postMutations } from './posts/postMutations.ts';
 import { postResolvers } from './posts/postResolvers.ts';
+import { cachedPostsStore } from './posts/cachedPostsStore.ts';
+import { createPostCache } from './posts/postCache.ts';
 import { createPostsStore } from './posts/postsStore.ts';
 import { createRelationSource } from './visibility/relationsStore.ts';
 
@@ -40,13 +43,49 @@ export interface PostsSubgraphOptions {
   readonly mutationWaitMs: number;
   /** Where its commands go; `posts.commands` unless a test keeps its own. */
   readonly commandsTopic?: string;
+  /**
+   * The post row cache and where its invalidations come from (posts.events unless a test
+   * keeps its own); without it, or with ttlMs 0, every post is read from Cassandra.
+   */
+  readonly rowCache?: PostRowCacheConfig & { readonly kafka: Kafka; readonly eventsTopic?: string };
+}
+
+/** POSTS_ROW_CACHE_TTL_MS (0 turns the cache off) and POSTS_ROW_CACHE_MAX_ENTRIES. */
+export interface PostRowCacheConfig {
+  readonly ttlMs: number;
+  readonly maxEntries: number;
+}
+
+export function readPostRowCacheConfig(env: EnvReader): PostRowCacheConfig {
+  return {
+    ttlMs: env.int('POSTS_ROW_CACHE_TTL_MS', 10_000, { min: 0, max: 600_000 }),
+    maxEntries: env.int('POSTS_ROW_CACHE_MAX_ENTRIES', 100_000, { min: 1 }),
+  };
 }
 
 /** Starts the posts subgraph: posts, comments, loves and the home feed from Cassandra. */
 export async function startPostsSubgraph(options: PostsSubgraphOptions): Promise<SubgraphServer> {
   const { cassandra, producer, logger, metrics } = options;
+  const rowCache =
+    options.rowCache && options.rowCache.ttlMs > 0
+      ? createPostCache({ ttlMs: options.rowCache.ttlMs, maxEntries: options.rowCache.maxEntries })
+      : undefined;
+  // Every instance hears every post's events, and serves from the cache only while it does.
+  const invalidation =
+    rowCache && options.rowCache
+      ? broadcastKeys({
+          kafka: options.rowCache.kafka,
+          groupPrefix: 'posts-subgraph-row-cache',
+          topic: options.rowCache.eventsTopic ?? topics.postsEvents,
+          onKey: (postId) => rowCache.invalidate(postId),
+          onLive: (live) => rowCache.setLive(live),
+          logger,
+        })
+      : undefined;
+  const store = createPostsStore(cassandra);
   const services: PostsServices = {
-    posts: createPostsStore(cassandra),
+    posts: rowCache ? cachedPostsStore(store, rowCache, metrics) : store,
+    ...(rowCache ? { postCache: rowCache } : {}),
     comments: createCommentsStore(cassandra),
     feed: createFeedStore(cassandra),
     relations: createRelationSource(cassandra),
@@ -59,7 +98,8 @@ export async function startPostsSubgraph(options: PostsSubgraphOptions): Promise
     }),
     commandsTopic: options.commandsTopic ?? topics.postsCommands,
   };
-  return createSubgraphServer<PostsContext>({
+  invalidation?.start();
+  const server = await createSubgraphServer<PostsContext>({
     name: 'posts',
     typeDefs: postsTypeDefs,
     resolvers: {
@@ -79,4 +119,12 @@ export async function startPostsSubgraph(options: PostsSubgraphOptions): Promise
     metrics,
     ready: () => cassandraReady(cassandra),
   });
+  return {
+    url: server.url,
+    port: server.port,
+    async close() {
+      await server.close();
+      await invalidation?.stop();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { createKafka, createProducer, type MessageProducer } from '@verograph/messaging';
 import { createLogger, createMetricsRegistry, envReader, type Logger } from '@verograph/service';
 import type cassandra from 'cassandra-driver';
+import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 
 import { lazyProducer } from '../commands/lazyProducer.ts';
@@ -12,6 +13,8 @@ import type { SubgraphServer } from './createSubgraphServer.ts';
 /** What a Cassandra-backed subgraph's start function is given by its composition root. */
 export interface CassandraSubgraphDependencies {
   readonly cassandra: cassandra.Client;
+  /** The Kafka client the producer uses, for whatever else the subgraph consumes. */
+  readonly kafka: Kafka;
   readonly producer: MessageProducer;
   readonly logger: Logger;
   readonly metrics: Registry;
@@ -54,6 +57,7 @@ export function runCassandraSubgraph(options: {
     );
     const server = await options.start({
       cassandra: client,
+      kafka,
       producer,
       logger,
       metrics: createMetricsRegistry(service),
