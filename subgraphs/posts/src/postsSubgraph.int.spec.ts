@@ -8,7 +8,7 @@ import type { MessageProducer } from '@verograph/messaging';
 import { createKafka, createProducer } from '@verograph/messaging';
 import { createLogger, engineAddresses, signViewer, VIEWER_HEADER } from '@verograph/service';
 import type { SubgraphServer } from '@verograph/subgraph-kit';
-import { commandIdFor, createCassandraClient, createdIdFor } from '@verograph/subgraph-kit';
+import { commandIdFor, createdIdFor } from '@verograph/subgraph-kit';
 import type {
   CountingClient,
   ReadModelFixtures,
@@ -18,6 +18,7 @@ import type {
 import {
   countingClient,
   errorCodes,
+  localCassandra,
   readModelFixtures,
   signedGraphQLClient,
   startTopicCapture,
@@ -53,15 +54,7 @@ let fx: ReadModelFixtures;
 
 beforeAll(async () => {
   const engines = engineAddresses();
-  client = createCassandraClient(
-    {
-      contactPoints: engines.cassandraContactPoints,
-      localDataCenter: engines.cassandraDataCenter,
-      keyspace: engines.cassandraKeyspace,
-    },
-    'posts-subgraph-int',
-  );
-  await client.connect();
+  client = await localCassandra('posts-subgraph-int');
   counting = countingClient(client);
   kafka = createKafka('posts-subgraph-int', engines.kafkaBrokers);
   producer = await createProducer(kafka);

@@ -1,4 +1,5 @@
 export * from './countingClient.ts';
 export * from './graphqlClient.ts';
+export * from './localCassandra.ts';
 export * from './readModelFixtures.ts';
 export * from './topicCapture.ts';

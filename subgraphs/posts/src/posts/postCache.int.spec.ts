@@ -5,9 +5,13 @@ import { createKafka, createProducer } from '@verograph/messaging';
 import { createLogger, engineAddresses } from '@verograph/service';
 import { until } from '@verograph/stack/testing';
 import type { SubgraphServer } from '@verograph/subgraph-kit';
-import { createCassandraClient } from '@verograph/subgraph-kit';
 import type { CountingClient, ReadModelFixtures, SignedGraphQLClient } from '@verograph/subgraph-kit/testing';
-import { countingClient, readModelFixtures, signedGraphQLClient } from '@verograph/subgraph-kit/testing';
+import {
+  countingClient,
+  localCassandra,
+  readModelFixtures,
+  signedGraphQLClient,
+} from '@verograph/subgraph-kit/testing';
 import type cassandra from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
@@ -38,15 +42,7 @@ const event = (postId: string) => producer.send([{ topic: eventsTopic, key: post
 
 beforeAll(async () => {
   const engines = engineAddresses();
-  client = createCassandraClient(
-    {
-      contactPoints: engines.cassandraContactPoints,
-      localDataCenter: engines.cassandraDataCenter,
-      keyspace: engines.cassandraKeyspace,
-    },
-    'posts-cache-int',
-  );
-  await client.connect();
+  client = await localCassandra('posts-cache-int');
   counting = countingClient(client);
   kafka = createKafka('posts-cache-int', engines.kafkaBrokers);
   const admin = kafka.admin();
