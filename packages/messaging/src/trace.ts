@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** W3C trace context: the `traceparent` and `tracestate` carried in Kafka headers. */
 export interface TraceContext {
@@ -9,11 +9,29 @@ export interface TraceContext {
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** Parses an incoming `traceparent`; an absent or malformed one starts a new trace. */
+/*
+ * Ids come from a pool of random bytes refilled 4 KiB at a time: one system call per ~170
+ * spans instead of two per span (every request and every record starts one). No byte is
+ * handed out twice.
+ */
+const pool = Buffer.allocUnsafe(4096);
+let poolOffset = pool.length;
+
+function randomHex(bytes: number): string {
+  if (poolOffset + bytes > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const hex = pool.toString('hex', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return hex;
+}
+
 export function continueTrace(traceparent: string | undefined, tracestate?: string): TraceContext {
   const match = traceparent ? TRACEPARENT.exec(traceparent) : null;
-  const traceId = match?.[1] && !/^0+$/.test(match[1]) ? match[1] : randomBytes(16).toString('hex');
+  const traceId = match?.[1] && !/^0+$/.test(match[1]) ? match[1] : randomHex(16);
   // Each hop is a new span of the same trace.
-  return { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`, tracestate };
+  return { traceparent: `00-${traceId}-${randomHex(8)}-01`, tracestate };
 }
 
 export function traceId(trace: TraceContext): string {
