@@ -56,7 +56,16 @@ export async function benchRead(options: { seconds: number; connections: number 
       ...enginePids(),
       'load generator': process.pid,
     };
-    const measure = (url: string, seconds: number) => load(url, headers, body, seconds, options.connections, pids);
+    // What each process burns with no request at all (compaction, consumer polls, heartbeats),
+    // taken off each round so the figures below are the cost of the requests themselves.
+    const idleMeter = cpuMeter(pids);
+    const idleStarted = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const idleSpent = idleMeter.stop();
+    const idleSeconds = (performance.now() - idleStarted) / 1000;
+    const idlePerSecond = Object.fromEntries(Object.entries(idleSpent).map(([name, ms]) => [name, ms / idleSeconds]));
+    const measure = (url: string, seconds: number) =>
+      load(url, headers, body, seconds, options.connections, pids, idlePerSecond);
     // Warm both (JIT, query-plan caches, connection pools), then alternate so drift hits both alike.
     await measure(ours, 3);
     await measure(baseline, 3);
@@ -94,7 +103,16 @@ export async function benchRead(options: { seconds: number; connections: number 
         `${name.padEnd(34)}${f.requestsPerSecond.toFixed(0).padStart(9)}${f.p50.toFixed(1).padStart(9)}${f.p99.toFixed(1).padStart(9)}${String(f.errors).padStart(8)}`,
       );
     }
-    console.log('\nCPU ms per request, by process (same best rounds; processes under 0.05 ms left out):');
+    console.log(
+      '\nCPU ms per request, by process (same best rounds, each process’s idle use measured for 5 s first and taken ' +
+        'off; under 0.05 ms left out):',
+    );
+    console.log(
+      `idle use, ms of CPU per second: ${Object.entries(idlePerSecond)
+        .filter(([, ms]) => ms >= 1)
+        .map(([name, ms]) => `${name} ${ms.toFixed(0)}`)
+        .join(', ')}`,
+    );
     console.log(`${'process'.padEnd(34)}${'ours'.padStart(9)}${'stock'.padStart(9)}`);
     for (const name of Object.keys(pids)) {
       const a = o.cpuPerRequest[name] ?? 0;
@@ -128,13 +146,21 @@ async function load(
   seconds: number,
   connections: number,
   pids: Readonly<Record<string, number>>,
+  idlePerSecond: Readonly<Record<string, number>>,
 ): Promise<Figures> {
   const meter = cpuMeter(pids);
+  const started = performance.now();
   const result = await autocannon({ url, method: 'POST', headers, body, duration: seconds, connections });
   const cpu = meter.stop();
+  const elapsed = (performance.now() - started) / 1000;
   const answered = Math.max(1, result.requests.total);
   return {
-    cpuPerRequest: Object.fromEntries(Object.entries(cpu).map(([name, ms]) => [name, ms / answered])),
+    cpuPerRequest: Object.fromEntries(
+      Object.entries(cpu).map(([name, ms]) => [
+        name,
+        Math.max(0, ms - (idlePerSecond[name] ?? 0) * elapsed) / answered,
+      ]),
+    ),
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
