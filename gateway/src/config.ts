@@ -82,6 +82,11 @@ export interface GatewayConfig {
   readonly limits: GatewayLimits;
   readonly live: LiveConfig;
   readonly entityCache: EntityCacheConfig;
+  /**
+   * GATEWAY_DIAGNOSTIC_GC=1 (with node --expose-gc): `POST /debug/gc` settles garbage collection and
+   * answers the process's memory, for the live benchmark's per-subscriber figures. Off by default.
+   */
+  readonly diagnosticGc: boolean;
 }
 
 /** The public entity cache (see src/entityCache/publicEntityCache.ts). */
@@ -168,5 +173,6 @@ export function readGatewayConfig(env: EnvReader = envReader()): GatewayConfig {
       kafkaBrokers: engineAddresses(env).kafkaBrokers,
       invalidationTopic: env.string('GATEWAY_ENTITY_CACHE_TOPIC', 'users.events'),
     },
+    diagnosticGc: env.bool('GATEWAY_DIAGNOSTIC_GC', false),
   };
 }

@@ -17,6 +17,7 @@ import { useCostLimit } from './limits/useCostLimit.ts';
 import { useDepthLimit } from './limits/useDepthLimit.ts';
 import { useIntrospectionSwitch } from './limits/useIntrospectionSwitch.ts';
 import { createLive } from './live/createLive.ts';
+import { createDiagnosticGc, settleParameters } from './observability/diagnosticGc.ts';
 import type { GatewayContext } from './observability/gatewayContext.ts';
 import { createGatewayMetrics } from './observability/gatewayMetrics.ts';
 import { useMetrics } from './observability/useMetrics.ts';
@@ -131,6 +132,8 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
   });
   // Subscriptions: graphql-ws and SSE on /graphql, fed by the live-updates topics (src/live/README.md).
   const live = createLive(config, { gateway, apollo, authenticator, documents, registry, logger });
+  // Off unless GATEWAY_DIAGNOSTIC_GC is set: then /debug/gc exists (and node must have --expose-gc).
+  const diagnosticGc = config.diagnosticGc ? createDiagnosticGc() : undefined;
   const explorer = explorerPage(
     [...documents.entries()].map((document) => ({
       name: document.operationNames.join(', ') || document.source,
@@ -178,9 +181,17 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
         response.setHeader('content-type', registry.contentType);
         response.end(await registry.metrics());
         return;
-      default:
-        return sendJson(response, 404, { error: `Nothing at ${url.pathname}; GraphQL is at /graphql.` });
+      case '/debug/gc': {
+        if (!diagnosticGc) break;
+        if (request.method !== 'POST') {
+          return sendJson(response, 405, { error: 'POST to settle garbage collection.' }, { allow: 'POST' });
+        }
+        const parameters = settleParameters(url);
+        if (typeof parameters === 'string') return sendJson(response, 400, { error: parameters });
+        return sendJson(response, 200, await diagnosticGc.settle(parameters.rounds, parameters.pauseMs));
+      }
     }
+    return sendJson(response, 404, { error: `Nothing at ${url.pathname}; GraphQL is at /graphql.` });
   };
 
   const sendExplorer = (response: ServerResponse): void => {

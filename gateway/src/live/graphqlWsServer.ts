@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 import type { Logger } from '@verograph/service';
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 
 import type { ViewerAuthenticator } from '../auth/viewerAuth.ts';
 import type { LiveConfig } from '../config.ts';
@@ -11,9 +11,12 @@ import type { GraphQLParams } from '../persisted/trustedDocuments.ts';
 import type { DropReason } from './liveHub.ts';
 import type { LiveMetrics } from './liveMetrics.ts';
 import { LiveErrorCode, type LiveOperationSink, type LiveService } from './liveService.ts';
+import { acceptResponse, readUpgradeRequest, refusalResponse } from './webSocket/handshake.ts';
+import { ReadyState, WebSocketConnection, type WebSocketSettings } from './webSocket/webSocketConnection.ts';
 
 /** The graphql-ws protocol's name, and the only subprotocol served. */
 export const GRAPHQL_TRANSPORT_WS = 'graphql-transport-ws';
+const SUBPROTOCOLS = [GRAPHQL_TRANSPORT_WS];
 
 /** Close codes: the protocol's own, plus 4413 for a client dropped as too slow (README). */
 export const WsCloseCode = {
@@ -29,6 +32,11 @@ export const WsCloseCode = {
   INTERNAL_SERVER_ERROR: 4500,
 } as const;
 
+/** A client that does not answer a close frame within this is cut off (a closing handshake is a round trip). */
+const CLOSE_GRACE_MS = 5_000;
+/** On shutdown, how long clients have to answer the 1001 close before their sockets are destroyed. */
+const SHUTDOWN_GRACE_MS = 1_000;
+
 export interface GraphQLWsServer {
   /** Takes an HTTP upgrade for /graphql; false when the path is not ours (the caller refuses it). */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
@@ -36,51 +44,110 @@ export interface GraphQLWsServer {
   close(): Promise<void>;
 }
 
-/** One client connection's state: kept small, as thousands of them sit idle. */
-class Connection {
+/** What every connection of one server shares: the WebSocket settings and its behaviour, rather than closures per connection. */
+interface ConnectionCore extends WebSocketSettings {
+  message(connection: Connection, data: Buffer): void;
+  closed(connection: Connection): void;
+}
+
+/**
+ * One client connection: the WebSocket and the protocol's state, kept small, as thousands of
+ * them sit idle. Its operations: the first one in a field (most connections have one, the
+ * feed), any others in a Map made on demand.
+ */
+class Connection extends WebSocketConnection<ConnectionCore> {
   /** 0: waiting for connection_init; 1: authenticating; 2: acknowledged. */
   state: 0 | 1 | 2 = 0;
   viewerId: string | undefined = undefined;
-  /** Subscriptions by client id; null while one is being set up. */
-  readonly operations = new Map<string, { stop(): void } | null>();
+  private first: Operation | undefined = undefined;
+  private others: Map<string, Operation> | undefined = undefined;
   constructor(
-    readonly socket: WebSocket,
-    readonly openedAt: number,
-    readonly authorization: string | undefined,
+    socket: Socket,
+    core: ConnectionCore,
+    /** The upgrade request's Authorization header: read at connection_init, then let go. */
+    public authorization: string | undefined,
     readonly traceparent: string | undefined,
-  ) {}
+  ) {
+    super(socket, core);
+  }
 
-  send(message: object): void {
-    if (this.socket.readyState === 1) this.socket.send(JSON.stringify(message));
+  protected handleMessage(data: Buffer): void {
+    this.settings.message(this, data);
+  }
+
+  protected handleClose(): void {
+    this.settings.closed(this);
+  }
+
+  sendMessage(message: object): void {
+    this.send(JSON.stringify(message));
+  }
+
+  operation(id: string): Operation | undefined {
+    return this.first?.id === id ? this.first : this.others?.get(id);
+  }
+
+  get operationCount(): number {
+    return (this.first === undefined ? 0 : 1) + (this.others?.size ?? 0);
+  }
+
+  addOperation(operation: Operation): void {
+    if (this.first === undefined) this.first = operation;
+    else (this.others ??= new Map()).set(operation.id, operation);
+  }
+
+  /** Removes this very operation (not another one that took its id since); false when it was not there. */
+  removeOperation(operation: Operation): boolean {
+    if (this.first === operation) {
+      this.first = undefined;
+      return true;
+    }
+    if (this.others?.get(operation.id) !== operation) return false;
+    this.others.delete(operation.id);
+    if (this.others.size === 0) this.others = undefined;
+    return true;
+  }
+
+  /** The connection is gone: every subscription stops. */
+  stopOperations(): void {
+    const operations = [this.first, ...(this.others?.values() ?? [])];
+    this.first = undefined;
+    this.others = undefined;
+    for (const operation of operations) operation?.subscription?.stop();
   }
 }
 
-/** Where one subscription's results go: a prototype-method object rather than per-subscription closures. */
-class OperationSink implements LiveOperationSink {
+/**
+ * One operation of a connection, which is also where its results go: one small prototype-method
+ * object per subscription, no closures.
+ */
+class Operation implements LiveOperationSink {
+  /** The live subscription, once set up (null while it is being set up, or for a query). */
+  subscription: { stop(): void } | null = null;
   constructor(
-    private readonly connection: Connection,
-    private readonly id: string,
+    readonly connection: Connection,
+    readonly id: string,
   ) {}
   next(result: FormattedExecutionResult): void {
-    this.connection.send({ id: this.id, type: 'next', payload: result });
+    this.connection.sendMessage({ id: this.id, type: 'next', payload: result });
   }
   complete(): void {
-    if (this.connection.operations.delete(this.id)) this.connection.send({ id: this.id, type: 'complete' });
+    if (this.connection.removeOperation(this)) this.connection.sendMessage({ id: this.id, type: 'complete' });
   }
   unsentBytes(): number {
-    return this.connection.socket.bufferedAmount;
+    return this.connection.bufferedAmount;
   }
   drop(reason: DropReason): void {
-    this.connection.socket.close(WsCloseCode.SLOW_CONSUMER, `${reason}: the client fell too far behind`);
+    this.connection.close(WsCloseCode.SLOW_CONSUMER, `${reason}: the client fell too far behind`);
   }
 }
 
 /**
  * GraphQL over WebSocket (the `graphql-transport-ws` protocol, written down in graphql-ws's
- * PROTOCOL.md) on the gateway's own HTTP server, over the `ws` package with no compression and
- * a small maxPayload. Hand-written rather than graphql-ws's server so that an idle connection
- * costs a socket and this small state: no per-connection timers (one sweep enforces the
- * init timeout), no per-subscription closures.
+ * PROTOCOL.md) on the gateway's own HTTP server, over this folder's own RFC 6455 layer
+ * (webSocket/): no compression, a small maxPayload. Hand-written rather than graphql-ws's server
+ * on `ws` so that an idle connection costs its socket and one small object: no per-connection
+ * timers (one sweep enforces the init timeout), listeners or closures, no per-subscription closures.
  */
 export function createGraphQLWsServer(options: {
   readonly live: LiveService;
@@ -90,22 +157,18 @@ export function createGraphQLWsServer(options: {
   readonly logger: Logger;
 }): GraphQLWsServer {
   const { live, authenticator, config, metrics, logger } = options;
-  const wss = new WebSocketServer({
-    noServer: true,
-    perMessageDeflate: false,
-    maxPayload: config.maxPayloadBytes,
-    clientTracking: true,
-    // Accept the upgrade whatever the subprotocol, so a wrong one is told 4406 rather than a bare 400.
-    handleProtocols: (protocols) => (protocols.has(GRAPHQL_TRANSPORT_WS) ? GRAPHQL_TRANSPORT_WS : false),
-  });
-  const awaitingInit = new Set<Connection>();
+  const connections = new Set<Connection>();
+  /** Connections still owing connection_init, with when they opened. */
+  const awaitingInit = new Map<Connection, number>();
+  let shuttingDown = false;
+  let allClosed: (() => void) | undefined;
   const sweep = setInterval(
     () => {
       const now = Date.now();
-      for (const connection of awaitingInit) {
-        if (now - connection.openedAt < config.initTimeoutMs) continue;
+      for (const [connection, openedAt] of awaitingInit) {
+        if (now - openedAt < config.initTimeoutMs) continue;
         awaitingInit.delete(connection);
-        connection.socket.close(WsCloseCode.CONNECTION_INIT_TIMEOUT, 'Connection initialisation timeout');
+        connection.close(WsCloseCode.CONNECTION_INIT_TIMEOUT, 'Connection initialisation timeout');
       }
     },
     Math.min(1000, config.initTimeoutMs),
@@ -113,7 +176,7 @@ export function createGraphQLWsServer(options: {
   sweep.unref();
 
   const close = (connection: Connection, code: number, reason: string): void => {
-    connection.socket.close(code, reason);
+    connection.close(code, reason);
   };
 
   const init = async (connection: Connection, payload: unknown): Promise<void> => {
@@ -125,13 +188,15 @@ export function createGraphQLWsServer(options: {
       isRecord(payload) && typeof (payload.authorization ?? payload.Authorization) === 'string'
         ? String(payload.authorization ?? payload.Authorization)
         : undefined;
+    const authorization = fromPayload ?? connection.authorization;
+    connection.authorization = undefined;
     try {
-      const authentication = await authenticator.authenticate(fromPayload ?? connection.authorization);
+      const authentication = await authenticator.authenticate(authorization);
       if (!authentication.ok)
         return close(connection, WsCloseCode.FORBIDDEN, `Forbidden: ${authentication.message}`.slice(0, 120));
       connection.viewerId = authentication.viewerId;
       connection.state = 2;
-      connection.send({ type: 'connection_ack' });
+      connection.sendMessage({ type: 'connection_ack' });
     } catch (error) {
       logger.error({ err: error }, 'live connection could not be authenticated');
       close(connection, WsCloseCode.INTERNAL_SERVER_ERROR, 'Internal server error: the token could not be checked');
@@ -139,48 +204,51 @@ export function createGraphQLWsServer(options: {
   };
 
   const subscribe = async (connection: Connection, id: string, payload: GraphQLParams): Promise<void> => {
-    if (connection.operations.has(id)) {
+    if (connection.operation(id) !== undefined) {
       return close(
         connection,
         WsCloseCode.SUBSCRIBER_ALREADY_EXISTS,
         `Subscriber for ${id} already exists`.slice(0, 120),
       );
     }
-    if (connection.operations.size >= config.maxSubscriptionsPerConnection) {
+    if (connection.operationCount >= config.maxSubscriptionsPerConnection) {
       const error: GraphQLFormattedError = {
-        message: `This connection already has ${connection.operations.size} subscriptions; the limit is ${config.maxSubscriptionsPerConnection}.`,
+        message: `This connection already has ${connection.operationCount} subscriptions; the limit is ${config.maxSubscriptionsPerConnection}.`,
         extensions: { code: LiveErrorCode.TOO_MANY_SUBSCRIPTIONS },
       };
       metrics.refusals.inc({ code: LiveErrorCode.TOO_MANY_SUBSCRIPTIONS });
-      return connection.send({ id, type: 'error', payload: [error] });
+      return connection.sendMessage({ id, type: 'error', payload: [error] });
     }
-    connection.operations.set(id, null);
+    const operation = new Operation(connection, id);
+    connection.addOperation(operation);
     const outcome = await live.start({
       params: payload,
       viewerId: connection.viewerId,
       traceparent: connection.traceparent,
-      sink: new OperationSink(connection, id),
+      sink: operation,
     });
     // The client completed it, or left, while it was being set up.
-    const stillWanted = connection.operations.has(id) && connection.socket.readyState === 1;
+    const stillWanted = connection.operation(id) === operation && connection.readyState === ReadyState.OPEN;
     switch (outcome.kind) {
       case 'refused':
-        if (connection.operations.delete(id)) connection.send({ id, type: 'error', payload: outcome.errors });
+        if (connection.removeOperation(operation)) {
+          connection.sendMessage({ id, type: 'error', payload: outcome.errors });
+        }
         return;
       case 'single':
-        if (connection.operations.delete(id)) {
-          connection.send({ id, type: 'next', payload: outcome.result });
-          connection.send({ id, type: 'complete' });
+        if (connection.removeOperation(operation)) {
+          connection.sendMessage({ id, type: 'next', payload: outcome.result });
+          connection.sendMessage({ id, type: 'complete' });
         }
         return;
       case 'subscribed':
-        if (stillWanted && connection.operations.get(id) === null) connection.operations.set(id, outcome.subscription);
-        else if (!stillWanted) outcome.subscription.stop();
+        if (stillWanted) operation.subscription = outcome.subscription;
+        else outcome.subscription.stop();
         return;
     }
   };
 
-  const onMessage = (connection: Connection, data: RawData): void => {
+  const onMessage = (connection: Connection, data: Buffer): void => {
     let message: unknown;
     try {
       message = JSON.parse(data.toString());
@@ -198,7 +266,9 @@ export function createGraphQLWsServer(options: {
         void init(connection, message.payload);
         return;
       case 'ping':
-        connection.send(message.payload === undefined ? { type: 'pong' } : { type: 'pong', payload: message.payload });
+        connection.sendMessage(
+          message.payload === undefined ? { type: 'pong' } : { type: 'pong', payload: message.payload },
+        );
         return;
       case 'pong':
         return;
@@ -217,8 +287,9 @@ export function createGraphQLWsServer(options: {
         }
         subscribe(connection, id, payload).catch((error: unknown) => {
           logger.error({ err: error }, 'live subscription failed to start');
-          if (connection.operations.delete(id)) {
-            connection.send({
+          const operation = connection.operation(id);
+          if (operation !== undefined && connection.removeOperation(operation)) {
+            connection.sendMessage({
               id,
               type: 'error',
               payload: [
@@ -235,9 +306,10 @@ export function createGraphQLWsServer(options: {
       case 'complete': {
         if (typeof message.id !== 'string')
           return close(connection, WsCloseCode.BAD_REQUEST, 'Invalid message received: complete needs an id');
-        const operation = connection.operations.get(message.id);
-        connection.operations.delete(message.id);
-        operation?.stop();
+        const operation = connection.operation(message.id);
+        if (operation === undefined) return;
+        connection.removeOperation(operation);
+        operation.subscription?.stop();
         return;
       }
       default:
@@ -249,50 +321,64 @@ export function createGraphQLWsServer(options: {
     }
   };
 
-  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-    const connection = new Connection(
-      socket,
-      Date.now(),
-      header(request, 'authorization'),
-      header(request, 'traceparent'),
-    );
-    metrics.connections.inc({ transport: 'ws' });
-    socket.on('message', (data: RawData) => onMessage(connection, data));
-    socket.on('error', ignoreSocketError);
-    socket.once('close', () => {
+  const core: ConnectionCore = {
+    maxPayloadBytes: config.maxPayloadBytes,
+    closeGraceMs: CLOSE_GRACE_MS,
+    message: onMessage,
+    closed(connection) {
       metrics.connections.dec({ transport: 'ws' });
+      connections.delete(connection);
       awaitingInit.delete(connection);
-      for (const operation of connection.operations.values()) operation?.stop();
-      connection.operations.clear();
-    });
-    if (socket.protocol !== GRAPHQL_TRANSPORT_WS) {
-      socket.close(WsCloseCode.SUBPROTOCOL_NOT_ACCEPTABLE, 'Subprotocol not acceptable');
-      return;
-    }
-    awaitingInit.add(connection);
-  });
+      connection.stopOperations();
+      if (connections.size === 0) allClosed?.();
+    },
+  };
 
   return {
     handleUpgrade(request, socket, head) {
       const path = (request.url ?? '/').split('?')[0];
       if (path !== '/graphql') return false;
-      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+      const upgrade = shuttingDown
+        ? ({ ok: false, status: 503, message: 'The gateway is shutting down.' } as const)
+        : readUpgradeRequest(request, SUBPROTOCOLS);
+      if (!upgrade.ok) {
+        socket.end(refusalResponse(upgrade.status, upgrade.message));
+        return true;
+      }
+      if (!socket.writable) {
+        socket.destroy();
+        return true;
+      }
+      socket.write(acceptResponse(upgrade.key, upgrade.protocol));
+      // The HTTP server's 'upgrade' hands over its net.Socket (a Duplex in the event's type).
+      const connection = new Connection(
+        socket as Socket,
+        core,
+        header(request, 'authorization'),
+        header(request, 'traceparent'),
+      );
+      connections.add(connection);
+      metrics.connections.inc({ transport: 'ws' });
+      // Accepted whatever the subprotocol, so a wrong one is told 4406 rather than a bare 400.
+      if (upgrade.protocol === GRAPHQL_TRANSPORT_WS) awaitingInit.set(connection, Date.now());
+      else connection.close(WsCloseCode.SUBPROTOCOL_NOT_ACCEPTABLE, 'Subprotocol not acceptable');
+      connection.open(head);
       return true;
     },
     async close() {
+      shuttingDown = true;
       clearInterval(sweep);
-      for (const client of wss.clients) client.close(WsCloseCode.GOING_AWAY, 'The gateway is shutting down');
-      const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
+      for (const connection of connections) connection.close(WsCloseCode.GOING_AWAY, 'The gateway is shutting down');
       // A client that never answers the closing handshake is cut off after a second.
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
-      await Promise.race([closed, grace]);
-      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => {
+        if (connections.size === 0) return resolve();
+        allClosed = resolve;
+        setTimeout(resolve, SHUTDOWN_GRACE_MS).unref();
+      });
+      for (const connection of connections) connection.terminate();
     },
   };
 }
-
-/** ws closes the socket itself on a protocol error (e.g. 1009 for an oversized message); 'close' cleans up. */
-function ignoreSocketError(): void {}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -17,24 +17,46 @@ export interface SubscriptionSink<T> {
   drop(reason: DropReason): void;
 }
 
-/** One client subscription: compact, no timers, no closures of its own beyond its sink. */
-export interface LiveSubscription<T> {
-  readonly stream: LiveStream;
-  /** The record key it follows: the viewer (feed) or the post (engagement). */
-  readonly key: string;
-  readonly viewerId: string | undefined;
-  readonly sink: SubscriptionSink<T>;
-  /** The resume cursor, if any: backlog records after it are delivered. */
-  readonly after: LiveCursor | undefined;
-  /** When it was made: a backlog record at least this new is news to it. */
-  readonly since: number;
+const BUSY = 1;
+const CLOSED = 2;
+
+/**
+ * One client subscription: compact (it is most of what an idle subscriber costs beyond its
+ * socket), no timers, no closures of its own beyond its sink. Made by `LiveHub.subscription`.
+ */
+export class LiveSubscription<T> {
+  /** The last record queued for it (partition, offset): nothing at or before it is queued again. */
   lastPartition: number;
   lastOffset: number;
-  pending: LiveRecord<T>[] | undefined;
+  /** Records waiting for delivery; only while some wait. */
+  pending: LiveRecord<T>[] | undefined = undefined;
   /** Extra room for a resume's replay on top of the live buffer. */
-  allowance: number;
-  busy: boolean;
-  closed: boolean;
+  allowance = 0;
+  /** BUSY (a delivery is running) and CLOSED bits: one small integer rather than two fields. */
+  flags = 0;
+  constructor(
+    readonly stream: LiveStream,
+    /** The record key it follows: the viewer (feed) or the post (engagement). */
+    readonly key: string,
+    readonly viewerId: string | undefined,
+    readonly sink: SubscriptionSink<T>,
+    /** The resume cursor, if any: backlog records after it are delivered. */
+    readonly after: LiveCursor | undefined,
+    /**
+     * When it was made, in milliseconds after its hub's start: a backlog record at least this
+     * new is news to it. Relative, so it stays a small integer in the object, not a boxed double.
+     */
+    readonly sinceHubStart: number,
+  ) {
+    // A resume never delivers what the client already has, even from a later instance's backlog.
+    this.lastPartition = after?.partition ?? -1;
+    this.lastOffset = after?.offset ?? -1;
+  }
+
+  /** Removed from its hub (by the client, or dropped): nothing more is delivered. */
+  get closed(): boolean {
+    return (this.flags & CLOSED) !== 0;
+  }
 }
 
 export type AddOutcome =
@@ -85,6 +107,7 @@ export function createLiveHub<T>(options: {
   const skew = options.clockSkewMs ?? 2_000;
   const now = options.now ?? Date.now;
   const observer = options.observer;
+  const startedAt = now();
   // Most keys have one subscription (a viewer's feed): it is stored bare, a Set only from the second on.
   type Entry = LiveSubscription<T> | Set<LiveSubscription<T>>;
   const byKey: Record<LiveStream, Map<string, Entry>> = { feed: new Map(), engagement: new Map() };
@@ -99,7 +122,7 @@ export function createLiveHub<T>(options: {
   };
 
   const pump = async (subscription: LiveSubscription<T>): Promise<void> => {
-    subscription.busy = true;
+    subscription.flags |= BUSY;
     try {
       for (;;) {
         const next = subscription.pending?.shift();
@@ -113,7 +136,7 @@ export function createLiveHub<T>(options: {
         if (subscription.sink.unsentBytes() > maxBufferedBytes) drop(subscription, 'SLOW_CONSUMER');
       }
     } finally {
-      subscription.busy = false;
+      subscription.flags &= ~BUSY;
       if (subscription.pending?.length === 0) subscription.pending = undefined;
     }
   };
@@ -128,12 +151,12 @@ export function createLiveHub<T>(options: {
       return;
     }
     pending.push(record);
-    if (!subscription.busy) void pump(subscription);
+    if ((subscription.flags & BUSY) === 0) void pump(subscription);
   };
 
   function remove(subscription: LiveSubscription<T>): void {
     if (subscription.closed) return;
-    subscription.closed = true;
+    subscription.flags |= CLOSED;
     subscription.pending = undefined;
     const streamMap = byKey[subscription.stream];
     const entry = streamMap.get(subscription.key);
@@ -156,21 +179,8 @@ export function createLiveHub<T>(options: {
   }
 
   return {
-    subscription: ({ stream, key, viewerId, sink, after }) => ({
-      stream,
-      key,
-      viewerId,
-      sink,
-      after,
-      since: now(),
-      // A resume never delivers what the client already has, even from a later instance's backlog.
-      lastPartition: after?.partition ?? -1,
-      lastOffset: after?.offset ?? -1,
-      pending: undefined,
-      allowance: 0,
-      busy: false,
-      closed: false,
-    }),
+    subscription: ({ stream, key, viewerId, sink, after }) =>
+      new LiveSubscription(stream, key, viewerId, sink, after, now() - startedAt),
     add(subscription, replay = []) {
       if (subscription.viewerId !== undefined) {
         const held = perViewer.get(subscription.viewerId) ?? 0;
@@ -201,7 +211,7 @@ export function createLiveHub<T>(options: {
         if (backlog) {
           const { after } = subscription;
           const resumed = after !== undefined && after.partition === record.partition && record.offset > after.offset;
-          if (!resumed && record.timestamp < subscription.since - skew) continue;
+          if (!resumed && record.timestamp < startedAt + subscription.sinceHubStart - skew) continue;
         }
         enqueue(subscription, record);
       }

@@ -179,4 +179,20 @@ describe('live hub', () => {
     expect(sink.dropped).toEqual([]);
     expect(sink.delivered).toHaveLength(20);
   });
+
+  it('judges backlog by when a subscription was made, however long after the hub started', async () => {
+    let clock = 1_000;
+    const hub = createLiveHub<string>({ ...hubOptions, clockSkewMs: 0, now: () => clock });
+    clock = 5_000_000_000;
+    const sink = recordingSink();
+    const subscription = hub.subscription({ stream: 'feed', key: 'a', viewerId: 'a', sink: sink.sink });
+    hub.add(subscription);
+    hub.publish('feed', record(1, 'a', clock - 1), true);
+    hub.publish('feed', record(2, 'a', clock), true);
+    await tick();
+    expect(sink.delivered).toEqual(['a@2']);
+    expect(subscription.closed).toBe(false);
+    hub.remove(subscription);
+    expect(subscription.closed).toBe(true);
+  });
 });
