@@ -8,8 +8,12 @@ export type Authentication =
   { readonly ok: true; readonly viewerId: string | undefined } | { readonly ok: false; readonly message: string };
 
 export interface ViewerAuthenticator {
-  /** Takes the raw `Authorization` header; no header means an anonymous viewer. */
-  authenticate(authorization: string | undefined): Promise<Authentication>;
+  /**
+   * Takes the raw `Authorization` header; no header means an anonymous viewer. `remember: false`
+   * for a token checked once for a long-lived connection (a WebSocket, an event stream): keeping
+   * it for later requests would only cost memory per connection.
+   */
+  authenticate(authorization: string | undefined, options?: { readonly remember?: boolean }): Promise<Authentication>;
 }
 
 /** How long a verified token is taken on trust before its signature is checked again. */
@@ -25,7 +29,9 @@ const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', '
  * secret for local use, or the identity provider's JWKS. The token's `sub` is the viewer's
  * user id. Subgraphs never see the token, only the gateway-signed viewer id.
  */
-export function createViewerAuthenticator(jwt: JwtVerification): ViewerAuthenticator {
+export function createViewerAuthenticator(
+  jwt: JwtVerification,
+): ViewerAuthenticator & { /** Verified tokens held right now. */ readonly remembered: number } {
   const options = {
     ...(jwt.issuer ? { issuer: jwt.issuer } : {}),
     ...(jwt.audience ? { audience: jwt.audience } : {}),
@@ -49,8 +55,17 @@ export function createViewerAuthenticator(jwt: JwtVerification): ViewerAuthentic
    * token that failed is not remembered (it is checked, and refused, every time).
    */
   const verified = new Map<string, { readonly viewerId: string; readonly until: number }>();
+  // Entries go in roughly in expiry order: the oldest are dropped once expired, so memory follows
+  // the tokens in use, not the 10,000 of a past burst.
+  const dropExpired = (now: number): void => {
+    for (const [token, entry] of verified) {
+      if (entry.until > now) return;
+      verified.delete(token);
+    }
+  };
+  setInterval(() => dropExpired(Date.now()), VERIFIED_TTL_MS / 4).unref();
   return {
-    async authenticate(authorization) {
+    async authenticate(authorization, authOptions) {
       if (authorization === undefined || authorization.trim() === '') return { ok: true, viewerId: undefined };
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
       if (!match?.[1]) return { ok: false, message: 'The Authorization header must be "Bearer <token>".' };
@@ -68,12 +83,17 @@ export function createViewerAuthenticator(jwt: JwtVerification): ViewerAuthentic
           Date.now() + VERIFIED_TTL_MS,
           typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY,
         );
-        if (verified.size >= MAX_VERIFIED_TOKENS) verified.delete(verified.keys().next().value as string);
-        verified.set(token, { viewerId, until });
+        if (authOptions?.remember !== false) {
+          if (verified.size >= MAX_VERIFIED_TOKENS) verified.delete(verified.keys().next().value as string);
+          verified.set(token, { viewerId, until });
+        }
         return { ok: true, viewerId };
       } catch (error) {
         return { ok: false, message: reasonFor(error) };
       }
+    },
+    get remembered() {
+      return verified.size;
     },
   };
 }

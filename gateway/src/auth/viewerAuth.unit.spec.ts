@@ -81,6 +81,19 @@ describe('viewer authentication', () => {
     });
   });
 
+  it('remembers a verified token for later requests, not one checked for a long-lived connection, and forgets it once expired', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval'] });
+    const fresh = createViewerAuthenticator({ kind: 'secret', secret });
+    const token = await mintToken(secret, 'alice', { expiresIn: '1h' });
+    expect(await fresh.authenticate(`Bearer ${token}`, { remember: false })).toEqual({ ok: true, viewerId: 'alice' });
+    expect(fresh.remembered).toBe(0);
+    expect(await fresh.authenticate(`Bearer ${token}`)).toEqual({ ok: true, viewerId: 'alice' });
+    expect(fresh.remembered).toBe(1);
+    // With no further request at all, the entry goes once its minute is up.
+    vi.advanceTimersByTime(76_000);
+    expect(fresh.remembered).toBe(0);
+  });
+
   it('never accepts an unsigned (alg: none) token', async () => {
     const { UnsecuredJWT } = await import('jose');
     const unsigned = new UnsecuredJWT({}).setSubject('alice').setExpirationTime('1h').encode();

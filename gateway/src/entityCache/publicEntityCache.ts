@@ -49,6 +49,8 @@ export interface PublicEntityCache {
   lookup(subgraph: string, query: string, variables: unknown): EntityLookup;
   /** Forgets every cached entity of this id (any type, any subgraph). */
   invalidate(id: string): void;
+  /** Whether any entity of this subgraph may be cached: only its mutations can change one. */
+  covers(subgraph: string): boolean;
   /** Forgets everything, including what was learnt about query shapes (a new supergraph). */
   clear(): void;
   /**
@@ -133,6 +135,9 @@ export function createPublicEntityCache(options: PublicEntityCacheOptions): Publ
         for (const [key, when] of invalidatedAt) if (when < at - options.ttlMs) invalidatedAt.delete(key);
       }
       for (const [key, entry] of entries) if (entry.id === id) entries.delete(key);
+    },
+    covers(subgraph) {
+      return fields[subgraph] !== undefined;
     },
     clear() {
       entries.clear();

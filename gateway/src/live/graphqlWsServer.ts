@@ -191,7 +191,7 @@ export function createGraphQLWsServer(options: {
     const authorization = fromPayload ?? connection.authorization;
     connection.authorization = undefined;
     try {
-      const authentication = await authenticator.authenticate(authorization);
+      const authentication = await authenticator.authenticate(authorization, { remember: false });
       if (!authentication.ok)
         return close(connection, WsCloseCode.FORBIDDEN, `Forbidden: ${authentication.message}`.slice(0, 120));
       connection.viewerId = authentication.viewerId;

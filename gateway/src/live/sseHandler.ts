@@ -110,7 +110,7 @@ export function createSseHandler(options: {
         if (!(error instanceof RequestRefused)) throw error;
         return refuse(response, error.status, [{ message: error.message, extensions: { code: error.code } }]);
       }
-      const authentication = await authenticator.authenticate(header(request, 'authorization'));
+      const authentication = await authenticator.authenticate(header(request, 'authorization'), { remember: false });
       if (!authentication.ok) {
         return refuse(
           response,

@@ -61,7 +61,7 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     }),
     entityCacheLookups: new Counter({
       name: 'gateway_entity_cache_lookups_total',
-      help: 'Entity fetches looked up in the public entity cache, by subgraph and result (hit: no fetch).',
+      help: 'Entity fetches looked up in the public entity cache, by subgraph and result (hit: no fetch; shared: joined an identical fetch in flight; miss: fetched).',
       labelNames: ['subgraph', 'result'],
       registers,
     }),

@@ -93,7 +93,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
    * the same: the operation's query, variables, operation name and extensions as JSON.
    */
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    const { name, metrics, logger, entityCache } = this.options;
+    const { name, metrics, entityCache } = this.options;
     const { request } = options;
     const context = options.context as Partial<GatewayContext>;
     const query = request.query;
@@ -104,17 +104,47 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       metrics.entityCacheLookups.inc({ subgraph: name, result: 'hit' });
       return { data: { _entities: cached.entities } };
     }
-    if (cached?.kind === 'miss') metrics.entityCacheLookups.inc({ subgraph: name, result: 'miss' });
+    if (cached?.kind !== 'miss') return this.send(request, context, isMutation);
 
+    /*
+     * A fetch of public fields answers the same to every viewer: identical ones in flight at
+     * once (the author of a post, asked for each of its twenty recipients as a live event is
+     * delivered, or by a burst of readers) share one request, and each gets its own copy.
+     */
+    const key = `${query}\u0000${JSON.stringify(request.variables ?? null)}`;
+    const shared = this.inFlight.get(key);
+    if (shared !== undefined) {
+      metrics.entityCacheLookups.inc({ subgraph: name, result: 'shared' });
+      return structuredClone(await shared);
+    }
+    metrics.entityCacheLookups.inc({ subgraph: name, result: 'miss' });
+    const pending = this.send(request, context, false);
+    this.inFlight.set(key, pending);
+    try {
+      const response = await pending;
+      cached.store(response);
+      return response;
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  /** Public entity fetches in flight, by query text and variables. */
+  private readonly inFlight = new Map<string, Promise<GatewayGraphQLResponse>>();
+
+  private async send(
+    request: GraphQLDataSourceProcessOptions<GatewayContext>['request'],
+    context: Partial<GatewayContext>,
+    isMutation: boolean,
+  ): Promise<GatewayGraphQLResponse> {
+    const { name, metrics, logger, entityCache } = this.options;
     const started = performance.now();
     try {
       const { http: _http, ...body } = request;
-      const response = (await this.options.http.postJson(this.target, this.headersFor(context), JSON.stringify(body), {
+      return (await this.options.http.postJson(this.target, this.headersFor(context), JSON.stringify(body), {
         timeoutMs: this.options.timeoutMs,
         idempotent: !isMutation,
       })) as GatewayGraphQLResponse;
-      if (cached?.kind === 'miss') cached.store(response);
-      return response;
     } catch (error) {
       const reason = error instanceof SubgraphFetchError ? error.reason : 'invalid_response';
       metrics.subgraphFetchErrors.inc({ subgraph: name, reason });
@@ -135,8 +165,11 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       });
     } finally {
       metrics.subgraphFetchDuration.observe({ subgraph: name }, (performance.now() - started) / 1000);
-      // Whatever a mutation changed about the viewer, the next read of the viewer is fresh.
-      if (isMutation && context.viewerId !== undefined) entityCache?.invalidate(context.viewerId);
+      // Whatever a mutation changed about the viewer, the next read of the viewer is fresh. Only
+      // the subgraphs whose entities are cached can change them (a new post changes no profile).
+      if (isMutation && context.viewerId !== undefined && entityCache?.covers(name)) {
+        entityCache.invalidate(context.viewerId);
+      }
     }
   }
 }
