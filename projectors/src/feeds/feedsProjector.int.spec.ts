@@ -22,7 +22,13 @@ import { events } from '../testing/events.ts';
 import { allFeedRows, systemOfRecord, timelineOf, timelinesOf } from '../testing/systemOfRecord.ts';
 import { createFeedStore } from './feedStore.ts';
 import { createFeedUpdatesPublisher, type FeedUpdatesSink } from './feedUpdates.ts';
-import { defaultFeedsSettings, handleFeedEvent, type FeedsDeps, type FeedsSettings } from './feedsProjector.ts';
+import {
+  createPulledMemory,
+  defaultFeedsSettings,
+  handleFeedEvent,
+  type FeedsDeps,
+  type FeedsSettings,
+} from './feedsProjector.ts';
 
 let ks: TestKeyspace;
 let sor: ReturnType<typeof systemOfRecord>;
@@ -251,6 +257,33 @@ describe('hybrid push and pull', () => {
       [c.friend]: [],
       [c.acq]: [],
     });
+  });
+
+  it('remembering a pulled author changes only what is read early, never what is written', async () => {
+    const c = await circle();
+    for (let i = 0; i < 3; i++) await sor.follow(`${c.author}-fan-${i}`, c.author);
+    await sor.setFollowerCount(c.author, 5);
+    const memory = createPulledMemory();
+    const run = async (event: ProjectedEvent, pushLimit = 4) =>
+      expect(await handleFeedEvent(event, deps({ pushLimit }), quietContext(silentLogger), memory)).toEqual({
+        kind: 'done',
+      });
+    const first = await writePost(c.author, 'FOLLOWERS');
+    await run(first.created);
+    expect(memory.has(c.author)).toBe(true);
+    // Remembered as pulled: the second post still reaches the connections, and still not the fans.
+    const second = await writePost(c.author, 'FOLLOWERS');
+    await run(second.created);
+    expect(await timelinesOf(ks.client, [c.close, c.fol, `${c.author}-fan-0`])).toEqual({
+      [c.close]: [first.postId, second.postId].sort(),
+      [c.fol]: [],
+      [`${c.author}-fan-0`]: [],
+    });
+    // Pushed again once no longer pulled (a rebuild empties pulled_authors; the limit is raised), memory or not.
+    await ks.client.execute('DELETE FROM pulled_authors WHERE author_id = ?', [c.author]);
+    const third = await writePost(c.author, 'FOLLOWERS');
+    await run(third.created, 10);
+    expect(await timelineOf(ks.client, `${c.author}-fan-0`)).toEqual([third.postId]);
   });
 
   it('notices the limit while paging followers when the counts are stale', async () => {

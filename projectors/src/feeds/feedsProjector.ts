@@ -44,11 +44,34 @@ export interface FeedsDeps {
  * races between two handlers all converge on what the latest read says.
  */
 export function createFeedsProjector(deps: FeedsDeps, groupId = 'projectors.feeds'): Projector {
+  const memory = createPulledMemory();
   return {
     name: 'feeds',
     groupId,
     streams: ['posts', 'users'],
-    handle: (event, context) => handleFeedEvent(event, deps, context),
+    handle: (event, context) => handleFeedEvent(event, deps, context, memory),
+  };
+}
+
+/**
+ * Authors this projector has seen pulled. It decides only whether a push reads the first page
+ * of followers before knowing whether the author is pulled (a read with no effect, wasted on a
+ * pulled author's thousands of followers): never what is written.
+ */
+export interface PulledMemory {
+  has(authorId: string): boolean;
+  add(authorId: string): void;
+}
+
+/** A bounded memory of pulled authors (forgotten all at once when full: forgetting only costs a read). */
+export function createPulledMemory(max = 10_000): PulledMemory {
+  const authors = new Set<string>();
+  return {
+    has: (authorId) => authors.has(authorId),
+    add(authorId) {
+      if (authors.size >= max) authors.clear();
+      authors.add(authorId);
+    },
   };
 }
 
@@ -56,6 +79,7 @@ export function handleFeedEvent(
   projected: ProjectedEvent,
   deps: FeedsDeps,
   context: DeliveryContext,
+  memory: PulledMemory = createPulledMemory(),
 ): Promise<HandlerOutcome> {
   return applying(async () => {
     const work = feedWorkFor(projected);
@@ -64,7 +88,7 @@ export function handleFeedEvent(
     const publish = publisher(deps, context, cause);
     switch (work.kind) {
       case 'push':
-        await push(work.post, deps, context, publish);
+        await push(work.post, deps, context, publish, memory);
         break;
       case 'retract':
         await retract(work, deps, context, publish);
@@ -94,9 +118,21 @@ function publisher(deps: FeedsDeps, context: DeliveryContext, cause: { eventId: 
 }
 type Publisher = ReturnType<typeof publisher>;
 
-async function push(post: FeedPost, deps: FeedsDeps, context: DeliveryContext, publish: Publisher): Promise<void> {
+async function push(
+  post: FeedPost,
+  deps: FeedsDeps,
+  context: DeliveryContext,
+  publish: Publisher,
+  memory: PulledMemory,
+): Promise<void> {
   const { store, settings } = deps;
   const at = deps.clock();
+  // The first page of followers is read beside the four reads below, not after them: one round
+  // trip fewer before the first rows (and their live updates) go out. Unless the author was seen
+  // pulled: then the page would most likely be read for nothing.
+  const followerPages = memory.has(post.authorId)
+    ? undefined
+    : prefetched(store.followersOf(post.authorId, settings.followerPageSize));
   const [states, connections, pulledSince, followerCount] = await Promise.all([
     store.postStates([post.postId]),
     store.connectionsOf(post.authorId),
@@ -113,11 +149,13 @@ async function push(post: FeedPost, deps: FeedsDeps, context: DeliveryContext, p
     await store.markPulled(post.authorId, post.createdAt);
     pulled = true;
   }
+  if (pulled) memory.add(post.authorId);
 
   const connectedFollowers = new Set<string>();
   if (!pulled) {
     let followers = 0;
-    for await (const page of prefetched(store.followersOf(post.authorId, settings.followerPageSize))) {
+    const pages = followerPages ?? prefetched(store.followersOf(post.authorId, settings.followerPageSize));
+    for await (const page of pages) {
       await context.heartbeat();
       followers += page.length;
       for (const id of page) if (connections.has(id)) connectedFollowers.add(id);
@@ -125,6 +163,7 @@ async function push(post: FeedPost, deps: FeedsDeps, context: DeliveryContext, p
       if (followers > settings.pushLimit) {
         await store.markPulled(post.authorId, post.createdAt);
         pulled = true;
+        memory.add(post.authorId);
       }
       const rows = pushRecipients(post, followerCandidates(page, connections), pulled).map((v) => rowFor(v, post));
       await store.insertRows(rows, at);
@@ -213,16 +252,25 @@ async function reevaluate(pair: ViewerAuthorPair, deps: FeedsDeps, publish: Publ
   publish.rows(changes.add, FeedUpdateKind.POST_ADDED);
 }
 
-/** Yields each page while the next one is already being read: the read hides behind the writes. */
-async function* prefetched<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+/**
+ * Starts reading the first page at once, and yields each page while the next one is already
+ * being read: the reads hide behind the other work. A page read for nothing (the caller never
+ * iterates, or stops early) is dropped, failure included.
+ */
+function prefetched<T>(source: AsyncIterable<T>): AsyncIterable<T> {
   const iterator = source[Symbol.asyncIterator]();
-  let next = iterator.next();
-  for (;;) {
-    const result = await next;
-    if (result.done) return;
-    next = iterator.next();
-    // Awaited on the next turn; when the consumer stops early, its failure does not matter.
-    next.catch(() => {});
-    yield result.value;
-  }
+  const first = iterator.next();
+  first.catch(() => {});
+  return {
+    async *[Symbol.asyncIterator]() {
+      let next = first;
+      for (;;) {
+        const result = await next;
+        if (result.done) return;
+        next = iterator.next();
+        next.catch(() => {});
+        yield result.value;
+      }
+    },
+  };
 }
