@@ -163,6 +163,7 @@ export function createKafkaLiveSource(options: LiveSourceOptions): LiveSource {
             timestamp: Number(message.timestamp),
             key: message.key?.toString() ?? (value.stream === 'engagement' ? value.postId : ''),
             value,
+            traceparent: message.headers?.traceparent?.toString(),
           };
           if (windows[stream].append(record)) hub.publish(stream, record, offset < from);
         }

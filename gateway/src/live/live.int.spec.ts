@@ -25,7 +25,7 @@ import {
   type LiveTopics,
 } from './testing/liveWorld.ts';
 
-const state: LivePostsState = { audience: new Map(), comments: new Map(), slow: new Map() };
+const state: LivePostsState = { audience: new Map(), comments: new Map(), slow: new Map(), traces: new Map() };
 let topics: LiveTopics;
 let posts: TestSubgraph;
 let authors: TestSubgraph;
@@ -242,6 +242,19 @@ describe('feedUpdated over graphql-ws', () => {
         },
       },
     });
+  });
+
+  it('resolves each update as a span of the trace the projector published it with', async () => {
+    const viewer = id('tess');
+    const post = id('traced');
+    share(post, viewer);
+    const feed = await opened(async () => collect(await wsClient(viewer), FEED));
+    const traceId = randomUUID().replaceAll('-', '');
+    await topics.publishFeed(viewer, 'POST_ADDED', post, `00-${traceId}-00f067aa0ba902b7-01`);
+    await until('the update', () => (feed.results.length > 0 ? true : undefined));
+    const seen = state.traces?.get(post);
+    expect(seen).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(seen).not.toContain('00f067aa0ba902b7');
   });
 
   it('never delivers a post the viewer may not see, and stops at once when the audience changes', async () => {

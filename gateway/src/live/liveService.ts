@@ -424,7 +424,8 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
               source: plan.derivedSource,
               hash: plan.hash,
               variables: { ...variables, [POST_ID_VARIABLE]: value.postId },
-              context: { viewerId, trace: continueTrace(undefined), idempotencyKey: undefined },
+              // The delivery is a span of the trace that began with the mutation (writer, projector, here).
+              context: { viewerId, trace: continueTrace(record.traceparent), idempotencyKey: undefined },
             }),
         );
         if (delivery.subscription.closed) return false;

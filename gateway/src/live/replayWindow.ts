@@ -7,6 +7,8 @@ export interface LiveRecord<T> {
   /** The record key: the recipient (feed) or the post (engagement). */
   readonly key: string;
   readonly value: T;
+  /** The W3C trace context the projector published it with: each delivery continues that trace. */
+  readonly traceparent?: string | undefined;
 }
 
 /** What a resume asks for: the records after a cursor, or word that the window no longer reaches it. */

@@ -47,6 +47,8 @@ export interface LivePostsState {
   readonly comments: Map<string, { id: string; text: string }[]>;
   /** Post id → milliseconds its caption takes to resolve (a slow store). */
   readonly slow: Map<string, number>;
+  /** Post id → the traceparent of the last request that resolved it. */
+  readonly traces?: Map<string, string>;
 }
 
 export function startLivePostsSubgraph(state: LivePostsState): Promise<TestSubgraph> {
@@ -58,8 +60,11 @@ export function startLivePostsSubgraph(state: LivePostsState): Promise<TestSubgr
     signingSecret: SIGNING_SECRET,
     resolvers: {
       Query: {
-        post: (_: unknown, args: { id: string }, context: TestSubgraphContext) =>
-          visible(args.id, context) ? { id: args.id } : null,
+        post: (_: unknown, args: { id: string }, context: TestSubgraphContext) => {
+          const traceparent = context.headers.traceparent;
+          if (typeof traceparent === 'string') state.traces?.set(args.id, traceparent);
+          return visible(args.id, context) ? { id: args.id } : null;
+        },
       },
       Post: {
         __resolveReference: (reference: { id: string }, context: TestSubgraphContext) =>
@@ -99,7 +104,13 @@ export interface LiveTopics {
   readonly feed: string;
   readonly engagement: string;
   readonly producer: MessageProducer;
-  publishFeed(recipientId: string, kind: 'POST_ADDED' | 'POST_REMOVED', postId: string): Promise<void>;
+  /** One feed update, as the projector publishes it (with the trace it continues, when given). */
+  publishFeed(
+    recipientId: string,
+    kind: 'POST_ADDED' | 'POST_REMOVED',
+    postId: string,
+    traceparent?: string,
+  ): Promise<void>;
   publishEngagement(
     postId: string,
     counts: { loves: number; comments: number; latestCommentId?: string },
@@ -136,11 +147,12 @@ export async function freshLiveTopics(partitions = 2): Promise<LiveTopics> {
     feed,
     engagement,
     producer,
-    publishFeed: (recipientId, kind, postId) =>
+    publishFeed: (recipientId, kind, postId, traceparent) =>
       producer.send([
         {
           topic: feed,
           key: recipientId,
+          ...(traceparent ? { headers: { traceparent } } : {}),
           value: toBinary(
             FeedUpdateSchema,
             create(FeedUpdateSchema, {
