@@ -121,11 +121,19 @@ export function createPostStore(client: cassandra.Client): PostStore {
             query: 'INSERT INTO post_loves (post_id, user_id, created_at) VALUES (?, ?, ?)',
             params: [event.postId, event.userId, event.lovedAt],
           },
+          {
+            query: 'INSERT INTO loves_by_user (user_id, post_id, loved_at) VALUES (?, ?, ?)',
+            params: [event.userId, event.postId, event.lovedAt],
+          },
           { query: 'UPDATE posts SET love_count = ? WHERE id = ?', params: [event.loveCount, event.postId] },
         ];
       case 'PostUnloved':
         return [
           { query: 'DELETE FROM post_loves WHERE post_id = ? AND user_id = ?', params: [event.postId, event.userId] },
+          {
+            query: 'DELETE FROM loves_by_user WHERE user_id = ? AND post_id = ?',
+            params: [event.userId, event.postId],
+          },
           { query: 'UPDATE posts SET love_count = ? WHERE id = ?', params: [event.loveCount, event.postId] },
         ];
       case 'CommentAdded':

@@ -140,6 +140,17 @@ describe('the posts writer, through Kafka and Cassandra', () => {
     expect(counts).toEqual([1, 2, 3, 4, 5, 6, 5, 4, 5]);
     expect((await post(postId))!.loveCount).toBe(5);
     expect(await count('SELECT user_id FROM post_loves WHERE post_id = ?', [postId])).toBe(5);
+    // The lovers' own partitions agree: whoever still loves it has the post there, nobody else.
+    const lovers = new Set(
+      (
+        await h.cassandra.execute('SELECT user_id FROM post_loves WHERE post_id = ?', [postId], { prepare: true })
+      ).rows.map((r) => String(r.get('user_id'))),
+    );
+    for (const userId of users) {
+      const own = await count('SELECT post_id FROM loves_by_user WHERE user_id = ? AND post_id = ?', [userId, postId]);
+      expect(own, userId).toBe(lovers.has(userId) ? 1 : 0);
+    }
+    expect(lovers).toEqual(new Set([users[0], users[1], users[2], users[3], users[5]]));
   });
 
   it('adds comments with absolute counts and the latest comment id', async () => {

@@ -143,7 +143,9 @@ export function readModelFixtures(client: CqlClient): ReadModelFixtures {
       await run('INSERT INTO pulled_authors (author_id, since) VALUES (?, ?)', [authorId, new Date()]);
     },
     async love(postId, userId) {
-      await run('INSERT INTO post_loves (post_id, user_id, created_at) VALUES (?, ?, ?)', [postId, userId, new Date()]);
+      const at = new Date();
+      await run('INSERT INTO post_loves (post_id, user_id, created_at) VALUES (?, ?, ?)', [postId, userId, at]);
+      await run('INSERT INTO loves_by_user (user_id, post_id, loved_at) VALUES (?, ?, ?)', [userId, postId, at]);
     },
     async comment(postId, authorId, text, createdAt = new Date()) {
       const id = randomUUID();

@@ -108,9 +108,10 @@ export function createPostsStore(client: CqlClient): PostsStore {
       });
     },
     async lovedAmong(userId, postIds) {
-      const found = await rows(client, 'SELECT post_id FROM post_loves WHERE post_id IN ? AND user_id = ?', [
-        [...postIds],
+      // One partition, the user's (loves_by_user), whatever the number of posts.
+      const found = await rows(client, 'SELECT post_id FROM loves_by_user WHERE user_id = ? AND post_id IN ?', [
         userId,
+        [...postIds],
       ]);
       return new Set(found.map((r) => text(r.get('post_id'))));
     },
