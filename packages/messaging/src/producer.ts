@@ -1,6 +1,8 @@
 import kafkajs from 'kafkajs';
 import type { Kafka, Producer } from 'kafkajs';
 
+import { stopKafkajsIdleLoop } from './kafkajsIdleLoop.ts';
+
 /** One record to publish. The key decides the partition, and so the order. */
 export interface OutgoingRecord {
   readonly topic: string;
@@ -16,6 +18,7 @@ export interface MessageProducer {
 }
 
 export function createKafka(clientId: string, brokers: readonly string[]): Kafka {
+  stopKafkajsIdleLoop();
   return new kafkajs.Kafka({
     clientId,
     brokers: [...brokers],
