@@ -73,6 +73,8 @@ export function createPublicEntityCache(options: PublicEntityCacheOptions): Publ
   const now = options.now ?? Date.now;
   const shapes = new Map<string, FetchShape | null>();
   const entries = new Map<string, { readonly entity: CachedEntity; readonly expires: number; readonly id: string }>();
+  /** The keys cached for each id: an invalidation (one per users.events record) touches only those. */
+  const keysById = new Map<string, Set<string>>();
   /** When each id was last invalidated, so an answer fetched before that is not stored. */
   const invalidatedAt = new Map<string, number>();
   let live = false;
@@ -88,11 +90,28 @@ export function createPublicEntityCache(options: PublicEntityCacheOptions): Publ
     return shape;
   };
 
-  const remember = (key: string, id: string, entity: CachedEntity) => {
+  const forget = (key: string) => {
+    const entry = entries.get(key);
+    if (entry === undefined) return;
     entries.delete(key);
+    const keys = keysById.get(entry.id);
+    keys?.delete(key);
+    if (keys?.size === 0) keysById.delete(entry.id);
+  };
+
+  const remember = (key: string, id: string, entity: CachedEntity) => {
+    forget(key);
     entries.set(key, { entity, expires: now() + options.ttlMs, id });
+    const keys = keysById.get(id);
+    if (keys) keys.add(key);
+    else keysById.set(id, new Set([key]));
     // Map order is insertion order: the first key is the oldest.
-    while (entries.size > options.maxEntries) entries.delete(entries.keys().next().value as string);
+    while (entries.size > options.maxEntries) forget(entries.keys().next().value as string);
+  };
+
+  const forgetAll = () => {
+    entries.clear();
+    keysById.clear();
   };
 
   return {
@@ -134,17 +153,17 @@ export function createPublicEntityCache(options: PublicEntityCacheOptions): Publ
       if (invalidatedAt.size > options.maxEntries) {
         for (const [key, when] of invalidatedAt) if (when < at - options.ttlMs) invalidatedAt.delete(key);
       }
-      for (const [key, entry] of entries) if (entry.id === id) entries.delete(key);
+      for (const key of keysById.get(id) ?? []) forget(key);
     },
     covers(subgraph) {
       return fields[subgraph] !== undefined;
     },
     clear() {
-      entries.clear();
+      forgetAll();
       shapes.clear();
     },
     setLive(next) {
-      if (next !== live) entries.clear();
+      if (next !== live) forgetAll();
       live = next;
     },
     get size() {
