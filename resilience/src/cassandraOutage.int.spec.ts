@@ -23,9 +23,13 @@ import { commandIdFor, createdIdFor } from '@verograph/subgraph-kit';
 import { createCleanups } from './cleanups.ts';
 import { createCommandPublisher, type PublishedCommand } from './commandPublisher.ts';
 import {
+  CREATE_POST,
+  CREATE_PROFILE,
   errorCodes,
+  FOLLOW,
   gatewayClient,
   PAYLOAD,
+  sendOnce,
   sendUntilAnswered,
   type Answered,
   type GatewayClient,
@@ -56,9 +60,6 @@ const RETRYABLE = new Set(['STORE_UNAVAILABLE']);
 const OUTAGE_MS = 15_000;
 const MUTATION_WAIT_MS = 20_000;
 
-const CREATE_PROFILE = `mutation($input: CreateProfileInput!) { createProfile(input: $input) { ${PAYLOAD} } }`;
-const FOLLOW = `mutation($u: ID!, $m: String) { follow(userId: $u, clientMutationId: $m) { ${PAYLOAD} } }`;
-const CREATE_POST = `mutation($input: CreatePostInput!) { createPost(input: $input) { ${PAYLOAD} post { id } } }`;
 const COMMENT = `mutation($p: ID!, $t: String!, $m: String) {
   commentOnPost(postId: $p, text: $t, clientMutationId: $m) { ${PAYLOAD} comment { id } } }`;
 const FEED_PAGE = `query($after: String) { feed(first: 100, after: $after) {
@@ -100,11 +101,7 @@ const as: Record<string, GatewayClient> = {};
 
 /** A mutation sent until answered, which must be APPLIED (set-up runs with every engine up). */
 async function applied(client: GatewayClient, mutation: string, variables: Record<string, unknown>, field: string) {
-  const { payload } = await sendUntilAnswered(client, mutation, variables, field, {
-    retryable: new Set(),
-    pauseMs: 0,
-    deadline: Date.now(),
-  });
+  const payload = await sendOnce(client, mutation, variables, field);
   expect(payload.status, JSON.stringify(payload)).toBe('APPLIED');
   addCommand(payload.commandId, `${field} ${JSON.stringify(variables)}`);
 }

@@ -22,9 +22,13 @@ import { createdIdFor } from '@verograph/subgraph-kit';
 
 import { createCleanups } from './cleanups.ts';
 import {
+  CREATE_POST,
+  CREATE_PROFILE,
   errorCodes,
+  FOLLOW,
   gatewayClient,
   PAYLOAD,
+  sendOnce,
   sendUntilAnswered,
   type Answered,
   type CommandPayload,
@@ -48,9 +52,6 @@ const OUTAGE_MS = 15_000;
 /** While Elasticsearch is away nothing else is: no mutation may need a second try. */
 const NOTHING_RETRYABLE = new Set<string>();
 
-const CREATE_PROFILE = `mutation($input: CreateProfileInput!) { createProfile(input: $input) { ${PAYLOAD} } }`;
-const FOLLOW = `mutation($u: ID!, $m: String) { follow(userId: $u, clientMutationId: $m) { ${PAYLOAD} } }`;
-const CREATE_POST = `mutation($input: CreatePostInput!) { createPost(input: $input) { ${PAYLOAD} post { id } } }`;
 const CREATE_COLLECTION = `mutation($input: CreateCollectionInput!) { createCollection(input: $input) { ${PAYLOAD} } }`;
 const ADD_TO_COLLECTION = `mutation($c: ID!, $p: ID!, $m: String) {
   addToCollection(collectionId: $c, postId: $p, clientMutationId: $m) { ${PAYLOAD} } }`;
@@ -84,11 +85,7 @@ async function applied(
   variables: Record<string, unknown>,
   field: string,
 ): Promise<CommandPayload> {
-  const { payload } = await sendUntilAnswered(client, mutation, variables, field, {
-    retryable: NOTHING_RETRYABLE,
-    pauseMs: 0,
-    deadline: Date.now(),
-  });
+  const payload = await sendOnce(client, mutation, variables, field);
   expect(payload.status, JSON.stringify(payload)).toBe('APPLIED');
   commands.add(payload.commandId);
   return payload;

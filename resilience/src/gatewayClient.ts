@@ -74,6 +74,11 @@ export interface CommandPayload {
 /** Selection of the shared payload fields. */
 export const PAYLOAD = 'commandId status reason { code message }';
 
+/** The mutations both outage specs send, with the payload fields above. */
+export const CREATE_PROFILE = `mutation($input: CreateProfileInput!) { createProfile(input: $input) { ${PAYLOAD} } }`;
+export const FOLLOW = `mutation($u: ID!, $m: String) { follow(userId: $u, clientMutationId: $m) { ${PAYLOAD} } }`;
+export const CREATE_POST = `mutation($input: CreatePostInput!) { createPost(input: $input) { ${PAYLOAD} post { id } } }`;
+
 /** One answer a client got while resending a mutation. */
 export interface Attempt {
   /** When the answer came (epoch ms). */
@@ -126,4 +131,19 @@ export async function sendUntilAnswered<P = Record<string, unknown>>(
     }
     await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
   }
+}
+
+/** A mutation sent once, no error retried (set-up, with every engine up): its payload, whatever its status. */
+export async function sendOnce(
+  client: GatewayClient,
+  mutation: string,
+  variables: Record<string, unknown>,
+  field: string,
+): Promise<CommandPayload> {
+  const { payload } = await sendUntilAnswered(client, mutation, variables, field, {
+    retryable: new Set(),
+    pauseMs: 0,
+    deadline: Date.now(),
+  });
+  return payload;
 }
