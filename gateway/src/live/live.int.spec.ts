@@ -7,18 +7,13 @@ import WebSocket from 'ws';
 
 import { mintToken } from '../auth/mintToken.ts';
 import type { TestSubgraph } from '../testing/testSubgraph.ts';
-import {
-  composeSupergraph,
-  JWT_SECRET,
-  startTestGateway,
-  writeSupergraph,
-  type TestGateway,
-} from '../testing/testWorld.ts';
+import { composeSupergraph, JWT_SECRET, writeSupergraph, type TestGateway } from '../testing/testWorld.ts';
 import {
   freshLiveTopics,
   LIVE_AUTHORS_SDL,
   LIVE_POSTS_SDL,
   startLiveAuthorsSubgraph,
+  startLiveGateway,
   startLivePostsSubgraph,
   until,
   type LivePostsState,
@@ -188,20 +183,11 @@ function sse(body: Record<string, unknown>, headers: Record<string, string>) {
 beforeAll(async () => {
   topics = await freshLiveTopics(2);
   [posts, authors] = await Promise.all([startLivePostsSubgraph(state), startLiveAuthorsSubgraph()]);
-  gateway = await startTestGateway({
-    subgraphs: [
-      { name: 'posts', url: posts.url, typeDefs: LIVE_POSTS_SDL },
-      { name: 'authors', url: authors.url, typeDefs: LIVE_AUTHORS_SDL },
-    ],
-    env: {
-      GATEWAY_LIVE_FEED_TOPIC: topics.feed,
-      GATEWAY_LIVE_ENGAGEMENT_TOPIC: topics.engagement,
-      GATEWAY_LIVE_CONSUME_ON_START: 'true',
-      GATEWAY_LIVE_WINDOW_EVENTS: '8',
-      GATEWAY_LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: '3',
-      GATEWAY_LIVE_MAX_BUFFERED_EVENTS: '3',
-      GATEWAY_LIVE_INIT_TIMEOUT_MS: '400',
-    },
+  gateway = await startLiveGateway({ posts, authors }, topics, {
+    GATEWAY_LIVE_WINDOW_EVENTS: '8',
+    GATEWAY_LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION: '3',
+    GATEWAY_LIVE_MAX_BUFFERED_EVENTS: '3',
+    GATEWAY_LIVE_INIT_TIMEOUT_MS: '400',
   });
   wsUrl = `${gateway.url.replace(/^http/, 'ws')}/graphql`;
   // Ready when an event published now reaches a subscriber (the consumer has joined its group).

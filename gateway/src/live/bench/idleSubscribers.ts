@@ -22,12 +22,11 @@ import { writeHeapSnapshot } from 'node:v8';
 import WebSocket from 'ws';
 
 import { mintToken } from '../../auth/mintToken.ts';
-import { JWT_SECRET, startTestGateway } from '../../testing/testWorld.ts';
+import { JWT_SECRET } from '../../testing/testWorld.ts';
 import {
   freshLiveTopics,
-  LIVE_AUTHORS_SDL,
-  LIVE_POSTS_SDL,
   startLiveAuthorsSubgraph,
+  startLiveGateway,
   startLivePostsSubgraph,
   type LivePostsState,
 } from '../testing/liveWorld.ts';
@@ -115,19 +114,10 @@ async function main(): Promise<void> {
   };
   const topics = await freshLiveTopics(12);
   const [posts, authors] = await Promise.all([startLivePostsSubgraph(state), startLiveAuthorsSubgraph()]);
-  const gateway = await startTestGateway({
-    subgraphs: [
-      { name: 'posts', url: posts.url, typeDefs: LIVE_POSTS_SDL },
-      { name: 'authors', url: authors.url, typeDefs: LIVE_AUTHORS_SDL },
-    ],
-    env: {
-      GATEWAY_LIVE_FEED_TOPIC: topics.feed,
-      GATEWAY_LIVE_ENGAGEMENT_TOPIC: topics.engagement,
-      GATEWAY_LIVE_CONSUME_ON_START: 'true',
-      GATEWAY_LIVE_MAX_SUBSCRIPTIONS_PER_VIEWER: '10',
-      // BENCH_MODE=open never sends connection_init: its sockets must outlive the measurement.
-      GATEWAY_LIVE_INIT_TIMEOUT_MS: '3600000',
-    },
+  const gateway = await startLiveGateway({ posts, authors }, topics, {
+    GATEWAY_LIVE_MAX_SUBSCRIPTIONS_PER_VIEWER: '10',
+    // BENCH_MODE=open never sends connection_init: its sockets must outlive the measurement.
+    GATEWAY_LIVE_INIT_TIMEOUT_MS: '3600000',
   });
   const child = fork(fileURLToPath(import.meta.url), ['--client', `${gateway.url.replace(/^http/, 'ws')}/graphql`], {
     execArgv: ['--import', 'tsx'],

@@ -8,7 +8,7 @@ import { engineAddresses } from '@verograph/service';
 import type { Kafka } from 'kafkajs';
 
 import { startTestSubgraph, type TestSubgraph, type TestSubgraphContext } from '../../testing/testSubgraph.ts';
-import { SIGNING_SECRET } from '../../testing/testWorld.ts';
+import { SIGNING_SECRET, startTestGateway, type TestGateway } from '../../testing/testWorld.ts';
 
 const FEDERATION = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])';
 
@@ -201,4 +201,27 @@ export async function until<T>(what: string, probe: () => T | undefined, timeout
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
+}
+
+/**
+ * A gateway over the live posts and authors subgraphs, consuming this run's live topics from its
+ * start; `env` adds or overrides settings.
+ */
+export function startLiveGateway(
+  subgraphs: { readonly posts: TestSubgraph; readonly authors: TestSubgraph },
+  topics: LiveTopics,
+  env: Record<string, string>,
+): Promise<TestGateway> {
+  return startTestGateway({
+    subgraphs: [
+      { name: 'posts', url: subgraphs.posts.url, typeDefs: LIVE_POSTS_SDL },
+      { name: 'authors', url: subgraphs.authors.url, typeDefs: LIVE_AUTHORS_SDL },
+    ],
+    env: {
+      GATEWAY_LIVE_FEED_TOPIC: topics.feed,
+      GATEWAY_LIVE_ENGAGEMENT_TOPIC: topics.engagement,
+      GATEWAY_LIVE_CONSUME_ON_START: 'true',
+      ...env,
+    },
+  });
 }
