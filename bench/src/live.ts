@@ -37,6 +37,7 @@ import { createGatewayClient, payloadStatus, type GatewayClient } from './gatewa
 import { createLiveStages, type LiveStages } from './liveStages.ts';
 import { createSubscriberPool, type FeedArrival, type SubscriberPool } from './liveSubscribers.ts';
 import { seedUsers } from './seedUsers.ts';
+import { productionEnv } from './system.ts';
 import { machineLoad, ms, ratio, sleep, summarize, verdict, type LatencySummary } from './stats.ts';
 
 export interface LiveBenchOptions {
@@ -427,6 +428,7 @@ async function startSystemAt(offset: number) {
   });
   const running = await startServices({
     env: {
+      ...productionEnv(),
       LOG_LEVEL: 'error',
       // The gateway's /debug/gc, so memory is read after settled garbage collection (see memoryOf).
       GATEWAY_DIAGNOSTIC_GC: '1',

@@ -1,7 +1,25 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 import { repoRoot, startServices, stopServices, type RunningService } from '@verograph/stack';
+
+/**
+ * The services measured as they run in production: NODE_ENV=production (graphql-js and Apollo
+ * Server take their production paths, as in the Kubernetes manifests), which refuses the
+ * repository's local secrets, so the run makes its own. They are put in this process's
+ * environment too: the bench mints its tokens with them and processes it starts (the stock
+ * gateway) inherit them.
+ */
+export function productionEnv(): Record<string, string> {
+  process.env.JWT_SECRET ??= randomBytes(32).toString('base64url');
+  process.env.SUBGRAPH_SIGNING_SECRET ??= randomBytes(32).toString('base64url');
+  return {
+    NODE_ENV: 'production',
+    JWT_SECRET: process.env.JWT_SECRET,
+    SUBGRAPH_SIGNING_SECRET: process.env.SUBGRAPH_SIGNING_SECRET,
+  };
+}
 
 /** Engines ensured and every service started, quietly: benchmarks print figures, not logs. */
 export async function startQuietSystem(): Promise<{ services: RunningService[]; stop: () => Promise<void> }> {
@@ -9,7 +27,7 @@ export async function startQuietSystem(): Promise<{ services: RunningService[]; 
     stdio: 'inherit',
   });
   const services = await startServices({
-    env: { LOG_LEVEL: 'error' },
+    env: { ...productionEnv(), LOG_LEVEL: 'error' },
     output: () => undefined,
     readyTimeoutMs: 180_000,
   });

@@ -28,6 +28,7 @@ import { createGatewayClient } from './gatewayClient.ts';
 import { measureMutationLatency, type MutationLatencyFigures, type OpenLoopFigures } from './mutationLatency.ts';
 import { loveCommands } from './postCommands.ts';
 import { seedUsers } from './seedUsers.ts';
+import { productionEnv } from './system.ts';
 import { machineLoad, ms, ratio, verdict } from './stats.ts';
 import { meanHandlingMs, postsWriterHandling } from './writerMetrics.ts';
 
@@ -83,7 +84,7 @@ export async function benchWrite(options: WriteBenchOptions): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const services = await startServices({
-    env: { LOG_LEVEL: 'error' },
+    env: { ...productionEnv(), LOG_LEVEL: 'error' },
     ports: BENCH_PORTS,
     // BENCH_SERVICE_LOG=file keeps the services' (error) logs, to tell why one failed.
     output: serviceLog(process.env.BENCH_SERVICE_LOG),
