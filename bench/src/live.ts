@@ -37,6 +37,7 @@ import { createGatewayClient, payloadStatus, type GatewayClient } from './gatewa
 import { createLiveStages, type LiveStages } from './liveStages.ts';
 import { createSubscriberPool, type FeedArrival, type SubscriberPool } from './liveSubscribers.ts';
 import { seedUsers } from './seedUsers.ts';
+import { enginePids } from './processCpu.ts';
 import { productionEnv } from './system.ts';
 import { machineLoad, ms, ratio, sleep, summarize, verdict, type LatencySummary } from './stats.ts';
 
@@ -120,11 +121,10 @@ export async function benchLive(options: LiveBenchOptions): Promise<void> {
   try {
     // Where the time goes: the hops' Kafka records, for the measured posts.
     const ours = 'services' in system ? system.services : [];
-    stages = await createLiveStages(
-      createKafka(`bench-${run}-stages`, engineAddresses().kafkaBrokers),
-      run,
-      ours.flatMap((s) => (s.child.pid ? [{ name: s.definition.name, pid: s.child.pid, url: s.url }] : [])),
-    );
+    stages = await createLiveStages(createKafka(`bench-${run}-stages`, engineAddresses().kafkaBrokers), run, [
+      ...ours.flatMap((s) => (s.child.pid ? [{ name: s.definition.name, pid: s.child.pid, url: s.url }] : [])),
+      ...Object.entries(enginePids()).map(([name, pid]) => ({ name, pid })),
+    ]);
     const users = await seedUsers(client, run, options.sample);
     console.log(`seeded ${options.sample} measured users following one author, through the gateway`);
 

@@ -5,7 +5,6 @@
  * feed.updates records, between the mutation leaving the client and each measured subscriber
  * reading the event. Every process runs on this machine, so one clock serves them all.
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 import { fromBinary } from '@bufbuild/protobuf';
@@ -13,6 +12,7 @@ import { FeedUpdateSchema } from '@verograph/contracts/live/v1/updates';
 import { topics } from '@verograph/messaging';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 
+import { cpuMillis } from './processCpu.ts';
 import { ms, sleep, summarize } from './stats.ts';
 import { tailTopic, type TopicTail } from './topicTail.ts';
 
@@ -20,8 +20,8 @@ import { tailTopic, type TopicTail } from './topicTail.ts';
 export interface StageService {
   readonly name: string;
   readonly pid: number;
-  /** Its base URL: subgraphs count the operations they serve on `/metrics`. */
-  readonly url: string;
+  /** Its base URL: subgraphs count the operations they serve on `/metrics`; none for an engine. */
+  readonly url?: string;
 }
 
 /** What a service counts on `/metrics` that the breakdown reads, each summed over its labels. */
@@ -34,8 +34,9 @@ interface Counted {
 }
 
 /** NaN where the service does not count it (or does not answer). */
-async function countedBy(url: string): Promise<Counted> {
+async function countedBy(url: string | undefined): Promise<Counted> {
   const sums = { requests: Number.NaN, cacheHits: Number.NaN, cacheMisses: Number.NaN };
+  if (url === undefined) return sums;
   const add = (key: keyof typeof sums, line: string) => {
     sums[key] = (Number.isNaN(sums[key]) ? 0 : sums[key]) + Number(line.slice(line.lastIndexOf(' ') + 1));
   };
@@ -76,19 +77,8 @@ export interface LiveStages {
   stop(): Promise<void>;
 }
 
-/** Linux's USER_HZ: /proc counts CPU time in hundredths of a second on every common kernel. */
-const CLOCK_TICKS = 100;
-
 /** A process's CPU time so far (user + system), in milliseconds; NaN once it is gone. */
-function cpuMs(pid: number): number {
-  try {
-    // Fields after the command name (which may hold spaces, hence the last ')'): utime is the 12th, stime the 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(')').at(-1)!.trim().split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return Number.NaN;
-  }
-}
+const cpuMs = (pid: number): number => cpuMillis(pid) ?? Number.NaN;
 
 /** Epoch milliseconds of a performance.now() reading: comparable with Kafka's CreateTime. */
 const epoch = (at: number) => performance.timeOrigin + at;
@@ -222,7 +212,7 @@ export async function createLiveStages(
         const per = (name: string, key: keyof Counted | 'cpu') =>
           (to.get(name)![key] - from.get(name)![key]) / posts.length;
         console.log(
-          `${indent}CPU per measured post, ms (the shared engines not counted): ` +
+          `${indent}CPU per measured post, ms (the engines share the same cores): ` +
             services.map((s) => `${s.name} ${per(s.name, 'cpu').toFixed(1)}`).join(', '),
         );
         console.log(
