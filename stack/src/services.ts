@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -51,6 +52,15 @@ export async function startServices(options: StartServicesOptions = {}): Promise
     env[s.portEnv] = String(portOf(s));
     env[`${s.name.toUpperCase()}_SUBGRAPH_URL`] ??= `http://127.0.0.1:${portOf(s)}/graphql`;
   }
+  // A service left running (another `npm start`, an interrupted bench) would answer the
+  // readiness probe in place of the new one, which dies on EADDRINUSE: say so instead.
+  const taken = (await Promise.all(chosen.map(async (s) => ((await portFree(portOf(s))) ? [] : [s])))).flat();
+  if (taken.length > 0) {
+    throw new Error(
+      `port ${taken.map((s) => `${portOf(s)} (${s.name})`).join(', ')} already in use: ` +
+        'is another verograph running? Stop it first.',
+    );
+  }
   const running: RunningService[] = [];
   for (const definition of chosen) {
     const entry = join(repoRoot, definition.entry);
@@ -79,6 +89,15 @@ export async function startServices(options: StartServicesOptions = {}): Promise
     throw error;
   }
   return running;
+}
+
+/** Whether a service could listen on the port (on the loopback address the services use). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
 }
 
 async function waitReady(service: RunningService, timeoutMs: number): Promise<void> {
