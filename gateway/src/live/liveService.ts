@@ -425,7 +425,12 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
               hash: plan.hash,
               variables: { ...variables, [POST_ID_VARIABLE]: value.postId },
               // The delivery is a span of the trace that began with the mutation (writer, projector, here).
-              context: { viewerId, trace: continueTrace(record.traceparent), idempotencyKey: undefined },
+              context: {
+                viewerId,
+                trace: continueTrace(record.traceparent),
+                idempotencyKey: undefined,
+                viewerBatching: true,
+              },
             }),
         );
         if (delivery.subscription.closed) return false;

@@ -8,4 +8,9 @@ export interface GatewayContext {
   readonly trace: TraceContext;
   /** The client's Idempotency-Key, passed on so a retried mutation publishes one command. */
   readonly idempotencyKey: string | undefined;
+  /**
+   * Set for live deliveries: the same fetch made for many viewers at once (a post delivered to
+   * each of its recipients) goes to the subgraph as one viewer batch instead of one request each.
+   */
+  readonly viewerBatching?: boolean;
 }

@@ -1,6 +1,13 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { continueTrace } from '@verograph/messaging';
-import { signViewer, type Logger } from '@verograph/service';
+import {
+  MAX_BATCH_VIEWERS,
+  signViewer,
+  VIEWER_BATCH_HEADER,
+  type Logger,
+  type ViewerBatchAnswer,
+  type ViewerBatchBody,
+} from '@verograph/service';
 import { GraphQLError } from 'graphql';
 
 import type { PublicEntityCache } from '../entityCache/publicEntityCache.ts';
@@ -13,6 +20,14 @@ export type { SubgraphFailure } from './subgraphHttpClient.ts';
 
 // Named through the gateway's own types, so they follow whatever versions it depends on.
 type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+type FetchRequest = GraphQLDataSourceProcessOptions<GatewayContext>['request'];
+
+/** A fetch waiting to go out in a viewer batch. */
+interface BatchedFetch {
+  readonly context: Partial<GatewayContext>;
+  resolve(response: GatewayGraphQLResponse): void;
+  reject(error: unknown): void;
+}
 
 export interface SubgraphDataSourceOptions {
   readonly name: string;
@@ -132,19 +147,103 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   /** Public entity fetches in flight, by query text and variables. */
   private readonly inFlight = new Map<string, Promise<GatewayGraphQLResponse>>();
 
-  private async send(
-    request: GraphQLDataSourceProcessOptions<GatewayContext>['request'],
+  private send(
+    request: FetchRequest,
     context: Partial<GatewayContext>,
     isMutation: boolean,
   ): Promise<GatewayGraphQLResponse> {
+    const { http: _http, ...body } = request;
+    const text = JSON.stringify(body);
+    if (context.viewerBatching && !isMutation) return this.batched(text, context);
+    return this.guarded(
+      context,
+      isMutation,
+      async () =>
+        this.options.http.postJson(this.target, this.headersFor(context), text, {
+          timeoutMs: this.options.timeoutMs,
+          idempotent: !isMutation,
+        }) as Promise<GatewayGraphQLResponse>,
+    );
+  }
+
+  /*
+   * Viewer batches: the fetches made for different viewers while the same turn of the event
+   * loop runs (the recipients of one live update, resolved together), with the same query and
+   * variables, leave as one request; each fetch gets its own viewer's answer.
+   */
+  private readonly waiting = new Map<string, BatchedFetch[]>();
+  private flushScheduled = false;
+
+  private batched(body: string, context: Partial<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    return new Promise((resolve, reject) => {
+      let fetches = this.waiting.get(body);
+      if (fetches === undefined) this.waiting.set(body, (fetches = []));
+      fetches.push({ context, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flushBatches());
+      }
+    });
+  }
+
+  private flushBatches(): void {
+    this.flushScheduled = false;
+    const batches = [...this.waiting];
+    this.waiting.clear();
+    for (const [body, fetches] of batches) {
+      for (let i = 0; i < fetches.length; i += MAX_BATCH_VIEWERS) {
+        const chunk = fetches.slice(i, i + MAX_BATCH_VIEWERS);
+        const sent =
+          chunk.length === 1
+            ? this.guarded(
+                chunk[0]!.context,
+                false,
+                async () =>
+                  this.options.http.postJson(this.target, this.headersFor(chunk[0]!.context), body, {
+                    timeoutMs: this.options.timeoutMs,
+                    idempotent: true,
+                  }) as Promise<GatewayGraphQLResponse>,
+              ).then((response) => [response])
+            : this.sendViewerBatch(body, chunk);
+        sent.then(
+          (responses) => chunk.forEach((fetch, j) => fetch.resolve(responses[j]!)),
+          (error: unknown) => chunk.forEach((fetch) => fetch.reject(error)),
+        );
+      }
+    }
+  }
+
+  private sendViewerBatch(body: string, fetches: readonly BatchedFetch[]): Promise<GatewayGraphQLResponse[]> {
+    const { query, variables, operationName } = JSON.parse(body) as FetchRequest;
+    const batch: ViewerBatchBody = {
+      query: query ?? '',
+      ...(variables ? { variables } : {}),
+      ...(operationName ? { operationName } : {}),
+      viewers: fetches.map(({ context }) => ({
+        headers: this.signatureOf(context.viewerId),
+        traceparent: continueTrace(context.trace?.traceparent, context.trace?.tracestate).traceparent,
+      })),
+    };
+    // The request itself is the gateway's, for no viewer; the first fetch's trace carries it.
+    const headers = { ...this.headersFor({ trace: fetches[0]!.context.trace }), [VIEWER_BATCH_HEADER]: '1' };
+    return this.guarded({}, false, async () => {
+      const answer = (await this.options.http.postJson(this.target, headers, JSON.stringify(batch), {
+        timeoutMs: this.options.timeoutMs,
+        idempotent: true,
+      })) as Partial<ViewerBatchAnswer>;
+      if (!Array.isArray(answer.results) || answer.results.length !== fetches.length) {
+        throw new SubgraphFetchError('invalid_response', 'the viewer batch answer does not have one result per viewer');
+      }
+      return answer.results as GatewayGraphQLResponse[];
+    });
+  }
+
+  /** Runs one request to the subgraph: a failure becomes SUBGRAPH_UNAVAILABLE, timed and counted. */
+  private async guarded<T>(context: Partial<GatewayContext>, isMutation: boolean, fetch: () => Promise<T>): Promise<T> {
     const { name, metrics, logger, entityCache } = this.options;
     const started = performance.now();
     try {
-      const { http: _http, ...body } = request;
-      return (await this.options.http.postJson(this.target, this.headersFor(context), JSON.stringify(body), {
-        timeoutMs: this.options.timeoutMs,
-        idempotent: !isMutation,
-      })) as GatewayGraphQLResponse;
+      return await fetch();
     } catch (error) {
       const reason = error instanceof SubgraphFetchError ? error.reason : 'invalid_response';
       metrics.subgraphFetchErrors.inc({ subgraph: name, reason });

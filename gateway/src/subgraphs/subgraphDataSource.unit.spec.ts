@@ -1,4 +1,4 @@
-import { createLogger } from '@verograph/service';
+import { createLogger, VIEWER_BATCH_HEADER, verifyViewer, type ViewerBatchBody } from '@verograph/service';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 
@@ -28,6 +28,22 @@ function heldSubgraph() {
   return { http, sent, answerAll: () => waiting.splice(0).forEach((resolve) => resolve()) };
 }
 
+/** A subgraph that answers at once with `answer`, recording each request's headers and body. */
+function scriptedSubgraph(answer: (headers: Record<string, string>, body: string) => Record<string, unknown>) {
+  const sent: Array<{ headers: Record<string, string>; body: string }> = [];
+  const http: SubgraphHttpClient = {
+    async postJson(_url, headers, body) {
+      sent.push({ headers, body });
+      return answer(headers, body);
+    },
+    close() {},
+  };
+  return { http, sent };
+}
+
+const SECRET = 'unit-test-signing-secret';
+const POST_FETCH = 'query Live__posts__0($id:ID!){post(id:$id){id caption}}';
+
 function liveCache() {
   const cache = createPublicEntityCache({ ttlMs: 60_000, maxEntries: 100 });
   cache.setLive(true);
@@ -40,18 +56,18 @@ function sourceFor(name: string, http: SubgraphHttpClient, cache = liveCache()) 
   const source = createSubgraphDataSource({
     name,
     url: `http://${name}.test/graphql`,
-    signingSecret: 'unit-test-signing-secret',
+    signingSecret: SECRET,
     timeoutMs: 1_000,
     metrics: createGatewayMetrics(registry),
     logger: createLogger('subgraph-data-source-unit', 'silent'),
     http,
     entityCache: cache,
   });
-  const fetch = (viewerId: string, query: string, variables: Record<string, unknown>) =>
+  const fetch = (viewerId: string, query: string, variables: Record<string, unknown>, viewerBatching = false) =>
     source.process({
       kind: 'incoming operation',
       request: { query, variables },
-      context: { viewerId },
+      context: { viewerId, ...(viewerBatching ? { viewerBatching } : {}) },
     } as unknown as Parameters<typeof source.process>[0]);
   return { cache, registry, fetch };
 }
@@ -100,5 +116,65 @@ describe('subgraph data source', () => {
     subgraph.answerAll();
     await updateProfile;
     expect(users.cache.size).toBe(0);
+  });
+
+  describe('viewer batches (live deliveries)', () => {
+    /** Answers a batch with each viewer's id, a single request with its own viewer's. */
+    const echoViewers = (headers: Record<string, string>, body: string) => {
+      if (headers[VIEWER_BATCH_HEADER] === undefined) return { data: { post: { id: headers['x-viewer-id'] } } };
+      const batch = JSON.parse(body) as ViewerBatchBody;
+      return { results: batch.viewers.map((v) => ({ data: { post: { id: v.headers['x-viewer-id'] } } })) };
+    };
+
+    it('given twenty recipients of one post resolved at once, then one request carries each viewer signed, and each gets its own answer', async () => {
+      const subgraph = scriptedSubgraph(echoViewers);
+      const { fetch } = sourceFor('posts', subgraph.http);
+      const viewers = Array.from({ length: 20 }, (_, i) => `viewer-${i}`);
+      const answers = await Promise.all(viewers.map((v) => fetch(v, POST_FETCH, { id: 'p1' }, true)));
+      expect(answers.map((a) => (a.data as { post: { id: string } }).post.id)).toEqual(viewers);
+      expect(subgraph.sent).toHaveLength(1);
+      const [request] = subgraph.sent;
+      expect(request!.headers[VIEWER_BATCH_HEADER]).toBe('1');
+      // The request is the gateway's for no viewer; each viewer in it is signed for itself.
+      expect(verifyViewer(SECRET, request!.headers)).toEqual({ ok: true, viewerId: undefined });
+      const batch = JSON.parse(request!.body) as ViewerBatchBody;
+      expect(batch).toMatchObject({ query: POST_FETCH, variables: { id: 'p1' } });
+      expect(batch.viewers.map((v) => verifyViewer(SECRET, v.headers))).toEqual(
+        viewers.map((viewerId) => ({ ok: true, viewerId })),
+      );
+    });
+
+    it('sends a lone live fetch, fetches with other variables, and fetches of queries as their own requests', async () => {
+      const subgraph = scriptedSubgraph(echoViewers);
+      const { fetch } = sourceFor('posts', subgraph.http);
+      await fetch('alone', POST_FETCH, { id: 'p1' }, true);
+      expect(subgraph.sent.map((r) => r.headers[VIEWER_BATCH_HEADER])).toEqual([undefined]);
+      await Promise.all([
+        fetch('a', POST_FETCH, { id: 'p1' }, true),
+        fetch('b', POST_FETCH, { id: 'p2' }, true),
+        fetch('c', POST_FETCH, { id: 'p1' }),
+        fetch('d', POST_FETCH, { id: 'p1' }),
+      ]);
+      expect(subgraph.sent).toHaveLength(5);
+      expect(subgraph.sent.every((r) => r.headers[VIEWER_BATCH_HEADER] === undefined)).toBe(true);
+    });
+
+    it('fails every fetch of a batch the subgraph did not answer whole with SUBGRAPH_UNAVAILABLE', async () => {
+      for (const answer of [
+        () => ({ results: [{ data: null }] }),
+        () => {
+          throw new Error('connection reset');
+        },
+      ]) {
+        const { fetch } = sourceFor('posts', scriptedSubgraph(answer).http);
+        const outcomes = await Promise.allSettled(['a', 'b', 'c'].map((v) => fetch(v, POST_FETCH, { id: 'p1' }, true)));
+        for (const outcome of outcomes) {
+          expect(outcome).toMatchObject({
+            status: 'rejected',
+            reason: { extensions: { code: 'SUBGRAPH_UNAVAILABLE', subgraph: 'posts' } },
+          });
+        }
+      }
+    });
   });
 });

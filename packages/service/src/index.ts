@@ -2,3 +2,4 @@ export * from './config.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
 export * from './viewerSignature.ts';
+export * from './viewerBatch.ts';

@@ -15,4 +15,5 @@ export * from './server/createSubgraphServer.ts';
 export * from './server/viewerRequest.ts';
 export * from './store/cassandra.ts';
 export * from './store/keyedLoader.ts';
+export * from './store/partitionBatcher.ts';
 export * from './server/runCassandraSubgraph.ts';

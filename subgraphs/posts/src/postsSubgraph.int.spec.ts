@@ -6,7 +6,7 @@ import { Audience as ProtoAudience, PostKind as ProtoPostKind } from '@verograph
 import type { Audience } from '@verograph/domain';
 import type { MessageProducer } from '@verograph/messaging';
 import { createKafka, createProducer } from '@verograph/messaging';
-import { createLogger, engineAddresses, signViewer, VIEWER_HEADER } from '@verograph/service';
+import { createLogger, engineAddresses, signViewer, VIEWER_BATCH_HEADER, VIEWER_HEADER } from '@verograph/service';
 import type { SubgraphServer } from '@verograph/subgraph-kit';
 import { commandIdFor, createdIdFor } from '@verograph/subgraph-kit';
 import type {
@@ -411,6 +411,39 @@ describe('batching', () => {
     expect(answer.data!._entities.filter(Boolean)).toHaveLength(20);
     // posts, connections (the viewer's side, then the connected authors' sides), follows, loves
     expect(counting.statements).toHaveLength(5);
+  });
+  it('given one post asked for as 20 viewers in a viewer batch (a live fan-out), then each sees what its relation allows and the relations cost one read per table for all of them', async () => {
+    const author = await fx.user();
+    const friends = await Promise.all(Array.from({ length: 8 }, () => fx.user()));
+    const acquaintances = await Promise.all(Array.from({ length: 6 }, () => fx.user()));
+    const followers = await Promise.all(Array.from({ length: 6 }, () => fx.user()));
+    for (const friend of friends) await fx.connect(author, friend, 'FRIEND', 'FRIEND');
+    // Filed lower by the author than they file the author: the author's side decides.
+    for (const acquaintance of acquaintances) await fx.connect(author, acquaintance, 'ACQUAINTANCE', 'CLOSE_FRIEND');
+    for (const follower of followers) await fx.follow(follower, author);
+    const post = await fx.post({ authorId: author, audience: 'FRIENDS' });
+    const viewers = [...friends, ...acquaintances, ...followers];
+
+    counting.reset();
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [VIEWER_BATCH_HEADER]: '1', ...signViewer(secret, undefined) },
+      body: JSON.stringify({
+        query: 'query($id: ID!) { post(id: $id) { id } }',
+        variables: { id: post.id },
+        viewers: viewers.map((viewer) => ({ headers: signViewer(secret, viewer) })),
+      }),
+    });
+    expect(response.status).toBe(200);
+    const { results } = (await response.json()) as { results: Array<{ data?: { post: { id: string } | null } }> };
+    expect(results.map((r) => r.data?.post?.id ?? null)).toEqual(
+      viewers.map((viewer) => (friends.includes(viewer) ? post.id : null)),
+    );
+    const relationReads = counting.statements.filter((cql) => /FROM (connections|follows_by_\w+) /.test(cql));
+    expect(relationReads).toEqual([
+      expect.stringContaining('FROM connections WHERE user_id = ? AND other_id IN ?'),
+      expect.stringContaining('FROM follows_by_followee WHERE followee_id = ? AND follower_id IN ?'),
+    ]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { DomainError } from '@verograph/domain';
-import { createLogger, signViewer } from '@verograph/service';
+import { createLogger, signViewer, VIEWER_BATCH_HEADER } from '@verograph/service';
 import { parse } from 'graphql';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,7 @@ let server: SubgraphServer;
 let gql: SignedGraphQLClient;
 let base: string;
 let ready = true;
+let touched = 0;
 
 beforeAll(async () => {
   server = await createSubgraphServer<{ viewer: ViewerRequest }>({
@@ -39,6 +40,9 @@ beforeAll(async () => {
         domainFailure: String
         bug: String
         storeDown: String
+      }
+      type Mutation {
+        touch: String
       }
     `),
     resolvers: {
@@ -56,6 +60,12 @@ beforeAll(async () => {
         storeDown: async () => {
           await unreachable.execute('SELECT release_version FROM system.local');
           return 'unreachable';
+        },
+      },
+      Mutation: {
+        touch: () => {
+          touched++;
+          return 'touched';
         },
       },
     },
@@ -136,6 +146,61 @@ describe('createSubgraphServer', () => {
       body: '{ not json',
     });
     expect(response.status).toBe(400);
+  });
+
+  describe('a viewer batch', () => {
+    const sendBatch = (body: unknown, headers: Record<string, string> = signViewer(secret, undefined)) =>
+      fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [VIEWER_BATCH_HEADER]: '1', ...headers },
+        body: JSON.stringify(body),
+      });
+
+    it('executes the query as each viewer, in order, each with its own trace; a forged viewer alone is refused', async () => {
+      const forged = { ...signViewer(secret, 'bob'), 'x-viewer-id': 'mallory' };
+      const response = await sendBatch({
+        query: '{ viewer traceId domainFailure }',
+        viewers: [
+          {
+            headers: signViewer(secret, 'alice'),
+            traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+          },
+          { headers: forged },
+          { headers: signViewer(secret, undefined) },
+          { headers: signViewer(secret, 'bob') },
+        ],
+      });
+      expect(response.status).toBe(200);
+      const { results } = (await response.json()) as {
+        results: Array<{ data?: Record<string, unknown>; errors?: Array<{ extensions?: { code?: string } }> }>;
+      };
+      expect(results.map((r) => r.data?.viewer ?? null)).toEqual(['alice', null, null, 'bob']);
+      expect(results[0]!.data!.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+      expect(results[1]).toEqual({
+        errors: [expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })],
+      });
+      // Errors are each viewer's own, coded and masked as for a single request.
+      for (const i of [0, 2, 3]) expect(results[i]!.errors?.map((e) => e.extensions?.code)).toEqual(['POST_NOT_FOUND']);
+    });
+
+    it('refuses a mutation, a malformed batch and one the gateway did not sign', async () => {
+      const before = touched;
+      const mutation = await sendBatch({
+        query: 'mutation { touch }',
+        viewers: [{ headers: signViewer(secret, 'alice') }],
+      });
+      expect(mutation.status).toBe(400);
+      expect(touched).toBe(before);
+      expect((await sendBatch({ query: '{ viewer }', viewers: [] })).status).toBe(400);
+      expect((await sendBatch({ query: '{ viewer', viewers: [{ headers: signViewer(secret, 'alice') }] })).status).toBe(
+        400,
+      );
+      const unsigned = await sendBatch(
+        { query: '{ viewer }', viewers: [{ headers: signViewer(secret, 'alice') }] },
+        {},
+      );
+      expect(unsigned.status).toBe(401);
+    });
   });
 
   it('serves liveness, readiness that follows the store, metrics and 404 elsewhere', async () => {

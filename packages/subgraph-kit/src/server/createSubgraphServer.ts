@@ -11,8 +11,9 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { Logger } from '@verograph/service';
-import { verifyViewer } from '@verograph/service';
-import type { DocumentNode, GraphQLFieldResolver, GraphQLScalarType } from 'graphql';
+import { continueTrace } from '@verograph/messaging';
+import { readViewerBatch, VIEWER_BATCH_HEADER, verifyViewer, type ViewerBatchBody } from '@verograph/service';
+import { Kind, parse, type DocumentNode, type GraphQLFieldResolver, type GraphQLScalarType } from 'graphql';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 import { maskError } from '../errors/maskError.ts';
@@ -247,6 +248,11 @@ export async function createSubgraphServer<TContext extends BaseContext>(
         return sendJson(res, 400, graphQLError('BAD_REQUEST', 'The request body is not valid JSON.'));
       }
     }
+    if (req.headers[VIEWER_BATCH_HEADER] !== undefined) {
+      const batch = method === 'POST' ? readViewerBatch(body) : 'a viewer batch is POSTed';
+      if (typeof batch === 'string') return sendJson(res, 400, graphQLError('BAD_REQUEST', batch));
+      return viewerBatch(batch, res);
+    }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -264,6 +270,46 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
+  }
+
+  /**
+   * One query executed as each viewer of a viewer batch (see @verograph/service's viewerBatch.ts),
+   * each with its own context, all at once: what their resolvers read together is read together.
+   * Queries only: a mutation is one viewer's act and never comes in a batch.
+   */
+  async function viewerBatch(batch: ViewerBatchBody, res: ServerResponse): Promise<void> {
+    let document: DocumentNode;
+    try {
+      document = parse(batch.query);
+    } catch {
+      return sendJson(res, 400, graphQLError('BAD_REQUEST', 'The viewer batch query does not parse.'));
+    }
+    const queriesOnly = document.definitions.every(
+      (d) => d.kind !== Kind.OPERATION_DEFINITION || d.operation === 'query',
+    );
+    if (!queriesOnly) return sendJson(res, 400, graphQLError('BAD_REQUEST', 'A viewer batch carries queries only.'));
+    const results = await Promise.all(
+      batch.viewers.map(async (viewer) => {
+        const check = verifyViewer(signingSecret, viewer.headers);
+        if (!check.ok) {
+          refused.inc({ reason: check.reason });
+          return graphQLError('UNAUTHENTICATED', `This viewer's gateway signature is not valid (${check.reason}).`);
+        }
+        const request: ViewerRequest = {
+          viewerId: check.viewerId,
+          idempotencyKey: undefined,
+          trace: continueTrace(viewer.traceparent),
+        };
+        const response = await apollo.executeOperation(
+          { query: batch.query, variables: batch.variables, operationName: batch.operationName },
+          { contextValue: await options.context(request) },
+        );
+        return response.body.kind === 'single'
+          ? response.body.singleResult
+          : graphQLError('BAD_REQUEST', 'Incremental delivery is not served in a viewer batch.');
+      }),
+    );
+    sendJson(res, 200, { results });
   }
 
   await new Promise<void>((resolve, reject) => {
