@@ -163,6 +163,7 @@ export async function createLiveStages(
         updateSpread: [] as number[],
         toDelivered: [] as number[],
         toTail: [] as number[],
+        beforeGateway: [] as number[],
         whole: [] as number[],
       };
       let unmatched = 0;
@@ -183,6 +184,8 @@ export async function createLiveStages(
         hops.toFirstUpdate.push(firstUpdate - event);
         hops.updateSpread.push(Math.max(...updates) - firstUpdate);
         hops.toTail.push(tailLag.get(post.postId) ?? Number.NaN);
+        // Everything upstream of the gateway's delivery: the floor any delivery stands on.
+        hops.beforeGateway.push(Math.max(...updates) - epoch(post.sentAt));
         for (const at of post.arrivals) {
           hops.toDelivered.push(epoch(at) - firstUpdate);
           hops.whole.push(at - post.sentAt);
@@ -206,6 +209,7 @@ export async function createLiveStages(
       line('first → last feed update of the post (projector)', hops.updateSpread);
       line('first feed update → read by a subscriber (Kafka+gateway)', hops.toDelivered);
       line('first feed update → read by a bare Kafka consumer', hops.toTail);
+      line('mutation sent → last feed update produced (before gateway)', hops.beforeGateway);
       line('whole: mutation sent → read by a subscriber', hops.whole);
       if (countsFrom && countsTo && posts.length > 0) {
         const [from, to] = await Promise.all([countsFrom, countsTo]);
