@@ -439,6 +439,8 @@ describe('batching', () => {
     expect(results.map((r) => r.data?.post?.id ?? null)).toEqual(
       viewers.map((viewer) => (friends.includes(viewer) ? post.id : null)),
     );
+    // The new post is read once for all of them, so their audience checks run, and read, together.
+    expect(counting.statements.filter((cql) => /FROM posts WHERE id IN/.test(cql))).toHaveLength(1);
     const relationReads = counting.statements.filter((cql) => /FROM (connections|follows_by_\w+) /.test(cql));
     expect(relationReads).toEqual([
       expect.stringContaining('FROM connections WHERE user_id = ? AND other_id IN ?'),

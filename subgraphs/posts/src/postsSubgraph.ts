@@ -25,6 +25,7 @@ import { liveSubscriptionResolvers } from './live/liveSubscriptionResolvers.ts';
 import { postMutations } from './posts/postMutations.ts';
 import { postResolvers } from './posts/postResolvers.ts';
 import { cachedPostsStore } from './posts/cachedPostsStore.ts';
+import { coalescedPostsStore } from './posts/coalescedPostsStore.ts';
 import { createPostCache } from './posts/postCache.ts';
 import { createPostsStore } from './posts/postsStore.ts';
 import { createRelationSource } from './visibility/relationsStore.ts';
@@ -82,7 +83,7 @@ export async function startPostsSubgraph(options: PostsSubgraphOptions): Promise
           logger,
         })
       : undefined;
-  const store = createPostsStore(cassandra);
+  const store = coalescedPostsStore(createPostsStore(cassandra));
   const services: PostsServices = {
     posts: rowCache ? cachedPostsStore(store, rowCache, metrics) : store,
     ...(rowCache ? { postCache: rowCache } : {}),

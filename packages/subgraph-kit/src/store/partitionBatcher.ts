@@ -65,3 +65,15 @@ export function partitionBatcher<V>(
     },
   };
 }
+
+/**
+ * The same coalescing for a read by keys alone (`... WHERE id IN ?`, one partition per key): every
+ * key asked while the operations in hand execute is read in one round trip (per `maxKeys`).
+ */
+export function keyBatcher<V>(
+  read: (keys: readonly string[]) => Promise<ReadonlyMap<string, V>>,
+  options: { maxKeys?: number } = {},
+): { load(key: string): Promise<V | undefined> } {
+  const batcher = partitionBatcher<V>((_, keys) => read(keys), options);
+  return { load: (key) => batcher.load('', key) };
+}

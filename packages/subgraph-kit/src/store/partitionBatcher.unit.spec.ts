@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { partitionBatcher } from './partitionBatcher.ts';
+import { keyBatcher, partitionBatcher } from './partitionBatcher.ts';
 
 /** A store of partitions → keys → values that records every read it serves. */
 function store(data: Record<string, Record<string, number>>) {
@@ -73,5 +73,15 @@ describe('partitionBatcher', () => {
     const [failed, served] = await Promise.allSettled([batcher.load('down', 'v1'), batcher.load('up', 'v1')]);
     expect(failed).toMatchObject({ status: 'rejected', reason: new Error('store unavailable') });
     expect(served).toEqual({ status: 'fulfilled', value: 1 });
+  });
+
+  it('keyBatcher reads every key asked together in one read', async () => {
+    const reads: string[][] = [];
+    const batcher = keyBatcher(async (keys) => {
+      reads.push([...keys]);
+      return new Map(keys.filter((k) => k !== 'gone').map((k) => [k, k.length] as const));
+    });
+    expect(await Promise.all(['a', 'bb', 'gone', 'a'].map((k) => batcher.load(k)))).toEqual([1, 2, undefined, 1]);
+    expect(reads).toEqual([['a', 'bb', 'gone']]);
   });
 });
