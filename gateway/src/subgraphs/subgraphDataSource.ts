@@ -155,11 +155,20 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     const { http: _http, ...body } = request;
     const text = JSON.stringify(body);
     if (context.viewerBatching && !isMutation) return this.batched(text, context);
+    return this.postOne(text, context, isMutation);
+  }
+
+  /** One operation as one viewer: the plain request. */
+  private postOne(
+    body: string,
+    context: Partial<GatewayContext>,
+    isMutation: boolean,
+  ): Promise<GatewayGraphQLResponse> {
     return this.guarded(
       context,
       isMutation,
       async () =>
-        this.options.http.postJson(this.target, this.headersFor(context), text, {
+        this.options.http.postJson(this.target, this.headersFor(context), body, {
           timeoutMs: this.options.timeoutMs,
           idempotent: !isMutation,
         }) as Promise<GatewayGraphQLResponse>,
@@ -195,15 +204,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
         const chunk = fetches.slice(i, i + MAX_BATCH_VIEWERS);
         const sent =
           chunk.length === 1
-            ? this.guarded(
-                chunk[0]!.context,
-                false,
-                async () =>
-                  this.options.http.postJson(this.target, this.headersFor(chunk[0]!.context), body, {
-                    timeoutMs: this.options.timeoutMs,
-                    idempotent: true,
-                  }) as Promise<GatewayGraphQLResponse>,
-              ).then((response) => [response])
+            ? this.postOne(body, chunk[0]!.context, false).then((response) => [response])
             : this.sendViewerBatch(body, chunk);
         sent.then(
           (responses) => chunk.forEach((fetch, j) => fetch.resolve(responses[j]!)),
