@@ -10,9 +10,9 @@ import { performance } from 'node:perf_hooks';
 import { fromBinary } from '@bufbuild/protobuf';
 import { FeedUpdateSchema } from '@verograph/contracts/live/v1/updates';
 import { topics } from '@verograph/messaging';
+import { cpuMillis } from '@verograph/stack';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 
-import { cpuMillis } from './processCpu.ts';
 import { ms, sleep, summarize } from './stats.ts';
 import { tailTopic, type TopicTail } from './topicTail.ts';
 

@@ -18,18 +18,34 @@ export interface PidRecord {
 interface ProcStat {
   readonly state: string;
   readonly pgrp: number;
+  /** CPU time used so far, user + system, in clock ticks. */
+  readonly cpuTicks: number;
   readonly startTicks: number;
 }
+
+/** Clock ticks per second as /proc counts them (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
 
 function procStat(pid: number): ProcStat | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name may contain spaces and parentheses; fields resume after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '?', pgrp: Number(fields[2]), startTicks: Number(fields[19]) };
+    return {
+      state: fields[0] ?? '?',
+      pgrp: Number(fields[2]),
+      cpuTicks: Number(fields[11]) + Number(fields[12]),
+      startTicks: Number(fields[19]),
+    };
   } catch {
     return undefined;
   }
+}
+
+/** Milliseconds of CPU (user + system) the process has used, or undefined once it is gone. */
+export function cpuMillis(pid: number): number | undefined {
+  const stat = procStat(pid);
+  return stat === undefined ? undefined : (stat.cpuTicks * 1000) / TICKS_PER_SECOND;
 }
 
 /** Starts a process in its own process group, detached from the CLI, logging to a file. */

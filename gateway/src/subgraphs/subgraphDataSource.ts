@@ -21,6 +21,8 @@ export type { SubgraphFailure } from './subgraphHttpClient.ts';
 // Named through the gateway's own types, so they follow whatever versions it depends on.
 type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 type FetchRequest = GraphQLDataSourceProcessOptions<GatewayContext>['request'];
+/** What is sent of a fetch: the request without its HTTP settings. */
+type FetchBody = Omit<FetchRequest, 'http'>;
 
 /** A fetch waiting to go out in a viewer batch. */
 interface BatchedFetch {
@@ -154,7 +156,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   ): Promise<GatewayGraphQLResponse> {
     const { http: _http, ...body } = request;
     const text = JSON.stringify(body);
-    if (context.viewerBatching && !isMutation) return this.batched(text, context);
+    if (context.viewerBatching && !isMutation) return this.batched(text, body, context);
     return this.postOne(text, context, isMutation);
   }
 
@@ -180,14 +182,14 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
    * loop runs (the recipients of one live update, resolved together), with the same query and
    * variables, leave as one request; each fetch gets its own viewer's answer.
    */
-  private readonly waiting = new Map<string, BatchedFetch[]>();
+  private readonly waiting = new Map<string, { readonly body: FetchBody; readonly fetches: BatchedFetch[] }>();
   private flushScheduled = false;
 
-  private batched(body: string, context: Partial<GatewayContext>): Promise<GatewayGraphQLResponse> {
+  private batched(text: string, body: FetchBody, context: Partial<GatewayContext>): Promise<GatewayGraphQLResponse> {
     return new Promise((resolve, reject) => {
-      let fetches = this.waiting.get(body);
-      if (fetches === undefined) this.waiting.set(body, (fetches = []));
-      fetches.push({ context, resolve, reject });
+      let batch = this.waiting.get(text);
+      if (batch === undefined) this.waiting.set(text, (batch = { body, fetches: [] }));
+      batch.fetches.push({ context, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flushBatches());
@@ -199,12 +201,12 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     this.flushScheduled = false;
     const batches = [...this.waiting];
     this.waiting.clear();
-    for (const [body, fetches] of batches) {
+    for (const [text, { body, fetches }] of batches) {
       for (let i = 0; i < fetches.length; i += MAX_BATCH_VIEWERS) {
         const chunk = fetches.slice(i, i + MAX_BATCH_VIEWERS);
         const sent =
           chunk.length === 1
-            ? this.postOne(body, chunk[0]!.context, false).then((response) => [response])
+            ? this.postOne(text, chunk[0]!.context, false).then((response) => [response])
             : this.sendViewerBatch(body, chunk);
         sent.then(
           (responses) => chunk.forEach((fetch, j) => fetch.resolve(responses[j]!)),
@@ -214,8 +216,8 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     }
   }
 
-  private sendViewerBatch(body: string, fetches: readonly BatchedFetch[]): Promise<GatewayGraphQLResponse[]> {
-    const { query, variables, operationName } = JSON.parse(body) as FetchRequest;
+  private sendViewerBatch(body: FetchBody, fetches: readonly BatchedFetch[]): Promise<GatewayGraphQLResponse[]> {
+    const { query, variables, operationName } = body;
     const batch: ViewerBatchBody = {
       query: query ?? '',
       ...(variables ? { variables } : {}),

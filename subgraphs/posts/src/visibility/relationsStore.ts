@@ -2,6 +2,7 @@ import type { ConnectionLevel } from '@verograph/domain';
 import { connectionLevels } from '@verograph/domain';
 import type { CqlClient } from '@verograph/subgraph-kit';
 import { partitionBatcher, rows, text } from '@verograph/subgraph-kit';
+import type { types } from 'cassandra-driver';
 
 /** What the audience rule needs to know about a viewer and many authors, in batches. */
 export interface RelationSource {
@@ -26,12 +27,7 @@ export function createRelationSource(client: CqlClient): RelationSource {
       'SELECT other_id, state, my_level FROM connections WHERE user_id = ? AND other_id IN ?',
       [authorId, [...viewerIds]],
     );
-    const levels = new Map<string, ConnectionLevel>();
-    for (const r of found) {
-      const level = connectionLevels.find((l) => l === r.get('my_level'));
-      if (r.get('state') === 'CONNECTED' && level !== undefined) levels.set(text(r.get('other_id')), level);
-    }
-    return levels;
+    return connectedLevels(found, 'other_id');
   });
   const followerOnAuthorSide = partitionBatcher<true>(async (authorId, viewerIds) => {
     const found = await rows(
@@ -70,12 +66,7 @@ export function createRelationSource(client: CqlClient): RelationSource {
         'SELECT user_id, state, my_level FROM connections WHERE user_id IN ? AND other_id = ?',
         [candidates, viewerId],
       );
-      const levels = new Map<string, ConnectionLevel>();
-      for (const r of found) {
-        const level = connectionLevels.find((l) => l === r.get('my_level'));
-        if (r.get('state') === 'CONNECTED' && level !== undefined) levels.set(text(r.get('user_id')), level);
-      }
-      return levels;
+      return connectedLevels(found, 'user_id');
     },
     async followedAmong(viewerId, authorIds) {
       if (authorIds.length === 1) {
@@ -90,4 +81,14 @@ export function createRelationSource(client: CqlClient): RelationSource {
       return new Set(found.map((r) => text(r.get('followee_id'))));
     },
   };
+}
+
+/** The level each connected row files the other user at, by the user named in `column` (pending rows left out). */
+function connectedLevels(found: readonly types.Row[], column: 'user_id' | 'other_id'): Map<string, ConnectionLevel> {
+  const levels = new Map<string, ConnectionLevel>();
+  for (const r of found) {
+    const level = connectionLevels.find((l) => l === r.get('my_level'));
+    if (r.get('state') === 'CONNECTED' && level !== undefined) levels.set(text(r.get(column)), level);
+  }
+  return levels;
 }
