@@ -5,7 +5,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import type { DropReason } from './liveHub.ts';
 import type { LiveOperationSink } from './liveService.ts';
 import { hasExpired, TOKEN_EXPIRED_REASON } from './tokenExpiry.ts';
-import { WebSocketConnection, type WebSocketSettings } from './webSocket/webSocketConnection.ts';
+import { ReadyState, WebSocketConnection, type WebSocketSettings } from './webSocket/webSocketConnection.ts';
 
 /** Close codes: the protocol's own, plus 4413 for a client dropped as too slow (README). */
 export const WsCloseCode = {
@@ -30,6 +30,8 @@ export interface ConnectionCore extends WebSocketSettings {
   idle(connection: Connection): void;
   /** The connection took its first operation: it is no longer idle. */
   busy(connection: Connection): void;
+  /** The token expired: the connection is being closed with 4403. */
+  expired(connection: Connection): void;
 }
 
 /**
@@ -78,7 +80,10 @@ export class Connection extends WebSocketConnection<ConnectionCore> {
    */
   expireIfDue(now = Date.now()): boolean {
     if (!hasExpired(this.expiresAtSeconds, now)) return false;
-    this.close(WsCloseCode.FORBIDDEN, TOKEN_EXPIRED_REASON);
+    if (this.readyState === ReadyState.OPEN) {
+      this.close(WsCloseCode.FORBIDDEN, TOKEN_EXPIRED_REASON);
+      this.settings.expired(this);
+    }
     return true;
   }
 

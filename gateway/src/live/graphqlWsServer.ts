@@ -12,7 +12,7 @@ import { RETRY_AFTER_SECONDS, type ConnectionLimiter } from './connectionLimiter
 import { Connection, Operation, WsCloseCode, type ConnectionCore } from './graphqlWsConnection.ts';
 import type { LiveMetrics } from './liveMetrics.ts';
 import { LiveErrorCode, type LiveService } from './liveService.ts';
-import { expirySeconds } from './tokenExpiry.ts';
+import { expirySeconds, TOKEN_EXPIRED } from './tokenExpiry.ts';
 import { WaitingSince } from './waitingSince.ts';
 import { acceptResponse, readUpgradeRequest, refusalResponse } from './webSocket/handshake.ts';
 import { ReadyState } from './webSocket/webSocketConnection.ts';
@@ -65,7 +65,10 @@ export function createGraphQLWsServer(options: {
       for (const connection of awaitingInit.takeDue(now)) {
         connection.close(WsCloseCode.CONNECTION_INIT_TIMEOUT, 'Connection initialisation timeout');
       }
-      for (const connection of idle.takeDue(now)) connection.close(WsCloseCode.NORMAL, idleReason);
+      for (const connection of idle.takeDue(now)) {
+        connection.close(WsCloseCode.NORMAL, idleReason);
+        metrics.endedConnections.inc({ transport: 'ws', reason: 'IDLE' });
+      }
       // Every connection's expiry is read once a tick: a field read per connection, cheaper in
       // memory than an index by expiry. Between ticks, sendMessage checks it before anything goes out.
       const wallClock = Date.now();
@@ -242,6 +245,9 @@ export function createGraphQLWsServer(options: {
     },
     busy(connection) {
       idle.stop(connection);
+    },
+    expired() {
+      metrics.endedConnections.inc({ transport: 'ws', reason: TOKEN_EXPIRED });
     },
   };
 

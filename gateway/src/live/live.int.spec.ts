@@ -550,6 +550,10 @@ describe('a token that expires during a live connection', () => {
     await until('the missed updates', () => (renewed.results.length >= 2 ? true : undefined), 20_000);
     await sleep(300);
     expect(feedOf(renewed).map((update) => update?.postId)).toEqual([inFlight, after]);
+    const ended = await gateway.registry.getSingleMetric('gateway_live_connections_ended_total')?.get();
+    expect(ended?.values).toContainEqual(
+      expect.objectContaining({ labels: { transport: 'ws', reason: 'TOKEN_EXPIRED' }, value: 1 }),
+    );
     await closed(() => renewed.stop());
   });
 

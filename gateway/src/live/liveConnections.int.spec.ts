@@ -132,6 +132,8 @@ describe('idle connections', () => {
     const closed = await Promise.race([connection.closed, sleep(IDLE_TIMEOUT_MS + 3000).then(() => undefined)]);
     expect(closed, 'the idle connection is still open').toEqual({ code: 1000, reason: expect.stringMatching(/idle/i) });
     expect(Date.now() - openedAt).toBeGreaterThanOrEqual(IDLE_TIMEOUT_MS - 50);
+    const ended = await gateway.registry.getSingleMetric('gateway_live_connections_ended_total')?.get();
+    expect(ended?.values.find((value) => value.labels.reason === 'IDLE')?.value).toBeGreaterThanOrEqual(1);
   });
 
   it('keeps a connection open while it holds a subscription, and closes it once its subscriptions have all ended', async () => {

@@ -44,6 +44,7 @@ class SseStream implements LiveOperationSink {
     /** When the token expires, in whole seconds (tokenExpiry.ts); undefined when anonymous. */
     readonly expiresAtSeconds: number | undefined,
     private readonly onEnd: (stream: SseStream) => void,
+    private readonly onExpired: () => void,
   ) {}
   next(result: FormattedExecutionResult, cursor?: string): void {
     if (this.ended || this.expireIfDue()) return;
@@ -57,6 +58,7 @@ class SseStream implements LiveOperationSink {
     if (this.ended || !hasExpired(this.expiresAtSeconds, now)) return false;
     this.response.write(TOKEN_EXPIRED_EVENT);
     this.complete();
+    this.onExpired();
     return true;
   }
   complete(): void {
@@ -102,6 +104,7 @@ export function createSseHandler(options: {
 }): SseHandler {
   const { live, authenticator, config, limits, limiter, metrics, logger } = options;
   const open = new Set<SseStream>();
+  const countExpired = () => metrics.endedConnections.inc({ transport: 'sse', reason: TOKEN_EXPIRED });
   // One timer for every stream: it ends streams whose token has expired, and sends the keep-alive
   // comment, since proxies close a connection that stays silent too long.
   let lastKeepAlive = performance.now();
@@ -176,11 +179,17 @@ export function createSseHandler(options: {
         'x-accel-buffering': 'no',
       });
       response.flushHeaders();
-      const stream = new SseStream(response, admission.address, expirySeconds(authentication.expiresAt), (ended) => {
-        open.delete(ended);
-        limiter.release(ended.address);
-        metrics.connections.dec({ transport: 'sse' });
-      });
+      const stream = new SseStream(
+        response,
+        admission.address,
+        expirySeconds(authentication.expiresAt),
+        (ended) => {
+          open.delete(ended);
+          limiter.release(ended.address);
+          metrics.connections.dec({ transport: 'sse' });
+        },
+        countExpired,
+      );
       open.add(stream);
       metrics.connections.inc({ transport: 'sse' });
       request.socket.setNoDelay(true);
