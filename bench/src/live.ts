@@ -432,6 +432,9 @@ async function startSystemAt(offset: number) {
       LOG_LEVEL: 'error',
       // The gateway's /debug/gc, so memory is read after settled garbage collection (see memoryOf).
       GATEWAY_DIAGNOSTIC_GC: '1',
+      // Every subscriber connects from this host: above the per-address and total caps' defaults.
+      GATEWAY_LIVE_MAX_CONNECTIONS_PER_ADDRESS: '1000000',
+      GATEWAY_LIVE_MAX_CONNECTIONS: '1000000',
       NODE_OPTIONS: [process.env.NODE_OPTIONS, '--expose-gc'].filter(Boolean).join(' '),
     },
     ports: Object.fromEntries(services.map((s) => [s.name, s.port + offset])),

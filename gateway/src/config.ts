@@ -56,6 +56,12 @@ export interface LiveConfig {
   readonly initTimeoutMs: number;
   /** SSE keep-alive comment interval. */
   readonly keepAliveMs: number;
+  /** Open live connections (graphql-ws and SSE together) from one client address (an IPv6 /64 counts as one). */
+  readonly maxConnectionsPerAddress: number;
+  /** Open live connections on this instance. */
+  readonly maxConnections: number;
+  /** An acknowledged graphql-ws connection with no subscription is closed after this. */
+  readonly idleTimeoutMs: number;
 }
 
 export interface GatewayConfig {
@@ -165,6 +171,9 @@ export function readGatewayConfig(env: EnvReader = envReader()): GatewayConfig {
       maxPayloadBytes: env.int('GATEWAY_LIVE_MAX_PAYLOAD_BYTES', 64 * 1024, { min: 1024 }),
       initTimeoutMs: env.int('GATEWAY_LIVE_INIT_TIMEOUT_MS', 10_000, { min: 100 }),
       keepAliveMs: env.int('GATEWAY_LIVE_KEEPALIVE_MS', 15_000, { min: 100 }),
+      maxConnectionsPerAddress: env.int('GATEWAY_LIVE_MAX_CONNECTIONS_PER_ADDRESS', 100, { min: 1 }),
+      maxConnections: env.int('GATEWAY_LIVE_MAX_CONNECTIONS', 20_000, { min: 1 }),
+      idleTimeoutMs: env.int('GATEWAY_LIVE_IDLE_TIMEOUT_MS', 30_000, { min: 100 }),
     },
     entityCache: {
       enabled: env.bool('GATEWAY_ENTITY_CACHE', true),

@@ -49,6 +49,7 @@ describe('viewer authentication against an identity provider’s JWKS', () => {
     expect(await auth.authenticate(`Bearer ${await sign(privateKey, { sub: 'user|123' })}`)).toEqual({
       ok: true,
       viewerId: 'user|123',
+      expiresAt: expect.any(Number),
     });
     expect(await auth.authenticate(`Bearer ${await sign(privateKey, { sub: 'u1', aud: 'other-app' })}`)).toMatchObject({
       ok: false,

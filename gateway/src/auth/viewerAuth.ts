@@ -3,9 +3,14 @@ import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetK
 
 import type { JwtVerification } from '../config.ts';
 
-/** Who is asking: a verified user id, or nobody (anonymous), or a token we refuse. */
+/**
+ * Who is asking: a verified user id, or nobody (anonymous), or a token we refuse. `expiresAt`
+ * (milliseconds since the epoch, from the token's `exp`) lets a long-lived connection end when
+ * its token does.
+ */
 export type Authentication =
-  { readonly ok: true; readonly viewerId: string | undefined } | { readonly ok: false; readonly message: string };
+  | { readonly ok: true; readonly viewerId: string | undefined; readonly expiresAt?: number }
+  | { readonly ok: false; readonly message: string };
 
 export interface ViewerAuthenticator {
   /**
@@ -54,7 +59,10 @@ export function createViewerAuthenticator(
    * verified is remembered until its expiry, and never longer than VERIFIED_TTL_MS; a
    * token that failed is not remembered (it is checked, and refused, every time).
    */
-  const verified = new Map<string, { readonly viewerId: string; readonly until: number }>();
+  const verified = new Map<
+    string,
+    { readonly viewerId: string; readonly until: number; readonly expiresAt: number | undefined }
+  >();
   // Entries go in roughly in expiry order: the oldest are dropped once expired, so memory follows
   // the tokens in use, not the 10,000 of a past burst.
   const dropExpired = (now: number): void => {
@@ -72,7 +80,7 @@ export function createViewerAuthenticator(
       const token = match[1];
       const known = verified.get(token);
       if (known !== undefined) {
-        if (known.until > Date.now()) return { ok: true, viewerId: known.viewerId };
+        if (known.until > Date.now()) return withExpiry(known.viewerId, known.expiresAt);
         verified.delete(token);
       }
       try {
@@ -83,11 +91,12 @@ export function createViewerAuthenticator(
           Date.now() + VERIFIED_TTL_MS,
           typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY,
         );
+        const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
         if (authOptions?.remember !== false) {
           if (verified.size >= MAX_VERIFIED_TOKENS) verified.delete(verified.keys().next().value as string);
-          verified.set(token, { viewerId, until });
+          verified.set(token, { viewerId, until, expiresAt });
         }
-        return { ok: true, viewerId };
+        return withExpiry(viewerId, expiresAt);
       } catch (error) {
         return { ok: false, message: reasonFor(error) };
       }
@@ -96,6 +105,10 @@ export function createViewerAuthenticator(
       return verified.size;
     },
   };
+}
+
+function withExpiry(viewerId: string, expiresAt: number | undefined): Authentication {
+  return expiresAt === undefined ? { ok: true, viewerId } : { ok: true, viewerId, expiresAt };
 }
 
 function reasonFor(error: unknown): string {

@@ -11,13 +11,17 @@ describe('viewer authentication', () => {
   afterEach(() => vi.useRealTimers());
 
   it('takes the viewer from a valid token, and treats no token as anonymous', async () => {
-    expect(await auth.authenticate(`Bearer ${await mintToken(secret, 'alice')}`)).toEqual({
+    const issued = now();
+    expect(await auth.authenticate(`Bearer ${await mintToken(secret, 'alice', { now: issued })}`)).toEqual({
       ok: true,
       viewerId: 'alice',
+      // The token's exp, for a live connection to end with it.
+      expiresAt: (issued + 12 * 3600) * 1000,
     });
     expect(await auth.authenticate(`bearer   ${await mintToken(secret, 'bob')}`)).toEqual({
       ok: true,
       viewerId: 'bob',
+      expiresAt: expect.any(Number),
     });
     expect(await auth.authenticate(undefined)).toEqual({ ok: true, viewerId: undefined });
     expect(await auth.authenticate('')).toEqual({ ok: true, viewerId: undefined });
@@ -41,7 +45,11 @@ describe('viewer authentication', () => {
     const strict = createViewerAuthenticator({ kind: 'secret', secret, issuer: 'verograph', audience: 'web' });
     const good = await mintToken(secret, 'alice', { issuer: 'verograph', audience: 'web' });
     const wrongAudience = await mintToken(secret, 'alice', { issuer: 'verograph', audience: 'admin' });
-    expect(await strict.authenticate(`Bearer ${good}`)).toEqual({ ok: true, viewerId: 'alice' });
+    expect(await strict.authenticate(`Bearer ${good}`)).toEqual({
+      ok: true,
+      viewerId: 'alice',
+      expiresAt: expect.any(Number),
+    });
     expect(await strict.authenticate(`Bearer ${wrongAudience}`)).toEqual({
       ok: false,
       message: expect.stringMatching(/"aud" claim/),
@@ -71,8 +79,16 @@ describe('viewer authentication', () => {
   it('given a token it verified before, when it has expired since, then it is refused like any expired token', async () => {
     const fresh = createViewerAuthenticator({ kind: 'secret', secret });
     const token = await mintToken(secret, 'alice', { expiresIn: '1m' });
-    expect(await fresh.authenticate(`Bearer ${token}`)).toEqual({ ok: true, viewerId: 'alice' });
-    expect(await fresh.authenticate(`Bearer ${token}`)).toEqual({ ok: true, viewerId: 'alice' });
+    expect(await fresh.authenticate(`Bearer ${token}`)).toEqual({
+      ok: true,
+      viewerId: 'alice',
+      expiresAt: expect.any(Number),
+    });
+    expect(await fresh.authenticate(`Bearer ${token}`)).toEqual({
+      ok: true,
+      viewerId: 'alice',
+      expiresAt: expect.any(Number),
+    });
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + 61_000);
     expect(await fresh.authenticate(`Bearer ${token}`)).toEqual({
@@ -85,9 +101,17 @@ describe('viewer authentication', () => {
     vi.useFakeTimers({ toFake: ['Date', 'setInterval'] });
     const fresh = createViewerAuthenticator({ kind: 'secret', secret });
     const token = await mintToken(secret, 'alice', { expiresIn: '1h' });
-    expect(await fresh.authenticate(`Bearer ${token}`, { remember: false })).toEqual({ ok: true, viewerId: 'alice' });
+    expect(await fresh.authenticate(`Bearer ${token}`, { remember: false })).toEqual({
+      ok: true,
+      viewerId: 'alice',
+      expiresAt: expect.any(Number),
+    });
     expect(fresh.remembered).toBe(0);
-    expect(await fresh.authenticate(`Bearer ${token}`)).toEqual({ ok: true, viewerId: 'alice' });
+    expect(await fresh.authenticate(`Bearer ${token}`)).toEqual({
+      ok: true,
+      viewerId: 'alice',
+      expiresAt: expect.any(Number),
+    });
     expect(fresh.remembered).toBe(1);
     // With no further request at all, the entry goes once its minute is up.
     vi.advanceTimersByTime(76_000);

@@ -11,6 +11,7 @@ import type { ViewerAuthenticator } from '../auth/viewerAuth.ts';
 import type { GatewayConfig } from '../config.ts';
 import type { GatewayContext } from '../observability/gatewayContext.ts';
 import type { TrustedDocuments } from '../persisted/trustedDocuments.ts';
+import { createConnectionLimiter } from './connectionLimiter.ts';
 import { createFederatedExecutor } from './federatedExecutor.ts';
 import { createGraphQLWsServer } from './graphqlWsServer.ts';
 import { createKafkaLiveSource, type LiveValue } from './kafkaLiveSource.ts';
@@ -73,10 +74,16 @@ export function createLive(config: GatewayConfig, deps: LiveDependencies): Live 
     logger,
     windowMs: liveConfig.windowMs,
   });
+  // One count for both transports: a client holds live connections, whichever protocol they speak.
+  const limiter = createConnectionLimiter({
+    maxPerAddress: liveConfig.maxConnectionsPerAddress,
+    maxTotal: liveConfig.maxConnections,
+  });
   const ws = createGraphQLWsServer({
     live: service,
     authenticator: deps.authenticator,
     config: liveConfig,
+    limiter,
     metrics,
     logger,
   });
@@ -85,6 +92,7 @@ export function createLive(config: GatewayConfig, deps: LiveDependencies): Live 
     authenticator: deps.authenticator,
     config: liveConfig,
     limits,
+    limiter,
     metrics,
     logger,
   });

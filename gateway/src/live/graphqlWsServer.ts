@@ -3,34 +3,23 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 import type { Logger } from '@verograph/service';
-import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError } from 'graphql';
 
 import type { ViewerAuthenticator } from '../auth/viewerAuth.ts';
 import type { LiveConfig } from '../config.ts';
 import type { GraphQLParams } from '../persisted/trustedDocuments.ts';
-import type { DropReason } from './liveHub.ts';
+import { RETRY_AFTER_SECONDS, type ConnectionLimiter } from './connectionLimiter.ts';
+import { Connection, Operation, WsCloseCode, type ConnectionCore } from './graphqlWsConnection.ts';
 import type { LiveMetrics } from './liveMetrics.ts';
-import { LiveErrorCode, type LiveOperationSink, type LiveService } from './liveService.ts';
+import { LiveErrorCode, type LiveService } from './liveService.ts';
+import { expirySeconds, TOKEN_EXPIRED } from './tokenExpiry.ts';
+import { WaitingSince } from './waitingSince.ts';
 import { acceptResponse, readUpgradeRequest, refusalResponse } from './webSocket/handshake.ts';
-import { ReadyState, WebSocketConnection, type WebSocketSettings } from './webSocket/webSocketConnection.ts';
+import { ReadyState } from './webSocket/webSocketConnection.ts';
 
 /** The graphql-ws protocol's name, and the only subprotocol served. */
 export const GRAPHQL_TRANSPORT_WS = 'graphql-transport-ws';
 const SUBPROTOCOLS = [GRAPHQL_TRANSPORT_WS];
-
-/** Close codes: the protocol's own, plus 4413 for a client dropped as too slow (README). */
-export const WsCloseCode = {
-  GOING_AWAY: 1001,
-  BAD_REQUEST: 4400,
-  UNAUTHORIZED: 4401,
-  FORBIDDEN: 4403,
-  SUBPROTOCOL_NOT_ACCEPTABLE: 4406,
-  CONNECTION_INIT_TIMEOUT: 4408,
-  SUBSCRIBER_ALREADY_EXISTS: 4409,
-  SLOW_CONSUMER: 4413,
-  TOO_MANY_INIT_REQUESTS: 4429,
-  INTERNAL_SERVER_ERROR: 4500,
-} as const;
 
 /** A client that does not answer a close frame within this is cut off (a closing handshake is a round trip). */
 const CLOSE_GRACE_MS = 5_000;
@@ -40,106 +29,8 @@ const SHUTDOWN_GRACE_MS = 1_000;
 export interface GraphQLWsServer {
   /** Takes an HTTP upgrade for /graphql; false when the path is not ours (the caller refuses it). */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  /** Closes every connection with 1001 and stops the init-timeout sweep. */
+  /** Closes every connection with 1001 and stops the sweep. */
   close(): Promise<void>;
-}
-
-/** What every connection of one server shares: the WebSocket settings and its behaviour, rather than closures per connection. */
-interface ConnectionCore extends WebSocketSettings {
-  message(connection: Connection, data: Buffer): void;
-  closed(connection: Connection): void;
-}
-
-/**
- * One client connection: the WebSocket and the protocol's state, kept small, as thousands of
- * them sit idle. Its operations: the first one in a field (most connections have one, the
- * feed), any others in a Map made on demand.
- */
-class Connection extends WebSocketConnection<ConnectionCore> {
-  /** 0: waiting for connection_init; 1: authenticating; 2: acknowledged. */
-  state: 0 | 1 | 2 = 0;
-  viewerId: string | undefined = undefined;
-  private first: Operation | undefined = undefined;
-  private others: Map<string, Operation> | undefined = undefined;
-  constructor(
-    socket: Socket,
-    core: ConnectionCore,
-    /** The upgrade request's Authorization header: read at connection_init, then let go. */
-    public authorization: string | undefined,
-    readonly traceparent: string | undefined,
-  ) {
-    super(socket, core);
-  }
-
-  protected handleMessage(data: Buffer): void {
-    this.settings.message(this, data);
-  }
-
-  protected handleClose(): void {
-    this.settings.closed(this);
-  }
-
-  sendMessage(message: object): void {
-    this.send(JSON.stringify(message));
-  }
-
-  operation(id: string): Operation | undefined {
-    return this.first?.id === id ? this.first : this.others?.get(id);
-  }
-
-  get operationCount(): number {
-    return (this.first === undefined ? 0 : 1) + (this.others?.size ?? 0);
-  }
-
-  addOperation(operation: Operation): void {
-    if (this.first === undefined) this.first = operation;
-    else (this.others ??= new Map()).set(operation.id, operation);
-  }
-
-  /** Removes this very operation (not another one that took its id since); false when it was not there. */
-  removeOperation(operation: Operation): boolean {
-    if (this.first === operation) {
-      this.first = undefined;
-      return true;
-    }
-    if (this.others?.get(operation.id) !== operation) return false;
-    this.others.delete(operation.id);
-    if (this.others.size === 0) this.others = undefined;
-    return true;
-  }
-
-  /** The connection is gone: every subscription stops. */
-  stopOperations(): void {
-    const operations = [this.first, ...(this.others?.values() ?? [])];
-    this.first = undefined;
-    this.others = undefined;
-    for (const operation of operations) operation?.subscription?.stop();
-  }
-}
-
-/**
- * One operation of a connection, which is also where its results go: one small prototype-method
- * object per subscription, no closures.
- */
-class Operation implements LiveOperationSink {
-  /** The live subscription, once set up (null while it is being set up, or for a query). */
-  subscription: { stop(): void } | null = null;
-  constructor(
-    readonly connection: Connection,
-    readonly id: string,
-  ) {}
-  next(result: FormattedExecutionResult): void {
-    this.connection.sendMessage({ id: this.id, type: 'next', payload: result });
-  }
-  complete(): void {
-    if (this.connection.removeOperation(this)) this.connection.sendMessage({ id: this.id, type: 'complete' });
-  }
-  unsentBytes(): number {
-    return this.connection.bufferedAmount;
-  }
-  drop(reason: DropReason): void {
-    this.connection.close(WsCloseCode.SLOW_CONSUMER, `${reason}: the client fell too far behind`);
-  }
 }
 
 /**
@@ -147,31 +38,43 @@ class Operation implements LiveOperationSink {
  * PROTOCOL.md) on the gateway's own HTTP server, over this folder's own RFC 6455 layer
  * (webSocket/): no compression, a small maxPayload. Hand-written rather than graphql-ws's server
  * on `ws` so that an idle connection costs its socket and one small object: no per-connection
- * timers (one sweep enforces the init timeout), listeners or closures, no per-subscription closures.
+ * timers (one sweep enforces the init timeout, the idle timeout and token expiry), listeners or
+ * closures, no per-subscription closures.
  */
 export function createGraphQLWsServer(options: {
   readonly live: LiveService;
   readonly authenticator: ViewerAuthenticator;
   readonly config: LiveConfig;
+  /** Shared with SSE: live connections per client address and in total. */
+  readonly limiter: ConnectionLimiter;
   readonly metrics: LiveMetrics;
   readonly logger: Logger;
 }): GraphQLWsServer {
-  const { live, authenticator, config, metrics, logger } = options;
+  const { live, authenticator, config, limiter, metrics, logger } = options;
   const connections = new Set<Connection>();
-  /** Connections still owing connection_init, with when they opened. */
-  const awaitingInit = new Map<Connection, number>();
+  /** Connections still owing connection_init, since they opened (monotonic clock). */
+  const awaitingInit = new WaitingSince<Connection>(config.initTimeoutMs);
+  /** Acknowledged connections holding no operation, since when. */
+  const idle = new WaitingSince<Connection>(config.idleTimeoutMs);
+  const idleReason = `Idle: no subscription for ${config.idleTimeoutMs} ms`;
   let shuttingDown = false;
   let allClosed: (() => void) | undefined;
   const sweep = setInterval(
     () => {
-      const now = Date.now();
-      for (const [connection, openedAt] of awaitingInit) {
-        if (now - openedAt < config.initTimeoutMs) continue;
-        awaitingInit.delete(connection);
+      const now = performance.now();
+      for (const connection of awaitingInit.takeDue(now)) {
         connection.close(WsCloseCode.CONNECTION_INIT_TIMEOUT, 'Connection initialisation timeout');
       }
+      for (const connection of idle.takeDue(now)) {
+        connection.close(WsCloseCode.NORMAL, idleReason);
+        metrics.endedConnections.inc({ transport: 'ws', reason: 'IDLE' });
+      }
+      // Every connection's expiry is read once a tick: a field read per connection, cheaper in
+      // memory than an index by expiry. Between ticks, sendMessage checks it before anything goes out.
+      const wallClock = Date.now();
+      for (const connection of connections) connection.expireIfDue(wallClock);
     },
-    Math.min(1000, config.initTimeoutMs),
+    Math.min(1000, config.initTimeoutMs, config.idleTimeoutMs),
   );
   sweep.unref();
 
@@ -183,7 +86,7 @@ export function createGraphQLWsServer(options: {
     if (connection.state !== 0)
       return close(connection, WsCloseCode.TOO_MANY_INIT_REQUESTS, 'Too many initialisation requests');
     connection.state = 1;
-    awaitingInit.delete(connection);
+    awaitingInit.stop(connection);
     const fromPayload =
       isRecord(payload) && typeof (payload.authorization ?? payload.Authorization) === 'string'
         ? String(payload.authorization ?? payload.Authorization)
@@ -195,7 +98,9 @@ export function createGraphQLWsServer(options: {
       if (!authentication.ok)
         return close(connection, WsCloseCode.FORBIDDEN, `Forbidden: ${authentication.message}`.slice(0, 120));
       connection.viewerId = authentication.viewerId;
+      connection.expiresAtSeconds = expirySeconds(authentication.expiresAt);
       connection.state = 2;
+      if (connection.readyState === ReadyState.OPEN) idle.start(connection, performance.now());
       connection.sendMessage({ type: 'connection_ack' });
     } catch (error) {
       logger.error({ err: error }, 'live connection could not be authenticated');
@@ -327,10 +232,22 @@ export function createGraphQLWsServer(options: {
     message: onMessage,
     closed(connection) {
       metrics.connections.dec({ transport: 'ws' });
+      limiter.release(connection.address);
       connections.delete(connection);
-      awaitingInit.delete(connection);
+      awaitingInit.stop(connection);
+      idle.stop(connection);
       connection.stopOperations();
       if (connections.size === 0) allClosed?.();
+    },
+    idle(connection) {
+      if (connection.state === 2 && connection.readyState === ReadyState.OPEN)
+        idle.start(connection, performance.now());
+    },
+    busy(connection) {
+      idle.stop(connection);
+    },
+    expired() {
+      metrics.endedConnections.inc({ transport: 'ws', reason: TOKEN_EXPIRED });
     },
   };
 
@@ -349,18 +266,26 @@ export function createGraphQLWsServer(options: {
         socket.destroy();
         return true;
       }
+      // Refused before the 101, so a refused client costs no WebSocket state and no closing handshake.
+      const admission = limiter.admit(request.socket.remoteAddress);
+      if (!admission.ok) {
+        metrics.refusals.inc({ code: admission.code });
+        socket.end(refusalResponse(admission.status, admission.message, RETRY_AFTER_SECONDS));
+        return true;
+      }
       socket.write(acceptResponse(upgrade.key, upgrade.protocol));
       // The HTTP server's 'upgrade' hands over its net.Socket (a Duplex in the event's type).
       const connection = new Connection(
         socket as Socket,
         core,
+        admission.address,
         header(request, 'authorization'),
         header(request, 'traceparent'),
       );
       connections.add(connection);
       metrics.connections.inc({ transport: 'ws' });
       // Accepted whatever the subprotocol, so a wrong one is told 4406 rather than a bare 400.
-      if (upgrade.protocol === GRAPHQL_TRANSPORT_WS) awaitingInit.set(connection, Date.now());
+      if (upgrade.protocol === GRAPHQL_TRANSPORT_WS) awaitingInit.start(connection, performance.now());
       else connection.close(WsCloseCode.SUBPROTOCOL_NOT_ACCEPTABLE, 'Subprotocol not acceptable');
       connection.open(head);
       return true;

@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 
 import type { ViewerAuthenticator } from '../auth/viewerAuth.ts';
 import { readGatewayConfig } from '../config.ts';
+import { createConnectionLimiter } from './connectionLimiter.ts';
 import { createGraphQLWsServer, GRAPHQL_TRANSPORT_WS, type GraphQLWsServer } from './graphqlWsServer.ts';
 import { createLiveMetrics } from './liveMetrics.ts';
 import type { LiveOperationSink, LiveService, StartRequest } from './liveService.ts';
@@ -39,20 +40,29 @@ const authenticator: ViewerAuthenticator = {
     authorization === undefined
       ? { ok: true, viewerId: undefined }
       : authorization === 'Bearer good'
-        ? { ok: true, viewerId: 'viewer-1' }
-        : { ok: false, message: 'The token is not valid; sign in again.' },
+        ? { ok: true, viewerId: 'viewer-1', expiresAt: Date.now() + 3_600_000 }
+        : authorization === 'Bearer short'
+          ? { ok: true, viewerId: 'viewer-2', expiresAt: Date.now() + 500 }
+          : { ok: false, message: 'The token is not valid; sign in again.' },
 };
+const IDLE_TIMEOUT_MS = 400;
 
 let server: Server;
 let ws: GraphQLWsServer;
 let url: string;
 
 beforeAll(async () => {
-  const config = { ...readGatewayConfig(envReader({})).live, initTimeoutMs: 300, maxPayloadBytes: 4096 };
+  const config = {
+    ...readGatewayConfig(envReader({})).live,
+    initTimeoutMs: 300,
+    idleTimeoutMs: IDLE_TIMEOUT_MS,
+    maxPayloadBytes: 4096,
+  };
   ws = createGraphQLWsServer({
     live,
     authenticator,
     config,
+    limiter: createConnectionLimiter({ maxPerAddress: 1000, maxTotal: 1000 }),
     metrics: createLiveMetrics(new Registry()),
     logger: createLogger('test', 'silent'),
   });
@@ -213,6 +223,62 @@ describe('graphql-ws server close codes', () => {
     sinkOf(before).drop('SLOW_CONSUMER');
     expect(await slow.closed).toEqual({ code: 4413, reason: 'SLOW_CONSUMER: the client fell too far behind' });
     await waitFor(() => started[before]!.stopped);
+  });
+
+  it('closes 4403 once the token has expired, and sends nothing after it, not even a result already on its way', async () => {
+    const client = await raw();
+    const before = started.length;
+    client.socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'Bearer short' } }));
+    await waitFor(() => client.messages.some((m) => m.type === 'connection_ack'));
+    const expiresAt = Math.ceil((Date.now() + 500) / 1000) * 1000;
+    client.socket.send(JSON.stringify({ id: 's', type: 'subscribe', payload: { query: 'subscription { a }' } }));
+    await waitFor(() => started.length > before);
+    sinkOf(before).next({ data: { a: 'before' } });
+    await waitFor(() => client.messages.some((m) => m.type === 'next'));
+    // A result that was still being resolved when the token expired.
+    await new Promise((resolve) => setTimeout(resolve, expiresAt - Date.now()));
+    sinkOf(before).next({ data: { a: 'after' } });
+    expect(await client.closed).toEqual({
+      code: 4403,
+      reason: 'Forbidden: token expired; reconnect with a fresh token and your last cursor',
+    });
+    expect(client.messages.filter((m) => m.type === 'next').map((m) => m.payload)).toEqual([{ data: { a: 'before' } }]);
+    await waitFor(() => started[before]!.stopped);
+  });
+
+  it('closes an expired connection within a second even when nothing is sent', async () => {
+    const client = await raw();
+    client.socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'Bearer short' } }));
+    await waitFor(() => client.messages.some((m) => m.type === 'connection_ack'));
+    const expiresAt = Math.ceil((Date.now() + 500) / 1000) * 1000;
+    client.socket.send(JSON.stringify({ id: 's', type: 'subscribe', payload: { query: 'subscription { a }' } }));
+    expect((await client.closed).code).toBe(4403);
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
+    expect(Date.now()).toBeLessThan(expiresAt + 1_500);
+  });
+
+  it('closes 1000 an acknowledged connection that holds no operation for the idle timeout, not one that holds one', async () => {
+    const never = await raw();
+    never.socket.send(JSON.stringify({ type: 'connection_init' }));
+    await waitFor(() => never.messages.some((m) => m.type === 'connection_ack'));
+    const acknowledgedAt = Date.now();
+    expect(await never.closed).toEqual({ code: 1000, reason: `Idle: no subscription for ${IDLE_TIMEOUT_MS} ms` });
+    expect(Date.now() - acknowledgedAt).toBeGreaterThanOrEqual(IDLE_TIMEOUT_MS - 20);
+
+    const busy = await raw();
+    const before = started.length;
+    let closedAt: number | undefined;
+    void busy.closed.then(() => (closedAt = Date.now()));
+    busy.socket.send(JSON.stringify({ type: 'connection_init' }));
+    await waitFor(() => busy.messages.some((m) => m.type === 'connection_ack'));
+    busy.socket.send(JSON.stringify({ id: 's', type: 'subscribe', payload: { query: 'subscription { a }' } }));
+    await waitFor(() => started.length > before);
+    await new Promise((resolve) => setTimeout(resolve, IDLE_TIMEOUT_MS * 3));
+    expect(closedAt).toBeUndefined();
+    busy.socket.send(JSON.stringify({ id: 's', type: 'complete' }));
+    const completedAt = Date.now();
+    expect((await busy.closed).code).toBe(1000);
+    expect(closedAt! - completedAt).toBeGreaterThanOrEqual(IDLE_TIMEOUT_MS - 20);
   });
 
   it('closes every connection 1001 on shutdown, stops their subscriptions, and refuses new upgrades', async () => {

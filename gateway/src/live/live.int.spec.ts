@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { createClient, type Client } from 'graphql-ws';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 
@@ -498,5 +499,91 @@ describe('subscriptions over SSE', () => {
     expect(await anonymous.done).toBe(200);
     expect(anonymous.events.map((e) => e.event)).toEqual(['next', 'complete']);
     expect(JSON.parse(anonymous.events[0]!.data).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('a token that expires during a live connection', () => {
+  /** A token that expires in 3–4 s (JWT `exp` is whole seconds; the margin is for a loaded machine), and that expiry in ms. */
+  async function shortToken(viewerId: string): Promise<{ authorization: string; expiresAt: number }> {
+    const jwt = await mintToken(JWT_SECRET, viewerId, { expiresIn: '4s' });
+    return { authorization: `Bearer ${jwt}`, expiresAt: decodeJwt(jwt).exp! * 1000 };
+  }
+
+  it('graphql-ws: closes with 4403 at expiry, sends nothing after it (not even a delivery in flight), and a fresh token with the cursor gets what was missed, once', async () => {
+    const viewer = id('uma');
+    const [before, inFlight, after] = [id('before'), id('in-flight'), id('after')];
+    for (const post of [before, inFlight, after]) share(post, viewer);
+    // Resolving this one takes 1.5 s: published just before the expiry, its delivery is still running at it.
+    state.slow.set(inFlight, 1500);
+    const { authorization, expiresAt } = await shortToken(viewer);
+    const received: {
+      at: number;
+      message: { type?: string; payload?: { data?: { feedUpdated?: FeedUpdateResult } } };
+    }[] = [];
+    const client = await opened(async () => {
+      const raw = await rawSocket();
+      raw.socket.on('message', (data) => received.push({ at: Date.now(), message: JSON.parse(data.toString()) }));
+      raw.socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization } }));
+      await until('the ack', () => (raw.messages.some((m) => m.type === 'connection_ack') ? true : undefined));
+      raw.socket.send(JSON.stringify({ id: 'feed', type: 'subscribe', payload: { query: FEED } }));
+      return raw;
+    });
+    await topics.publishFeed(viewer, 'POST_ADDED', before);
+    await until('the first update', () => (received.some((r) => r.message.type === 'next') ? true : undefined));
+    const cursor = received.find((r) => r.message.type === 'next')!.message.payload!.data!.feedUpdated!.cursor!;
+
+    await sleep(Math.max(0, expiresAt - 700 - Date.now()));
+    await topics.publishFeed(viewer, 'POST_ADDED', inFlight);
+    const ending = await Promise.race([client.closed, sleep(expiresAt + 3000 - Date.now()).then(() => undefined)]);
+    expect(ending, 'the connection is still open 3 s after its token expired').toEqual({
+      code: 4403,
+      reason: expect.stringMatching(/expired/),
+    });
+    // Give a delivery that would have gone out late every chance to arrive.
+    await sleep(Math.max(0, expiresAt + 1500 - Date.now()));
+    const updates = received.filter((r) => r.message.type === 'next');
+    expect(updates.map((r) => r.message.payload?.data?.feedUpdated?.postId)).toEqual([before]);
+    expect(received.every((r) => r.at < expiresAt)).toBe(true);
+
+    await topics.publishFeed(viewer, 'POST_ADDED', after);
+    const renewed = await opened(async () => collect(await wsClient(viewer), FEED, { after: cursor }));
+    await until('the missed updates', () => (renewed.results.length >= 2 ? true : undefined), 20_000);
+    await sleep(300);
+    expect(feedOf(renewed).map((update) => update?.postId)).toEqual([inFlight, after]);
+    const ended = await gateway.registry.getSingleMetric('gateway_live_connections_ended_total')?.get();
+    expect(ended?.values).toContainEqual(
+      expect.objectContaining({ labels: { transport: 'ws', reason: 'TOKEN_EXPIRED' }, value: 1 }),
+    );
+    await closed(() => renewed.stop());
+  });
+
+  it('SSE: ends the stream at expiry with a TOKEN_EXPIRED event and nothing after, and Last-Event-ID with a fresh token resumes from there, once', async () => {
+    const viewer = id('val');
+    const [before, inFlight, after] = [id('before'), id('in-flight'), id('after')];
+    for (const post of [before, inFlight, after]) share(post, viewer);
+    state.slow.set(inFlight, 1500);
+    const { authorization, expiresAt } = await shortToken(viewer);
+    const stream = await opened(() => sse({ query: FEED }, { authorization }));
+    await topics.publishFeed(viewer, 'POST_ADDED', before);
+    await until('the first event', () => (stream.events.length > 0 ? true : undefined));
+    await sleep(Math.max(0, expiresAt - 700 - Date.now()));
+    await topics.publishFeed(viewer, 'POST_ADDED', inFlight);
+    const ended = await Promise.race([stream.done, sleep(expiresAt + 3000 - Date.now()).then(() => undefined)]);
+    stream.abort();
+    expect(ended, 'the stream is still open 3 s after its token expired').toBe(200);
+    expect(stream.events.map((e) => e.event)).toEqual(['next', 'next', 'complete']);
+    expect(JSON.parse(stream.events[0]!.data).data.feedUpdated.postId).toBe(before);
+    expect(JSON.parse(stream.events[1]!.data)).toEqual({
+      errors: [expect.objectContaining({ extensions: { code: 'TOKEN_EXPIRED' } })],
+    });
+
+    await topics.publishFeed(viewer, 'POST_ADDED', after);
+    const resumed = await opened(async () =>
+      sse({ query: FEED }, { authorization: `Bearer ${await token(viewer)}`, 'last-event-id': stream.events[0]!.id! }),
+    );
+    await until('the missed events', () => (resumed.events.length >= 2 ? true : undefined), 20_000);
+    await sleep(300);
+    resumed.abort();
+    expect(resumed.events.map((e) => JSON.parse(e.data).data.feedUpdated.postId)).toEqual([inFlight, after]);
   });
 });

@@ -12,8 +12,10 @@ export interface LiveMetrics {
   readonly deliveries: Counter<'stream'>;
   /** Subscriptions the gateway ended itself, by reason (SLOW_CONSUMER, NOT_VISIBLE). */
   readonly drops: Counter<'stream' | 'reason'>;
-  /** Subscriptions refused at subscribe time, by code. */
+  /** Subscriptions refused at subscribe time, and connections refused at the caps, by code. */
   readonly refusals: Counter<'code'>;
+  /** Connections the gateway ended itself, by transport and reason (TOKEN_EXPIRED, IDLE). */
+  readonly endedConnections: Counter<'transport' | 'reason'>;
   /** From the live-updates record's timestamp (the projector's publish) to the send to the client. */
   readonly deliveryLatency: Histogram<'stream'>;
   /** Live-updates records that could not be decoded and were skipped. */
@@ -50,8 +52,14 @@ export function createLiveMetrics(registry: Registry): LiveMetrics {
     }),
     refusals: new Counter({
       name: 'gateway_live_refusals_total',
-      help: 'Subscriptions refused when made, by error code.',
+      help: 'Subscriptions refused when made, and connections refused at the caps, by error code.',
       labelNames: ['code'],
+      registers,
+    }),
+    endedConnections: new Counter({
+      name: 'gateway_live_connections_ended_total',
+      help: 'Live connections the gateway ended itself, by transport and reason.',
+      labelNames: ['transport', 'reason'],
       registers,
     }),
     deliveryLatency: new Histogram({

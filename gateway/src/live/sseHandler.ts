@@ -8,9 +8,11 @@ import type { GatewayLimits, LiveConfig } from '../config.ts';
 import { GatewayErrorCode } from '../errors/gatewayErrors.ts';
 import { header, readGetParams, readPostParams, RequestRefused } from '../http/graphqlParams.ts';
 import type { GraphQLParams } from '../persisted/trustedDocuments.ts';
+import { RETRY_AFTER_SECONDS, type ConnectionLimiter } from './connectionLimiter.ts';
 import type { DropReason } from './liveHub.ts';
 import type { LiveMetrics } from './liveMetrics.ts';
 import { LiveErrorCode, type LiveOperationSink, type LiveService } from './liveService.ts';
+import { expirySeconds, hasExpired, TOKEN_EXPIRED } from './tokenExpiry.ts';
 
 export const TEXT_EVENT_STREAM = 'text/event-stream';
 
@@ -22,17 +24,42 @@ export interface SseHandler {
   close(): void;
 }
 
+const TOKEN_EXPIRED_EVENT = `event: next\ndata: ${JSON.stringify({
+  errors: [
+    {
+      message: 'Your token has expired: reconnect with a fresh token and Last-Event-ID to resume where you were.',
+      extensions: { code: TOKEN_EXPIRED },
+    },
+  ],
+})}\n\n`;
+
 /** One open event stream: the response and its subscription. */
 class SseStream implements LiveOperationSink {
   subscription: { stop(): void } | undefined = undefined;
   ended = false;
   constructor(
     readonly response: ServerResponse,
+    /** What the connection limiter counts it under. */
+    readonly address: string,
+    /** When the token expires, in whole seconds (tokenExpiry.ts); undefined when anonymous. */
+    readonly expiresAtSeconds: number | undefined,
     private readonly onEnd: (stream: SseStream) => void,
+    private readonly onExpired: () => void,
   ) {}
   next(result: FormattedExecutionResult, cursor?: string): void {
-    if (this.ended) return;
+    if (this.ended || this.expireIfDue()) return;
     this.response.write(`${cursor ? `id: ${cursor}\n` : ''}event: next\ndata: ${JSON.stringify(result)}\n\n`);
+  }
+  /**
+   * Ends the stream with a TOKEN_EXPIRED event once the token has expired: checked before each
+   * event, so a delivery still running at the expiry is never sent, whenever the sweep runs.
+   */
+  expireIfDue(now = Date.now()): boolean {
+    if (this.ended || !hasExpired(this.expiresAtSeconds, now)) return false;
+    this.response.write(TOKEN_EXPIRED_EVENT);
+    this.complete();
+    this.onExpired();
+    return true;
   }
   complete(): void {
     if (this.ended) return;
@@ -70,16 +97,28 @@ export function createSseHandler(options: {
   readonly authenticator: ViewerAuthenticator;
   readonly config: LiveConfig;
   readonly limits: Pick<GatewayLimits, 'maxBodyBytes'>;
+  /** Shared with graphql-ws: live connections per client address and in total. */
+  readonly limiter: ConnectionLimiter;
   readonly metrics: LiveMetrics;
   readonly logger: Logger;
 }): SseHandler {
-  const { live, authenticator, config, limits, metrics, logger } = options;
+  const { live, authenticator, config, limits, limiter, metrics, logger } = options;
   const open = new Set<SseStream>();
-  // One timer for every stream: proxies close a connection that stays silent too long.
-  const keepAlive = setInterval(() => {
-    for (const stream of open) if (!stream.ended) stream.response.write(':\n\n');
-  }, config.keepAliveMs);
-  keepAlive.unref();
+  const countExpired = () => metrics.endedConnections.inc({ transport: 'sse', reason: TOKEN_EXPIRED });
+  // One timer for every stream: it ends streams whose token has expired, and sends the keep-alive
+  // comment, since proxies close a connection that stays silent too long.
+  let lastKeepAlive = performance.now();
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const stream of open) stream.expireIfDue(now);
+      if (performance.now() - lastKeepAlive < config.keepAliveMs) return;
+      lastKeepAlive = performance.now();
+      for (const stream of open) if (!stream.ended) stream.response.write(':\n\n');
+    },
+    Math.min(1000, config.keepAliveMs),
+  );
+  sweep.unref();
 
   const refuse = (
     response: ServerResponse,
@@ -122,6 +161,16 @@ export function createSseHandler(options: {
         );
       }
 
+      const admission = limiter.admit(request.socket.remoteAddress);
+      if (!admission.ok) {
+        metrics.refusals.inc({ code: admission.code });
+        return refuse(
+          response,
+          admission.status,
+          [{ message: admission.message, extensions: { code: admission.code } }],
+          { 'retry-after': String(RETRY_AFTER_SECONDS) },
+        );
+      }
       response.writeHead(200, {
         'content-type': `${TEXT_EVENT_STREAM}; charset=utf-8`,
         'cache-control': 'no-cache',
@@ -130,10 +179,17 @@ export function createSseHandler(options: {
         'x-accel-buffering': 'no',
       });
       response.flushHeaders();
-      const stream = new SseStream(response, (ended) => {
-        open.delete(ended);
-        metrics.connections.dec({ transport: 'sse' });
-      });
+      const stream = new SseStream(
+        response,
+        admission.address,
+        expirySeconds(authentication.expiresAt),
+        (ended) => {
+          open.delete(ended);
+          limiter.release(ended.address);
+          metrics.connections.dec({ transport: 'sse' });
+        },
+        countExpired,
+      );
       open.add(stream);
       metrics.connections.inc({ transport: 'sse' });
       request.socket.setNoDelay(true);
@@ -162,7 +218,7 @@ export function createSseHandler(options: {
       }
     },
     close() {
-      clearInterval(keepAlive);
+      clearInterval(sweep);
       for (const stream of open) {
         stream.next({
           errors: [

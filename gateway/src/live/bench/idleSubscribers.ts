@@ -116,8 +116,12 @@ async function main(): Promise<void> {
   const [posts, authors] = await Promise.all([startLivePostsSubgraph(state), startLiveAuthorsSubgraph()]);
   const gateway = await startLiveGateway({ posts, authors }, topics, {
     GATEWAY_LIVE_MAX_SUBSCRIPTIONS_PER_VIEWER: '10',
-    // BENCH_MODE=open never sends connection_init: its sockets must outlive the measurement.
+    // BENCH_MODE=open never sends connection_init, and init never subscribes: their sockets must outlive the measurement.
     GATEWAY_LIVE_INIT_TIMEOUT_MS: '3600000',
+    GATEWAY_LIVE_IDLE_TIMEOUT_MS: '3600000',
+    // Every client connects from this host.
+    GATEWAY_LIVE_MAX_CONNECTIONS_PER_ADDRESS: String(high + 100),
+    GATEWAY_LIVE_MAX_CONNECTIONS: String(high + 100),
   });
   const child = fork(fileURLToPath(import.meta.url), ['--client', `${gateway.url.replace(/^http/, 'ws')}/graphql`], {
     execArgv: ['--import', 'tsx'],

@@ -21,10 +21,11 @@ export type UpgradeRequest =
   | { readonly ok: false; readonly status: RefusalStatus; readonly message: string };
 
 /** The answers to an upgrade that is not taken. */
-export type RefusalStatus = 400 | 426 | 503;
+export type RefusalStatus = 400 | 426 | 429 | 503;
 const REASON_PHRASE: Record<RefusalStatus, string> = {
   400: 'Bad Request',
   426: 'Upgrade Required',
+  429: 'Too Many Requests',
   503: 'Service Unavailable',
 };
 
@@ -77,13 +78,17 @@ export function acceptResponse(key: string, protocol: string | undefined): strin
   );
 }
 
-/** A refused upgrade's answer: the status, why, and for 426 the version this server speaks. */
-export function refusalResponse(status: RefusalStatus, message: string): string {
+/**
+ * A refused upgrade's answer: the status, why, for 426 the version this server speaks, and
+ * when given, how many seconds to wait before trying again (Retry-After, RFC 9110 §10.2.3).
+ */
+export function refusalResponse(status: RefusalStatus, message: string, retryAfterSeconds?: number): string {
   const body = Buffer.from(message, 'utf8');
   return (
     `HTTP/1.1 ${status} ${REASON_PHRASE[status]}\r\n` +
     'Connection: close\r\n' +
     (status === 426 ? `Sec-WebSocket-Version: ${WEBSOCKET_VERSION}\r\n` : '') +
+    (retryAfterSeconds === undefined ? '' : `Retry-After: ${retryAfterSeconds}\r\n`) +
     'Content-Type: text/plain; charset=utf-8\r\n' +
     `Content-Length: ${body.length}\r\n` +
     '\r\n' +

@@ -75,4 +75,11 @@ describe('WebSocket handshake', () => {
     expect(response).toContain('Sec-WebSocket-Version: 13\r\n');
     expect(response).toContain('Content-Length: 6\r\n\r\nuse 13');
   });
+
+  it('refuses a client over its connection cap with 429 and Retry-After', () => {
+    const response = refusalResponse(429, 'too many', 5);
+    expect(response.startsWith('HTTP/1.1 429 Too Many Requests\r\n')).toBe(true);
+    expect(response).toContain('Retry-After: 5\r\n');
+    expect(refusalResponse(400, 'bad')).not.toContain('Retry-After');
+  });
 });
