@@ -123,7 +123,11 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
       useIntrospectionSwitch({ enabled: config.introspection }),
       useDepthLimit({ maxDepth: config.limits.maxDepth }),
       useAliasLimit({ maxAliases: config.limits.maxAliases }),
-      useCostLimit({ maxCost: config.limits.maxCost, defaultListSize: config.limits.defaultListSize }),
+      useCostLimit({
+        maxCost: config.limits.maxCost,
+        defaultListSize: config.limits.defaultListSize,
+        introspection: config.introspection,
+      }),
     ],
   });
 
