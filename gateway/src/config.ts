@@ -75,7 +75,7 @@ export interface GatewayConfig {
   /** How long the supergraph file must stay still before it is reloaded. */
   readonly supergraphDebounceMs: number;
   readonly introspection: boolean;
-  /** "Did you mean …" in validation errors: off in production, where it would spell out the schema. */
+  /** "Did you mean …" in error messages: off in production, where it would spell out the schema. */
   readonly suggestions: boolean;
   /** The frontend teams' operations; the trusted-document manifest is built from them. */
   readonly operationsDir: string;
