@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 
-import { LOCAL_JWT_SECRET, mintToken } from '@verograph/gateway';
+import { mintTokenForEnv } from '@verograph/gateway';
 
 export interface GraphQLAnswer<T> {
   readonly data?: T;
@@ -33,11 +33,10 @@ export interface GatewayClient {
 export function createGatewayClient(url: string, timeoutMs = 15_000): GatewayClient {
   const target = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
-  const secret = process.env.JWT_SECRET ?? LOCAL_JWT_SECRET;
   const tokens = new Map<string, Promise<string>>();
   const tokenFor = (userId: string) => {
     let token = tokens.get(userId);
-    if (!token) tokens.set(userId, (token = mintToken(secret, userId)));
+    if (!token) tokens.set(userId, (token = mintTokenForEnv(userId)));
     return token;
   };
 

@@ -26,7 +26,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { LOCAL_JWT_SECRET, mintToken } from '@verograph/gateway';
+import { mintTokenForEnv } from '@verograph/gateway';
 import { createKafka } from '@verograph/messaging';
 import { engineAddresses } from '@verograph/service';
 import { repoRoot, services, startServices, stopServices } from '@verograph/stack';
@@ -170,14 +170,13 @@ export async function benchLive(options: LiveBenchOptions): Promise<void> {
 
     const idle = createSubscriberPool({ url: wsUrl, query: FEED });
     pools.push(idle);
-    const secret = process.env.JWT_SECRET ?? LOCAL_JWT_SECRET;
     const steps: Step[] = [];
     let idleCount = 0;
     for (const total of options.subscribers) {
       const adding = Math.max(0, total - options.sample - idleCount);
       const connecting = performance.now();
       const tokens = await Promise.all(
-        Array.from({ length: adding }, (_, i) => mintToken(secret, `bench-${run}-idle${idleCount + i}`)),
+        Array.from({ length: adding }, (_, i) => mintTokenForEnv(`bench-${run}-idle${idleCount + i}`)),
       );
       await idle.add(tokens);
       idleCount += adding;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import autocannon from 'autocannon';
-import { LOCAL_JWT_SECRET, mintToken } from '@verograph/gateway';
+import { mintTokenForEnv } from '@verograph/gateway';
 import { repoRoot, type RunningService } from '@verograph/stack';
 
 import { cpuMeter, enginePids } from './processCpu.ts';
@@ -182,11 +182,10 @@ function gatewayPid(services: readonly RunningService[]): number {
 /** A viewer who follows ten authors with three posts each, through the real write path. */
 async function seedFeed(gateway: string): Promise<string> {
   const run = Math.random().toString(36).slice(2, 8);
-  const secret = process.env.JWT_SECRET ?? LOCAL_JWT_SECRET;
   const call = async (userId: string, query: string, variables: Record<string, unknown>) => {
     const response = await fetch(gateway, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await mintToken(secret, userId)}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await mintTokenForEnv(userId)}` },
       body: JSON.stringify({ query, variables }),
     });
     const answer = (await response.json()) as { data?: Record<string, { status: string }>; errors?: unknown[] };
@@ -208,7 +207,7 @@ async function seedFeed(gateway: string): Promise<string> {
       });
     }
   }
-  const token = await mintToken(secret, viewer);
+  const token = await mintTokenForEnv(viewer);
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const response = await fetch(gateway, {

@@ -7,17 +7,21 @@ import { repoRoot, startServices, stopServices, type RunningService } from '@ver
 /**
  * The services measured as they run in production: NODE_ENV=production (graphql-js and Apollo
  * Server take their production paths, as in the Kubernetes manifests), which refuses the
- * repository's local secrets, so the run makes its own. They are put in this process's
- * environment too: the bench mints its tokens with them and processes it starts (the stock
- * gateway) inherit them.
+ * repository's local secrets and requires a token issuer and audience, so the run makes its
+ * own. They are put in this process's environment too: the bench mints its tokens with them
+ * (mintTokenForEnv) and processes it starts (the stock gateway) inherit them.
  */
 export function productionEnv(): Record<string, string> {
   process.env.JWT_SECRET ??= randomBytes(32).toString('base64url');
   process.env.SUBGRAPH_SIGNING_SECRET ??= randomBytes(32).toString('base64url');
+  process.env.JWT_ISSUER ??= 'https://bench.verograph.local/';
+  process.env.JWT_AUDIENCE ??= 'verograph-bench';
   return {
     NODE_ENV: 'production',
     JWT_SECRET: process.env.JWT_SECRET,
     SUBGRAPH_SIGNING_SECRET: process.env.SUBGRAPH_SIGNING_SECRET,
+    JWT_ISSUER: process.env.JWT_ISSUER,
+    JWT_AUDIENCE: process.env.JWT_AUDIENCE,
   };
 }
 

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 import { ConfigError, engineAddresses, envReader, type EnvReader } from '@verograph/service';
 
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from './auth/tokenLifetime.ts';
+
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The local HS256 secret; any real deployment sets JWT_SECRET or JWT_JWKS_URL. */
@@ -13,10 +15,18 @@ export const LOCAL_JWT_SECRET = 'verograph-local-secret-change-me';
  */
 export const LOCAL_SUBGRAPH_SIGNING_SECRET = 'verograph-local-subgraph-secret';
 
+/** What every token must satisfy, however it is signed. */
+interface TokenClaimsPolicy {
+  readonly issuer?: string;
+  readonly audience?: string;
+  /** The longest `exp - iat` accepted (default 24 h); see auth/tokenLifetime.ts. */
+  readonly maxLifetimeSeconds?: number;
+}
+
 /** How the gateway checks a client's bearer token. */
 export type JwtVerification =
-  | { readonly kind: 'secret'; readonly secret: string; readonly issuer?: string; readonly audience?: string }
-  | { readonly kind: 'jwks'; readonly jwksUrl: string; readonly issuer?: string; readonly audience?: string };
+  | ({ readonly kind: 'secret'; readonly secret: string } & TokenClaimsPolicy)
+  | ({ readonly kind: 'jwks'; readonly jwksUrl: string } & TokenClaimsPolicy);
 
 /** What one request may ask of the gateway before it reaches a subgraph. */
 export interface GatewayLimits {
@@ -71,6 +81,8 @@ export interface GatewayConfig {
   /** How long the supergraph file must stay still before it is reloaded. */
   readonly supergraphDebounceMs: number;
   readonly introspection: boolean;
+  /** "Did you mean …" in error messages: off in production, where it would spell out the schema. */
+  readonly suggestions: boolean;
   /** The frontend teams' operations; the trusted-document manifest is built from them. */
   readonly operationsDir: string;
   readonly trustedDocumentsOnly: boolean;
@@ -116,12 +128,17 @@ export function readGatewayConfig(env: EnvReader = envReader()): GatewayConfig {
   const audience = env.optional('JWT_AUDIENCE');
   const jwksUrl = env.optional('JWT_JWKS_URL');
   if (jwksUrl !== undefined && !URL.canParse(jwksUrl)) throw new ConfigError(`JWT_JWKS_URL=${jwksUrl} must be a URL`);
-  const claims = { ...(issuer ? { issuer } : {}), ...(audience ? { audience } : {}) };
+  const claims = {
+    ...(issuer ? { issuer } : {}),
+    ...(audience ? { audience } : {}),
+    maxLifetimeSeconds: env.int('GATEWAY_JWT_MAX_LIFETIME_SECONDS', DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, { min: 60 }),
+  };
   const jwt: JwtVerification = jwksUrl
     ? { kind: 'jwks', jwksUrl, ...claims }
     : { kind: 'secret', secret: env.string('JWT_SECRET', LOCAL_JWT_SECRET), ...claims };
   const subgraphSigningSecret = env.string('SUBGRAPH_SIGNING_SECRET', LOCAL_SUBGRAPH_SIGNING_SECRET);
-  if (env.string('NODE_ENV', 'development') === 'production') {
+  const production = env.string('NODE_ENV', 'development') === 'production';
+  if (production) {
     // The local secrets are in the repository: in production they would let anyone mint tokens or viewer headers.
     if (jwt.kind === 'secret' && jwt.secret === LOCAL_JWT_SECRET) {
       throw new ConfigError('JWT_SECRET (or JWT_JWKS_URL) must be set in production');
@@ -129,13 +146,21 @@ export function readGatewayConfig(env: EnvReader = envReader()): GatewayConfig {
     if (subgraphSigningSecret === LOCAL_SUBGRAPH_SIGNING_SECRET) {
       throw new ConfigError('SUBGRAPH_SIGNING_SECRET must be set to a secret shared with the subgraphs in production');
     }
+    // Without them, a token the same identity provider signed for another application would be taken as ours.
+    if (!issuer || !audience) {
+      throw new ConfigError(
+        'JWT_ISSUER and JWT_AUDIENCE must be set in production: tokens are accepted only from that issuer, for that audience',
+      );
+    }
   }
   return {
     host: env.string('GATEWAY_HOST', '127.0.0.1'),
     port: env.int('GATEWAY_PORT', 4000, { min: 0, max: 65535 }),
     supergraphPath: resolve(env.string('GATEWAY_SUPERGRAPH', resolve(repoRoot, 'schema/supergraph.graphql'))),
     supergraphDebounceMs: env.int('GATEWAY_SUPERGRAPH_DEBOUNCE_MS', 200, { min: 0, max: 60_000 }),
-    introspection: env.bool('GATEWAY_INTROSPECTION', true),
+    // Both spell out the schema to anyone: on for local work, off in production unless asked for.
+    introspection: env.bool('GATEWAY_INTROSPECTION', !production),
+    suggestions: env.bool('GATEWAY_SUGGESTIONS', !production),
     operationsDir: resolve(env.string('GATEWAY_OPERATIONS_DIR', resolve(repoRoot, 'schema/operations'))),
     trustedDocumentsOnly: env.bool('GATEWAY_TRUSTED_DOCUMENTS_ONLY', false),
     jwt,

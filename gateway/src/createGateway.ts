@@ -8,10 +8,12 @@ import type { Registry } from 'prom-client';
 
 import { createViewerAuthenticator } from './auth/viewerAuth.ts';
 import type { GatewayConfig } from './config.ts';
-import { maskError } from './errors/gatewayErrors.ts';
+import { maskError, maskErrorWithoutSuggestions } from './errors/gatewayErrors.ts';
 import { explorerPage } from './http/explorerPage.ts';
 import { createGraphQLHttpHandler } from './http/graphqlHttp.ts';
 import { APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, preferredMediaType, TEXT_HTML } from './http/mediaTypes.ts';
+import { useGraphQLOverHttpStatus } from './http/useGraphQLOverHttpStatus.ts';
+import { useOperationResolution } from './http/useOperationResolution.ts';
 import { useAliasLimit } from './limits/useAliasLimit.ts';
 import { useCostLimit } from './limits/useCostLimit.ts';
 import { useDepthLimit } from './limits/useDepthLimit.ts';
@@ -107,16 +109,25 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
     // The trusted-document manifest is the only persisted-document store (see resolveDocument).
     persistedQueries: false,
     includeStacktraceInErrorResponses: false,
-    formatError: maskError,
+    // GATEWAY_SUGGESTIONS=false (production's default): "Did you mean …" would spell out the schema.
+    // Done in formatError rather than with hideSchemaDetailsFromClientErrors, which covers
+    // validation errors only, not variable coercion's enum suggestions.
+    formatError: config.suggestions ? maskError : maskErrorWithoutSuggestions,
     parseOptions: { maxTokens: config.limits.maxTokens },
     logger: logger.child({ component: 'apollo-server' }),
     plugins: [
       useRequestLog(logger),
       useMetrics(metrics),
+      useGraphQLOverHttpStatus(),
+      useOperationResolution(),
       useIntrospectionSwitch({ enabled: config.introspection }),
       useDepthLimit({ maxDepth: config.limits.maxDepth }),
       useAliasLimit({ maxAliases: config.limits.maxAliases }),
-      useCostLimit({ maxCost: config.limits.maxCost, defaultListSize: config.limits.defaultListSize }),
+      useCostLimit({
+        maxCost: config.limits.maxCost,
+        defaultListSize: config.limits.defaultListSize,
+        introspection: config.introspection,
+      }),
     ],
   });
 

@@ -1,4 +1,4 @@
-export { mintToken, type MintTokenOptions } from './auth/mintToken.ts';
+export { mintToken, mintTokenForEnv, type MintTokenOptions } from './auth/mintToken.ts';
 export { createViewerAuthenticator, type Authentication, type ViewerAuthenticator } from './auth/viewerAuth.ts';
 export {
   LOCAL_JWT_SECRET,

@@ -2,6 +2,7 @@ import { DomainError, validUserId } from '@verograph/domain';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 
 import type { JwtVerification } from '../config.ts';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, tokenLifetimeProblem } from './tokenLifetime.ts';
 
 /**
  * Who is asking: a verified user id, or nobody (anonymous), or a token we refuse. `expiresAt`
@@ -32,12 +33,16 @@ const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', '
 /**
  * Verifies the client's bearer JWT once per request, at the gateway: HS256 with a shared
  * secret for local use, or the identity provider's JWKS. The token's `sub` is the viewer's
- * user id. Subgraphs never see the token, only the gateway-signed viewer id.
+ * user id. A token must name its subject and expire (`sub`, `exp`), within the configured
+ * lifetime (see tokenLifetime.ts). Subgraphs never see the token, only the gateway-signed
+ * viewer id.
  */
 export function createViewerAuthenticator(
   jwt: JwtVerification,
 ): ViewerAuthenticator & { /** Verified tokens held right now. */ readonly remembered: number } {
+  const maxLifetimeSeconds = jwt.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
   const options = {
+    requiredClaims: ['exp', 'sub'],
     ...(jwt.issuer ? { issuer: jwt.issuer } : {}),
     ...(jwt.audience ? { audience: jwt.audience } : {}),
   };
@@ -86,12 +91,12 @@ export function createViewerAuthenticator(
       try {
         const { payload } = await verify(token);
         if (typeof payload.sub !== 'string') return { ok: false, message: 'The token has no subject (sub).' };
+        const lifetimeProblem = tokenLifetimeProblem(payload, Math.floor(Date.now() / 1000), maxLifetimeSeconds);
+        if (lifetimeProblem !== undefined) return { ok: false, message: lifetimeProblem };
         const viewerId = validUserId('sub', payload.sub);
-        const until = Math.min(
-          Date.now() + VERIFIED_TTL_MS,
-          typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY,
-        );
-        const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
+        // jose refused a token without `exp` above, so it is always there.
+        const expiresAt = (payload.exp ?? 0) * 1000;
+        const until = Math.min(Date.now() + VERIFIED_TTL_MS, expiresAt);
         if (authOptions?.remember !== false) {
           if (verified.size >= MAX_VERIFIED_TOKENS) verified.delete(verified.keys().next().value as string);
           verified.set(token, { viewerId, until, expiresAt });
@@ -113,6 +118,11 @@ function withExpiry(viewerId: string, expiresAt: number | undefined): Authentica
 
 function reasonFor(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'The token has expired; sign in again.';
+  if (error instanceof joseErrors.JWTClaimValidationFailed && error.reason === 'missing') {
+    if (error.claim === 'sub') return 'The token has no subject (sub); sign in again.';
+    if (error.claim === 'exp') return 'The token has no expiry (exp); tokens must expire. Sign in again.';
+    return `The token has no "${error.claim}" claim, which this gateway requires; sign in again.`;
+  }
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     return `The token's "${error.claim}" claim is not accepted here; sign in again.`;
   }

@@ -128,4 +128,61 @@ describe('viewer authentication', () => {
     await expect(mintToken(secret, 'spaces are not ids')).rejects.toThrow(/not a valid user id/);
     await expect(mintToken(secret, 'alice', { expiresIn: 'soon' })).rejects.toThrow(/duration/);
   });
+
+  it('mints tokens that pass its own checks: a subject, an expiry and a lifetime within the cap', async () => {
+    const { decodeJwt } = await import('jose');
+    const claims = decodeJwt(await mintToken(secret, 'alice'));
+    expect(claims).toMatchObject({ sub: 'alice', exp: expect.any(Number), iat: expect.any(Number) });
+    expect(claims.exp! - claims.iat!).toBe(12 * 3600);
+    expect(await auth.authenticate(`Bearer ${await mintToken(secret, 'alice', { expiresIn: '1d' })}`)).toMatchObject({
+      ok: true,
+    });
+  });
+
+  describe('token lifetime', () => {
+    const key = new TextEncoder().encode(secret);
+    const token = async (claims: { iat?: number; exp?: number }) => {
+      const { SignJWT } = await import('jose');
+      let jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice');
+      if (claims.iat !== undefined) jwt = jwt.setIssuedAt(claims.iat);
+      if (claims.exp !== undefined) jwt = jwt.setExpirationTime(claims.exp);
+      return `Bearer ${await jwt.sign(key)}`;
+    };
+    const YEAR = 365 * 86_400;
+
+    it('refuses a token that never expires', async () => {
+      expect(await auth.authenticate(await token({ iat: now() }))).toEqual({
+        ok: false,
+        message: expect.stringMatching(/no expiry \(exp\)/),
+      });
+    });
+
+    it('refuses a token valid for longer than the cap (24 h unless configured), with or without iat', async () => {
+      expect(await auth.authenticate(await token({ iat: now(), exp: now() + 5 * YEAR }))).toEqual({
+        ok: false,
+        message: expect.stringMatching(/longer than the 86400 s/),
+      });
+      expect(await auth.authenticate(await token({ exp: now() + 5 * YEAR }))).toMatchObject({ ok: false });
+      expect(await auth.authenticate(await token({ iat: now(), exp: now() + 24 * 3600 }))).toMatchObject({ ok: true });
+      expect(await auth.authenticate(await token({ iat: now(), exp: now() + 24 * 3600 + 60 }))).toMatchObject({
+        ok: false,
+      });
+      // Issued long ago, still unexpired: what counts is the lifetime it was given.
+      expect(await auth.authenticate(await token({ iat: now() - 30 * 86_400, exp: now() + 3600 }))).toMatchObject({
+        ok: false,
+      });
+
+      const hourly = createViewerAuthenticator({ kind: 'secret', secret, maxLifetimeSeconds: 3600 });
+      expect(await hourly.authenticate(await token({ iat: now(), exp: now() + 3600 }))).toMatchObject({ ok: true });
+      expect(await hourly.authenticate(await token({ iat: now(), exp: now() + 7200 }))).toMatchObject({ ok: false });
+    });
+
+    it('refuses a token issued in the future beyond a minute of clock skew', async () => {
+      expect(await auth.authenticate(await token({ iat: now() + YEAR, exp: now() + YEAR + 3600 }))).toEqual({
+        ok: false,
+        message: expect.stringMatching(/issued in the future/),
+      });
+      expect(await auth.authenticate(await token({ iat: now() + 30, exp: now() + 3600 }))).toMatchObject({ ok: true });
+    });
+  });
 });

@@ -9,6 +9,8 @@ import type { GraphQLFormattedError } from 'graphql';
  */
 export const GatewayErrorCode = {
   BAD_REQUEST: 'BAD_REQUEST',
+  /** Several operations and no operationName, or an operationName that names none of them. */
+  OPERATION_RESOLUTION_FAILURE: 'OPERATION_RESOLUTION_FAILURE',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   QUERY_TOO_LONG: 'QUERY_TOO_LONG',
   QUERY_TOO_DEEP: 'QUERY_TOO_DEEP',
@@ -75,4 +77,17 @@ export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedErr
       code: fromSubgraph ? GatewayErrorCode.SUBGRAPH_ERROR : GatewayErrorCode.INTERNAL_SERVER_ERROR,
     },
   };
+}
+
+/** graphql-js appends its suggestions at the end of a message: ` Did you mean "name"?`. */
+const SUGGESTION = / ?Did you mean .+\?$/;
+
+/**
+ * `maskError` without graphql-js's "Did you mean …" suggestions (GATEWAY_SUGGESTIONS=false, the
+ * production default): they spell out field, argument, type and enum names near a guess, so a
+ * client could map the schema with introspection off. Validation and variable errors alike.
+ */
+export function maskErrorWithoutSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const masked = maskError(formatted);
+  return { ...masked, message: masked.message.replace(SUGGESTION, '') };
 }

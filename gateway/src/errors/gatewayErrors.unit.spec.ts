@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { maskError } from './gatewayErrors.ts';
+import { maskError, maskErrorWithoutSuggestions } from './gatewayErrors.ts';
 
 describe('error masking', () => {
   it("keeps a coded error's message and its public extensions only", () => {
@@ -46,5 +46,24 @@ describe('error masking', () => {
       message: 'That username is taken.',
       extensions: { code: 'USERNAME_TAKEN', subgraph: 'users', field: 'username' },
     });
+  });
+
+  it('drops "Did you mean" suggestions from validation and variable errors when asked to', () => {
+    const validation = {
+      message: 'Cannot query field "nam" on type "Account". Did you mean "name"?',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    };
+    expect(maskErrorWithoutSuggestions(validation)).toEqual({
+      message: 'Cannot query field "nam" on type "Account".',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+    expect(
+      maskErrorWithoutSuggestions({
+        message:
+          'Variable "$a" got invalid value "FREINDS"; Value "FREINDS" does not exist in "Audience" enum. Did you mean the enum value "FRIENDS"?',
+        extensions: { code: 'BAD_USER_INPUT' },
+      }).message,
+    ).toBe('Variable "$a" got invalid value "FREINDS"; Value "FREINDS" does not exist in "Audience" enum.');
+    expect(maskError(validation).message).toMatch(/Did you mean "name"\?$/);
   });
 });

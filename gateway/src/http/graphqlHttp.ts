@@ -28,7 +28,9 @@ export interface GraphQLHttpOptions {
  * must happen before a document is parsed: it bounds the body, verifies the viewer's token,
  * turns persisted-document ids into text and enforces trusted-only mode. Apollo Server then
  * does the GraphQL-over-HTTP rest: content negotiation (application/graphql-response+json when
- * accepted), 405 for a mutation over GET, 400 for parse and validation errors.
+ * accepted), 405 for a mutation over GET, 400 for parse, validation and variable errors, or 200
+ * for an application/json client (useGraphQLOverHttpStatus), 400 for an operation that cannot
+ * be chosen (useOperationResolution).
  */
 export function createGraphQLHttpHandler(options: GraphQLHttpOptions) {
   const { apollo, authenticator, documents, trustedDocumentsOnly, limits, metrics, logger } = options;

@@ -24,9 +24,9 @@ export function operationOf(
 }
 
 /**
- * `__schema` and `__type` are left out of depth, alias and cost limits: introspection is
- * switched on or off as a whole (GATEWAY_INTROSPECTION), and the standard introspection
- * query is deeper than any limit fit for data queries.
+ * `__schema` and `__type`: the roots of introspection, switched on or off as a whole
+ * (GATEWAY_INTROSPECTION) and, when on, counted against the depth, alias and cost limits
+ * like any other selection (see introspectionCost.ts).
  */
 export function isIntrospectionRoot(fieldName: string): boolean {
   return fieldName === '__schema' || fieldName === '__type';

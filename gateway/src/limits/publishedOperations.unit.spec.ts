@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 import { composeSubgraphs, readSubgraphSources } from '@verograph/schema';
 import { envReader } from '@verograph/service';
-import { buildSchema, parse } from 'graphql';
+import { buildSchema, getIntrospectionQuery, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 
 import { readGatewayConfig } from '../config.ts';
@@ -48,6 +48,33 @@ describe("the frontend teams' published operations", () => {
         aliases: true,
         cost: true,
       });
+    }
+  });
+
+  it('include the standard introspection query (GraphiQL, codegen), within the default limits', async () => {
+    const composition = composeSubgraphs(await readSubgraphSources(repoRoot, envReader({})));
+    if (!composition.ok) throw new Error('the subgraphs do not compose');
+    const api = buildSchema(composition.apiSdl);
+    const { limits } = readGatewayConfig(envReader({}));
+    // As graphql-js writes it by default, and with every option tools turn on.
+    const everything = {
+      descriptions: true,
+      schemaDescription: true,
+      directiveIsRepeatable: true,
+      inputValueDeprecation: true,
+      specifiedByUrl: true,
+      oneOf: true,
+    };
+    for (const text of [getIntrospectionQuery(), getIntrospectionQuery(everything)]) {
+      const document = parse(text);
+      const operation = operationOf(document);
+      if (!operation) throw new Error('no introspection operation');
+      const fragments = fragmentsOf(document);
+      const cost = operationCost(api, operation, fragments, { defaultListSize: limits.defaultListSize });
+      // A schema that outgrows the cost limit would break GraphiQL: this says so before a release does.
+      expect(cost).toBeLessThanOrEqual(limits.maxCost);
+      expect(operationDepth(operation, fragments)).toBeLessThanOrEqual(limits.maxDepth);
+      expect(aliasCount(operation, fragments)).toBe(0);
     }
   });
 });

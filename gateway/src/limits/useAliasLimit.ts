@@ -2,11 +2,12 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 
 import { GatewayErrorCode, requestError } from '../errors/gatewayErrors.ts';
-import { fragmentsOf, isIntrospectionRoot, type Fragments } from './operationWalk.ts';
+import { fragmentsOf, type Fragments } from './operationWalk.ts';
 
 /**
  * How many aliased fields an operation asks for once its fragments are spread: a fragment
  * with 10 aliases spread 5 times counts 50, since that is what the subgraphs would resolve.
+ * Introspection counts too: aliases are the only way to ask for `__schema` more than once.
  */
 export function aliasCount(operation: OperationDefinitionNode, fragments: Fragments): number {
   const perFragment = new Map<string, number>();
@@ -17,7 +18,6 @@ export function aliasCount(operation: OperationDefinitionNode, fragments: Fragme
     for (const selection of selectionSet.selections) {
       switch (selection.kind) {
         case Kind.FIELD:
-          if (isIntrospectionRoot(selection.name.value)) break;
           if (selection.alias) count += 1;
           if (selection.selectionSet) count += countIn(selection.selectionSet);
           break;

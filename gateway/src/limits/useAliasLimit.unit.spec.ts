@@ -22,8 +22,10 @@ describe('alias count', () => {
     expect(aliasesIn(text)).toBe(7);
   });
 
-  it('counts aliases inside inline fragments and ignores introspection', () => {
-    expect(aliasesIn('{ me { ... on User { a: id b: id } } s: __schema { t: types { name } } }')).toBe(2);
+  it('counts aliases inside inline fragments and inside introspection', () => {
+    expect(aliasesIn('{ me { ... on User { a: id b: id } } s: __schema { t: types { name } } }')).toBe(4);
+    const repeatedSchema = Array.from({ length: 80 }, (_, index) => `s${index}: __schema { types { name } }`);
+    expect(aliasesIn(`{ ${repeatedSchema.join(' ')} }`)).toBe(80);
   });
 
   it('counts fragment fan-out without expanding it', () => {

@@ -16,12 +16,19 @@ import {
 } from 'graphql';
 
 import { GatewayErrorCode, requestError } from '../errors/gatewayErrors.ts';
-import { fragmentsOf, type Fragments } from './operationWalk.ts';
+import { introspectionCost } from './introspectionCost.ts';
+import { fragmentsOf, isIntrospectionRoot, type Fragments } from './operationWalk.ts';
 
 export interface CostOptions {
   /** What a list costs when nothing says how long it is (no `first`, or `first` without a value). */
   readonly defaultListSize: number;
   readonly variables?: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * Introspection is counted by walking the schema (introspectionCost.ts); that walk stops once
+   * the operation's introspection passes this: the limit being checked, or 0 when introspection
+   * is refused anyway. Unbounded when not given.
+   */
+  readonly introspectionBudget?: number;
 }
 
 /**
@@ -30,6 +37,7 @@ export interface CostOptions {
  * given, else the argument's default, else `defaultListSize`); the list directly under it
  * (a connection's `edges`) is already paid for. Any other list of objects multiplies by
  * `defaultListSize`. Both branches of a union or interface are counted: an upper bound.
+ * `__schema` and `__type` cost what they resolve (introspectionCost.ts).
  */
 export function operationCost(
   schema: GraphQLSchema,
@@ -47,6 +55,8 @@ export function operationCost(
   );
   const perFragment = new Map<string, number>();
   const visiting = new Set<string>();
+  const introspectionBudget = options.introspectionBudget ?? Number.POSITIVE_INFINITY;
+  let introspectionSpent = 0;
 
   const literal = (value: ValueNode | undefined): unknown => {
     if (!value) return undefined;
@@ -70,7 +80,19 @@ export function operationCost(
     for (const selection of selectionSet.selections) {
       switch (selection.kind) {
         case Kind.FIELD: {
-          // __typename is free; introspection is switched as a whole, not priced.
+          if (isIntrospectionRoot(selection.name.value) && parent === schema.getQueryType()) {
+            const cost = introspectionCost(
+              schema,
+              selection,
+              fragments,
+              options.variables,
+              introspectionBudget - introspectionSpent,
+            );
+            introspectionSpent += cost;
+            total += cost;
+            break;
+          }
+          // __typename is free: no resolver, no subgraph.
           if (selection.name.value.startsWith('__')) break;
           if (!isObjectType(parent) && !isInterfaceType(parent)) break;
           const definition = parent.getFields()[selection.name.value];
@@ -114,13 +136,19 @@ export function operationCost(
   return costOf(operation.selectionSet, root, false);
 }
 
-/** Refuses an operation whose static cost exceeds `maxCost` with QUERY_TOO_COMPLEX, before any subgraph is called. */
+/**
+ * Refuses an operation whose static cost exceeds `maxCost` with QUERY_TOO_COMPLEX, before any
+ * subgraph is called. With `introspection: false` (useIntrospectionSwitch refuses it anyway) the
+ * schema is not walked to price it: a refused `__schema` costs the gateway nothing.
+ */
 export function useCostLimit({
   maxCost,
   defaultListSize,
+  introspection = true,
 }: {
   maxCost: number;
   defaultListSize: number;
+  introspection?: boolean;
 }): ApolloServerPlugin {
   return {
     async requestDidStart() {
@@ -130,11 +158,13 @@ export function useCostLimit({
           const cost = operationCost(schema, operation, fragmentsOf(document), {
             defaultListSize,
             variables: request.variables,
+            introspectionBudget: introspection ? maxCost : 0,
           });
           if (cost > maxCost) {
+            // "At least": introspection is counted only until it passes the limit.
             throw requestError(
               GatewayErrorCode.QUERY_TOO_COMPLEX,
-              `The operation's cost is ${cost}; the limit is ${maxCost}. Ask for fewer items (first) or fewer fields.`,
+              `The operation's cost is at least ${cost}; the limit is ${maxCost}. Ask for fewer items (first) or fewer fields.`,
               400,
               { limit: maxCost, actual: cost },
             );

@@ -21,13 +21,19 @@ const schema = buildSchema(`
   type CommentEdge { node: Comment! }
   type Comment { id: ID! text: String! }
   type PageInfo { hasNextPage: Boolean! endCursor: String }
+  "Only introspection reaches it: four ways down from each node."
+  type Tree { a: Tree b: Tree c: Tree d: Tree }
 `);
 
-function costOf(text: string, variables?: Record<string, unknown>): number {
+function costOf(text: string, variables?: Record<string, unknown>, introspectionBudget?: number): number {
   const document = parse(text);
   const operation = operationOf(document);
   if (!operation) throw new Error('no operation');
-  return operationCost(schema, operation, fragmentsOf(document), { defaultListSize: 20, variables });
+  return operationCost(schema, operation, fragmentsOf(document), {
+    defaultListSize: 20,
+    variables,
+    ...(introspectionBudget === undefined ? {} : { introspectionBudget }),
+  });
 }
 
 describe('static operation cost', () => {
@@ -69,5 +75,40 @@ describe('static operation cost', () => {
 
   it('costs mutations the same way', () => {
     expect(costOf('mutation { lovePost(postId: "p") { id author { id } } }')).toBe(4);
+  });
+
+  describe('introspection', () => {
+    const typeCount = Object.keys(schema.getTypeMap()).length;
+
+    it('costs what it resolves: 1 per field of each object in the answer, __typename included', () => {
+      // __schema 1 + types 1 + one name per type
+      expect(costOf('{ __schema { types { name } } }')).toBe(2 + typeCount);
+      // __type 1 + name 1 + fields 1 + (name + __typename) for each of User's 5 fields
+      expect(costOf('{ __type(name: "User") { name fields { name __typename } } }')).toBe(3 + 5 * 2);
+      expect(costOf('query T($n: String!) { __type(name: $n) { name } }', { n: 'Nope' })).toBe(1);
+      expect(costOf('{ t: __type(name: "Post") { ...F } } fragment F on __Type { fields { name } }')).toBe(2 + 4);
+    });
+
+    it('counts each aliased copy, so repeating the schema multiplies its cost', () => {
+      const once = costOf('{ __schema { types { name kind fields { name } } } }');
+      expect(
+        costOf(
+          '{ a: __schema { types { name kind fields { name } } } b: __schema { types { name kind fields { name } } } }',
+        ),
+      ).toBe(2 * once);
+    });
+
+    it('prices nesting that multiplies, and stops counting once past the limit', () => {
+      let nested = 'name';
+      for (let level = 0; level < 6; level++) nested = `fields { name type { ${nested} } }`;
+      const query = `{ __type(name: "Tree") { ${nested} } }`;
+      // Each level: 4 fields × (fields, name, type) under the level above.
+      expect(costOf(query)).toBeGreaterThan(4 ** 6);
+      const stopped = costOf(query, undefined, 100);
+      expect(stopped).toBeGreaterThan(100);
+      expect(stopped).toBeLessThan(110);
+      // Introspection switched off: nothing is walked, each root costs 1.
+      expect(costOf(query, undefined, 0)).toBe(1);
+    });
   });
 });

@@ -6,37 +6,43 @@ import { fragmentsOf, isIntrospectionRoot, type Fragments } from './operationWal
 
 /**
  * How deeply an operation nests fields, following fragment spreads; `__typename` adds no
- * level. Each fragment is measured once, so a document that spreads fragments into each
- * other many times costs linear time to measure.
+ * level, and neither does introspection's `ofType`: it unwraps a type reference (`[Post!]!`),
+ * as deep as the schema's wrapping and no deeper, and the standard introspection query nests
+ * it nine times. Introspection is measured like any other selection otherwise. Each fragment
+ * is measured once, so a document that spreads fragments into each other many times costs
+ * linear time to measure.
  */
 export function operationDepth(operation: OperationDefinitionNode, fragments: Fragments): number {
   const fragmentDepth = new Map<string, number>();
   const visiting = new Set<string>();
 
-  const depthOf = (selectionSet: SelectionSetNode): number => {
+  const depthOf = (selectionSet: SelectionSetNode, insideIntrospection: boolean): number => {
     let deepest = 0;
     for (const selection of selectionSet.selections) {
       switch (selection.kind) {
         case Kind.FIELD: {
           const name = selection.name.value;
-          if (name === '__typename' || isIntrospectionRoot(name)) break;
-          deepest = Math.max(deepest, 1 + (selection.selectionSet ? depthOf(selection.selectionSet) : 0));
+          if (name === '__typename') break;
+          const level = name === 'ofType' && insideIntrospection ? 0 : 1;
+          const inside = insideIntrospection || isIntrospectionRoot(name);
+          deepest = Math.max(deepest, level + (selection.selectionSet ? depthOf(selection.selectionSet, inside) : 0));
           break;
         }
         case Kind.INLINE_FRAGMENT:
-          deepest = Math.max(deepest, depthOf(selection.selectionSet));
+          deepest = Math.max(deepest, depthOf(selection.selectionSet, insideIntrospection));
           break;
         case Kind.FRAGMENT_SPREAD: {
           const name = selection.name.value;
-          let depth = fragmentDepth.get(name);
+          const key = `${name}\u0000${insideIntrospection}`;
+          let depth = fragmentDepth.get(key);
           if (depth === undefined) {
             const fragment = fragments.get(name);
             // Unknown and cyclic spreads are validation errors; they add nothing here.
             if (!fragment || visiting.has(name)) break;
             visiting.add(name);
-            depth = depthOf(fragment.selectionSet);
+            depth = depthOf(fragment.selectionSet, insideIntrospection);
             visiting.delete(name);
-            fragmentDepth.set(name, depth);
+            fragmentDepth.set(key, depth);
           }
           deepest = Math.max(deepest, depth);
           break;
@@ -45,7 +51,7 @@ export function operationDepth(operation: OperationDefinitionNode, fragments: Fr
     }
     return deepest;
   };
-  return depthOf(operation.selectionSet);
+  return depthOf(operation.selectionSet, false);
 }
 
 /** Refuses an operation nested deeper than `maxDepth` with QUERY_TOO_DEEP, before any subgraph is called. */

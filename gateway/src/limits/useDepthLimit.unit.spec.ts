@@ -27,9 +27,12 @@ describe('operation depth', () => {
     expect(depthOf(text)).toBe(5);
   });
 
-  it('leaves out __typename and introspection', () => {
+  it("leaves out __typename, and measures introspection except its type references' ofType", () => {
     expect(depthOf('{ me { __typename } }')).toBe(1);
-    expect(depthOf('{ __schema { types { fields { type { ofType { ofType { ofType { name } } } } } } } }')).toBe(0);
+    expect(depthOf('{ __schema { types { fields { type { ofType { ofType { ofType { name } } } } } } } }')).toBe(5);
+    expect(depthOf('{ __type(name: "User") { fields { type { fields { type { fields { name } } } } } } }')).toBe(7);
+    // Outside introspection a field named ofType is a field like any other.
+    expect(depthOf('{ me { ofType { ofType { id } } } }')).toBe(4);
   });
 
   it('measures the operation asked for by name', () => {
