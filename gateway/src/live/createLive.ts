@@ -70,6 +70,7 @@ export function createLive(config: GatewayConfig, deps: LiveDependencies): Live 
     documents: deps.documents,
     trustedDocumentsOnly: config.trustedDocumentsOnly,
     limits,
+    suggestions: config.suggestions,
     metrics,
     logger,
     windowMs: liveConfig.windowMs,

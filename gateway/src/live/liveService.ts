@@ -16,7 +16,7 @@ import {
 } from 'graphql';
 
 import type { GatewayLimits } from '../config.ts';
-import { GatewayErrorCode, maskError } from '../errors/gatewayErrors.ts';
+import { GatewayErrorCode, maskError, maskErrorWithoutSuggestions } from '../errors/gatewayErrors.ts';
 import { fragmentsOf, operationOf } from '../limits/operationWalk.ts';
 import { aliasCount } from '../limits/useAliasLimit.ts';
 import { operationCost } from '../limits/useCostLimit.ts';
@@ -83,6 +83,8 @@ export interface LiveServiceOptions {
   readonly documents: TrustedDocuments;
   readonly trustedDocumentsOnly: boolean;
   readonly limits: GatewayLimits;
+  /** GATEWAY_SUGGESTIONS: false strips "Did you mean …" from errors, as on queries. */
+  readonly suggestions: boolean;
   readonly metrics: LiveMetrics;
   readonly logger: Logger;
   /** How far back cursors reach, for the CURSOR_EXPIRED message. */
@@ -246,11 +248,12 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
     return pending;
   };
 
+  const mask = options.suggestions ? maskError : maskErrorWithoutSuggestions;
   const format = (errors: readonly (GraphQLError | GraphQLFormattedError)[] | undefined, prefix?: string) =>
     (errors ?? []).map((error) => {
       const formatted = error instanceof GraphQLError ? error.toJSON() : error;
       const path = prefix !== undefined && formatted.path ? [prefix, ...formatted.path] : formatted.path;
-      return maskError({ ...formatted, ...(path ? { path } : {}) });
+      return mask({ ...formatted, ...(path ? { path } : {}) });
     });
 
   const start = async ({ params, viewerId, traceparent, lastEventId, sink }: StartRequest): Promise<StartOutcome> => {
