@@ -1,10 +1,10 @@
 /**
  * The search subgraph's composition root: reads its configuration once, builds its
- * Elasticsearch client and starts serving. `npm run start -w @verograph/search-subgraph` or
+ * Elasticsearch and Cassandra clients and starts serving. `npm run start -w @verograph/search-subgraph` or
  * `tsx subgraphs/search/src/main.ts`.
  */
 import { createLogger, createMetricsRegistry, envReader } from '@verograph/service';
-import { readSubgraphConfig } from '@verograph/subgraph-kit';
+import { createCassandraClient, readSubgraphConfig } from '@verograph/subgraph-kit';
 
 import { defaultSearchIndices } from './search/searchIndices.ts';
 import { startSearchSubgraph } from './searchSubgraph.ts';
@@ -23,9 +23,20 @@ async function main(): Promise<void> {
     // so a slow Elasticsearch answers STORE_UNAVAILABLE rather than costing the whole subgraph.
     requestTimeoutMs: env.int('SEARCH_TIMEOUT_MS', 2_000, { min: 100, max: 60_000 }),
   });
-  // No connection up front: the subgraph serves (and reports not ready) while Elasticsearch is down.
+  // Post hits are checked against the system of record before they are answered (read only).
+  const cassandra = createCassandraClient(
+    {
+      contactPoints: config.engines.cassandraContactPoints,
+      localDataCenter: config.engines.cassandraDataCenter,
+      keyspace: config.engines.cassandraKeyspace,
+    },
+    service,
+  );
+  cassandra.connect().catch((error: unknown) => logger.warn({ err: error }, 'Cassandra is not reachable yet'));
+  // No connection up front: the subgraph serves (and reports not ready) while an engine is down.
   const server = await startSearchSubgraph({
     elasticsearch,
+    cassandra,
     indices: {
       users: env.string('SEARCH_USERS_INDEX', defaultSearchIndices.users),
       posts: env.string('SEARCH_POSTS_INDEX', defaultSearchIndices.posts),
@@ -44,7 +55,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping');
     await server.close();
-    await elasticsearch.close().catch(() => undefined);
+    await Promise.allSettled([elasticsearch.close(), cassandra.shutdown()]);
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

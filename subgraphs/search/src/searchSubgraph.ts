@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 
 import type { Client } from '@elastic/elasticsearch';
+import { createPostAudienceCheck } from '@verograph/posts-subgraph/audienceCheck';
 import type { Logger } from '@verograph/service';
-import type { SubgraphServer } from '@verograph/subgraph-kit';
-import { createSubgraphServer } from '@verograph/subgraph-kit';
+import type { CqlClient, SubgraphServer } from '@verograph/subgraph-kit';
+import { cassandraReady, createSubgraphServer } from '@verograph/subgraph-kit';
 import { parse } from 'graphql';
 import type { Registry } from 'prom-client';
 
@@ -18,6 +19,8 @@ export const searchTypeDefs = parse(readFileSync(new URL('./schema.graphql', imp
 
 export interface SearchSubgraphOptions {
   readonly elasticsearch: Client;
+  /** Read only: the posts, connections and follows rows behind the read-time audience check. */
+  readonly cassandra: CqlClient;
   /** The aliases `users`, `posts` and `audiences` unless a spec gives indices of its own. */
   readonly indices?: SearchIndices;
   readonly logger: Logger;
@@ -27,12 +30,16 @@ export interface SearchSubgraphOptions {
   readonly signingSecret: string;
 }
 
-/** Starts the search subgraph: users and visible posts from Elasticsearch, as entity references. */
+/**
+ * Starts the search subgraph: users and visible posts from Elasticsearch, as entity references,
+ * each post checked against the system of record before it is answered.
+ */
 export async function startSearchSubgraph(options: SearchSubgraphOptions): Promise<SubgraphServer> {
-  const { elasticsearch, logger, metrics } = options;
+  const { elasticsearch, cassandra, logger, metrics } = options;
   const indices = options.indices ?? defaultSearchIndices;
   const services: SearchServices = {
     search: createSearchStore({ client: elasticsearch, indices, logger, metrics }),
+    posts: createPostAudienceCheck(cassandra),
   };
   return createSubgraphServer<SearchContext>({
     name: 'search',
@@ -47,6 +54,11 @@ export async function startSearchSubgraph(options: SearchSubgraphOptions): Promi
     signingSecret: options.signingSecret,
     logger,
     metrics,
-    ready: () => elasticsearchReady(elasticsearch, [indices.users, indices.posts, indices.audiences]),
+    ready: async () => {
+      await Promise.all([
+        elasticsearchReady(elasticsearch, [indices.users, indices.posts, indices.audiences]),
+        cassandraReady(cassandra),
+      ]);
+    },
   });
 }

@@ -1,4 +1,4 @@
-import { limits, validText } from '@verograph/domain';
+import { limits, validLine, validText } from '@verograph/domain';
 
 import {
   accept,
@@ -45,7 +45,7 @@ export function decideCreateCollection(
   const badId = canonicalUuid('collectionId', command.collectionId);
   if (badId) return { rejection: badId };
   const fields = validated(() => ({
-    title: validText('title', command.title, limits.collectionTitleMax, true),
+    title: validLine('title', command.title, limits.collectionTitleMax, true),
     description: validText('description', command.description, limits.collectionDescriptionMax),
   }));
   if (!fields.ok) return { rejection: fields.rejection };

@@ -1,4 +1,4 @@
-import { limits, validText, validUrl, validUsername } from '@verograph/domain';
+import { limits, validLine, validText, validUrl, validUsername } from '@verograph/domain';
 
 import { accept, reject, validated, type Decision, type DecisionContext } from '../writer/decision.ts';
 import type { Profile, UserCommand, UserEvent, UserState } from './userModel.ts';
@@ -19,7 +19,7 @@ const MASK_FIELDS: Readonly<Record<string, keyof Profile>> = {
 function validProfile(profile: Profile): Profile {
   return {
     username: validUsername(profile.username),
-    displayName: validText('displayName', profile.displayName, limits.displayNameMax, true),
+    displayName: validLine('displayName', profile.displayName, limits.displayNameMax, true),
     bio: validText('bio', profile.bio, limits.bioMax),
     avatarUrl: validUrl('avatarUrl', profile.avatarUrl),
   };

@@ -39,6 +39,14 @@ export interface TimeKey {
   readonly id: string;
 }
 
+/**
+ * The last millisecond a time key may name: the end of year 9999, the last moment an ISO-8601
+ * date has four year digits for. Items are created now, so no list ever gives out a later key,
+ * and a larger number (up to 2^53) is past what a Date holds: it would reach the query as an
+ * invalid timestamp and fail there as an internal error instead of INVALID_CURSOR.
+ */
+export const MAX_TIME_KEY_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 export function isTimeKey(value: unknown): value is TimeKey {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const { t, id } = value as Record<string, unknown>;
@@ -46,6 +54,7 @@ export function isTimeKey(value: unknown): value is TimeKey {
     typeof t === 'number' &&
     Number.isSafeInteger(t) &&
     t >= 0 &&
+    t <= MAX_TIME_KEY_MS &&
     typeof id === 'string' &&
     id.length > 0 &&
     id.length <= 128 &&

@@ -8,6 +8,7 @@ import {
   encodeCursor,
   encodeTimeCursor,
   isTimeKey,
+  MAX_TIME_KEY_MS,
   type TimeKey,
 } from './cursor.ts';
 
@@ -29,6 +30,11 @@ describe('cursors', () => {
     expect(decodeTimeCursor(cursor)).toEqual(key);
   });
 
+  it('accept every time up to the last millisecond of year 9999', () => {
+    for (const t of [0, Date.now(), MAX_TIME_KEY_MS])
+      expect(decodeTimeCursor(encodeTimeCursor({ t, id: 'x' }))).toEqual({ t, id: 'x' });
+  });
+
   it('treat an absent after as the first page', () => {
     expect(decodeTimeCursor(undefined)).toBeUndefined();
     expect(decodeTimeCursor(null)).toBeUndefined();
@@ -41,6 +47,13 @@ describe('cursors', () => {
       'bm90IGpzb24',
       encodeCursor({ t: 'yesterday', id: 'x' }),
       encodeCursor({ t: -1, id: 'x' }),
+      // Out of range (issue 12, item 8): past year 9999, past a Date, fractional, huge.
+      encodeCursor({ t: Date.UTC(10000, 0, 1), id: 'x' }),
+      encodeCursor({ t: 8_640_000_000_000_001, id: 'x' }),
+      encodeCursor({ t: Number.MAX_SAFE_INTEGER, id: 'x' }),
+      encodeCursor({ t: 1.5, id: 'x' }),
+      encodeCursor({ t: 1e300, id: 'x' }),
+      encodeCursor({ t: null, id: 'x' }),
       encodeCursor({ t: 1, id: '' }),
       encodeCursor({ t: 1, id: 'x', extra: true }),
       encodeCursor([1, 'x']),

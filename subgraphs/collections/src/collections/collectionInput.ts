@@ -1,4 +1,4 @@
-import { limits, validText } from '@verograph/domain';
+import { limits, validLine, validText } from '@verograph/domain';
 
 export interface CreateCollectionInput {
   readonly title: string;
@@ -15,7 +15,7 @@ export interface ValidCollection {
 /** Validates createCollection's input with the domain's limits (BAD_USER_INPUT naming the field). */
 export function validNewCollection(input: CreateCollectionInput): ValidCollection {
   return {
-    title: validText('title', input.title, limits.collectionTitleMax, true),
+    title: validLine('title', input.title, limits.collectionTitleMax, true),
     description: validText('description', input.description, limits.collectionDescriptionMax),
   };
 }

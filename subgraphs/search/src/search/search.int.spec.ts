@@ -2,27 +2,40 @@ import { randomUUID } from 'node:crypto';
 
 import type { Audience } from '@verograph/domain';
 import type { SubgraphServer } from '@verograph/subgraph-kit';
+import { localCassandra, readModelFixtures, type ReadModelFixtures } from '@verograph/subgraph-kit/testing';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startSearchSubgraph } from '../searchSubgraph.ts';
-import { askAs, codes, freshIndices, silentLogger, TEST_SECRET, type TestIndices } from '../testing/testEngines.ts';
+import {
+  askAs,
+  codes,
+  freshIndices,
+  run,
+  silentLogger,
+  TEST_SECRET,
+  type TestIndices,
+} from '../testing/testEngines.ts';
 
 /**
  * Search over a real Elasticsearch: documents are seeded as the search projector writes them
- * (users, posts with tombstones, one audiences doc per viewer), and the subgraph is asked over
- * HTTP as the gateway asks it.
+ * (users, posts with tombstones, one audiences doc per viewer), the same relations and posts
+ * are seeded in Cassandra as the writers record them, and the subgraph is asked over HTTP as
+ * the gateway asks it.
  */
 describe('search subgraph', () => {
   let es: TestIndices;
+  let cql: Awaited<ReturnType<typeof localCassandra>>;
+  let fx: ReadModelFixtures;
   let server: SubgraphServer;
 
-  const alice = 'alice-id';
-  const closeFriend = 'closefriend-id';
-  const friend = 'friend-id';
-  const acquaintance = 'acquaintance-id';
-  const follower = 'follower-id';
-  const stranger = 'stranger-id';
+  const alice = `alice-${run}`;
+  const bob = `bob-${run}`;
+  const closeFriend = `closefriend-${run}`;
+  const friend = `friend-${run}`;
+  const acquaintance = `acquaintance-${run}`;
+  const follower = `follower-${run}`;
+  const stranger = `stranger-${run}`;
   const post = {
     closeFriends: randomUUID(),
     friends: randomUUID(),
@@ -48,18 +61,36 @@ describe('search subgraph', () => {
     lists: Partial<Record<'follows' | 'connected' | 'friend_of' | 'close_friend_of', string[]>>,
   ) => ({ id: viewerId, follows: [], connected: [], friend_of: [], close_friend_of: [], ...lists });
 
+  /** A post as both the writer (Cassandra) and the projector (Elasticsearch) left it. */
+  const seedPosts = async (docs: ReadonlyArray<ReturnType<typeof postDoc> | { id: string; author_id: string }>) => {
+    await es.seed('posts', docs);
+    for (const doc of docs) {
+      const audience = 'audience' in doc ? doc.audience : 'FOLLOWERS';
+      const deleted = 'deleted' in doc ? doc.deleted : true;
+      await fx.post({ id: doc.id, authorId: doc.author_id, audience, deleted });
+    }
+  };
+
   beforeAll(async () => {
     es = await freshIndices('search');
+    cql = await localCassandra('search-subgraph-int');
+    fx = readModelFixtures(cql);
+    await fx.connect(alice, closeFriend, 'CLOSE_FRIEND', 'FRIEND');
+    await fx.connect(alice, friend, 'FRIEND', 'FRIEND');
+    await fx.follow(friend, alice);
+    await fx.connect(alice, acquaintance, 'ACQUAINTANCE', 'FRIEND');
+    await fx.follow(follower, alice);
+    await fx.follow(stranger, bob);
     await es.seed('users', [
       { id: alice, username: 'alice', display_name: 'Alice Liddell', created_at: '2026-01-01T00:00:00.000Z' },
-      { id: 'bob-id', username: 'bob', display_name: 'Bob Builder', created_at: '2026-01-01T00:00:00.000Z' },
+      { id: bob, username: 'bob', display_name: 'Bob Builder', created_at: '2026-01-01T00:00:00.000Z' },
       ...Array.from({ length: 7 }, (_, i) => ({
         id: `sam-${i}`,
         username: `sam_${i}`,
         display_name: `Sam Number ${i}`,
       })),
     ]);
-    await es.seed('posts', [
+    await seedPosts([
       postDoc(post.closeFriends, alice, 'CLOSE_FRIENDS', 'Sunset over the bay', ['sunset']),
       postDoc(post.friends, alice, 'FRIENDS', 'Another sunset, friends only'),
       postDoc(post.acquaintances, alice, 'ACQUAINTANCES', 'Sunset for acquaintances'),
@@ -67,17 +98,18 @@ describe('search subgraph', () => {
       // Deleted posts never show: a live-looking doc flagged deleted, and a projector tombstone.
       { ...postDoc(post.deletedLive, alice, 'FOLLOWERS', 'Deleted sunset'), deleted: true },
       { id: post.tombstone, author_id: alice, deleted: true },
-      postDoc(post.othersFollowers, 'bob-id', 'FOLLOWERS', 'Bob sunset', ['sunset']),
+      postDoc(post.othersFollowers, bob, 'FOLLOWERS', 'Bob sunset', ['sunset']),
     ]);
     await es.seed('audiences', [
       audienceDoc(closeFriend, { connected: [alice], friend_of: [alice], close_friend_of: [alice] }),
       audienceDoc(friend, { connected: [alice], friend_of: [alice], follows: [alice] }),
       audienceDoc(acquaintance, { connected: [alice] }),
       audienceDoc(follower, { follows: [alice] }),
-      audienceDoc(stranger, { follows: ['bob-id'] }),
+      audienceDoc(stranger, { follows: [bob] }),
     ]);
     server = await startSearchSubgraph({
       elasticsearch: es.client,
+      cassandra: cql,
       indices: es.indices,
       logger: silentLogger,
       metrics: new Registry(),
@@ -90,6 +122,7 @@ describe('search subgraph', () => {
   afterAll(async () => {
     await server?.close();
     await es?.drop();
+    await cql?.shutdown();
   });
 
   const SEARCH = `query ($q: String!, $first: Int, $after: String) {
@@ -160,24 +193,68 @@ describe('search subgraph', () => {
 
   it('given both kinds match, when a signed-in viewer searches, then users and posts come back in one list', async () => {
     const found = await nodes(alice, 'bob');
-    expect(found).toContainEqual({ __typename: 'User', id: 'bob-id' });
+    expect(found).toContainEqual({ __typename: 'User', id: bob });
     const bobAsFollower = await nodes(stranger, 'bob');
     expect(bobAsFollower).toEqual(
       expect.arrayContaining([
-        { __typename: 'User', id: 'bob-id' },
+        { __typename: 'User', id: bob },
         { __typename: 'Post', id: post.othersFollowers },
       ]),
     );
   });
 
   it('given a friend refiled as an acquaintance, when the projector rewrites their doc, then search follows at once', async () => {
-    const refiled = 'refiled-id';
+    const refiled = `refiled-${run}`;
+    await fx.connect(alice, refiled, 'FRIEND', 'FRIEND');
     await es.seed('audiences', [audienceDoc(refiled, { connected: [alice], friend_of: [alice] })]);
     expect((await postIds(refiled, 'sunset')).sort()).toEqual(
       [post.friends, post.acquaintances, post.followers].sort(),
     );
+    await fx.setLevel(alice, refiled, 'ACQUAINTANCE');
     await es.seed('audiences', [audienceDoc(refiled, { connected: [alice] })]);
     expect((await postIds(refiled, 'sunset')).sort()).toEqual([post.acquaintances, post.followers].sort());
+  });
+
+  // Issue 12, item 6: the search projector trails the writer by a few hundred milliseconds.
+  it('given a close friend demoted while the search projector lags, when they search for ids only, then the hidden posts are not listed', async () => {
+    const demoted = `demoted-${run}`;
+    await fx.connect(alice, demoted, 'CLOSE_FRIEND', 'FRIEND');
+    await es.seed('audiences', [
+      audienceDoc(demoted, { connected: [alice], friend_of: [alice], close_friend_of: [alice] }),
+    ]);
+    // The writer has applied the demotion; the audiences doc still says close friend.
+    await fx.setLevel(alice, demoted, 'ACQUAINTANCE');
+    const visible = [post.acquaintances, post.followers];
+    const found = await postIds(demoted, 'sunset');
+    expect([...found].sort()).toEqual([...visible].sort());
+    // Pages are filled from further hits: no short page, no gap where a hidden post was.
+    const walked: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const answer: Awaited<ReturnType<typeof search>> = await search(demoted, 'sunset', { first: 1, after });
+      expect(answer.errors).toBeUndefined();
+      const connection = answer.data!.search;
+      expect(connection.edges.length).toBe(connection.pageInfo.hasNextPage ? 1 : connection.edges.length);
+      walked.push(...connection.edges.filter((e) => e.node.__typename === 'Post').map((e) => e.node.id));
+      if (!connection.pageInfo.hasNextPage) break;
+      after = connection.pageInfo.endCursor;
+    }
+    expect(walked).toEqual(found);
+  });
+
+  it('given a post deleted, or never written, while the search projector lags, when searching, then it is not listed', async () => {
+    const deletedLate = randomUUID();
+    const neverWritten = randomUUID();
+    const written = randomUUID();
+    await seedPosts([postDoc(written, alice, 'FOLLOWERS', 'Dusk at the pier')]);
+    await es.seed('posts', [
+      postDoc(deletedLate, alice, 'FOLLOWERS', 'Lagging dusk tombstone'),
+      postDoc(neverWritten, alice, 'FOLLOWERS', 'Phantom dusk'),
+    ]);
+    await fx.post({ id: deletedLate, authorId: alice, audience: 'FOLLOWERS', deleted: true });
+    for (const viewer of [alice, follower]) {
+      expect(await postIds(viewer, 'dusk')).toEqual([written]);
+    }
   });
 
   it('given pages of three, when walked, then every match comes once, in a stable order', async () => {
@@ -198,7 +275,7 @@ describe('search subgraph', () => {
 
   it('given pages of one over mixed results, when the author walks them, then posts resume after their cursor', async () => {
     const whole = await nodes(alice, 'bob sunset', { first: 50 });
-    expect(whole).toContainEqual({ __typename: 'User', id: 'bob-id' });
+    expect(whole).toContainEqual({ __typename: 'User', id: bob });
     expect(whole.filter((n) => n.__typename === 'Post')).toHaveLength(4);
     const walked: string[] = [];
     let after: string | null = null;

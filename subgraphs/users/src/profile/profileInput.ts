@@ -1,4 +1,4 @@
-import { DomainError, limits, validText, validUrl, validUsername } from '@verograph/domain';
+import { DomainError, limits, validLine, validText, validUrl, validUsername } from '@verograph/domain';
 
 export interface CreateProfileInput {
   readonly username: string;
@@ -27,7 +27,7 @@ export interface ValidProfile {
 export function validNewProfile(input: CreateProfileInput): ValidProfile {
   return {
     username: validUsername(input.username),
-    displayName: validText('displayName', input.displayName, limits.displayNameMax, true),
+    displayName: validLine('displayName', input.displayName, limits.displayNameMax, true),
     bio: validText('bio', input.bio, limits.bioMax),
     avatarUrl: validUrl('avatarUrl', input.avatarUrl),
   };
@@ -56,7 +56,7 @@ export function validProfileChanges(input: UpdateProfileInput): ProfileChanges {
         field: 'displayName',
       });
     }
-    displayName = validText('displayName', input.displayName, limits.displayNameMax, true);
+    displayName = validLine('displayName', input.displayName, limits.displayNameMax, true);
     mask.push('display_name');
   }
   if (input.bio !== undefined) {
