@@ -120,10 +120,11 @@ describe('the gateway over two real subgraphs', () => {
     expect(unsigned.status).toBe(401);
     expect(unsigned.body.data).toBeUndefined();
 
+    const body = { query: '{ echo { viewerId } }' };
     const wrongSecret = await postGraphQL(
       accounts.url,
-      { query: '{ echo { viewerId } }' },
-      signViewer('guessed-secret', 'alice'),
+      body,
+      signViewer('guessed-secret', 'alice', { subgraph: 'accounts', body: JSON.stringify(body), scope: 'request' }),
     );
     expect(wrongSecret.status).toBe(401);
   });

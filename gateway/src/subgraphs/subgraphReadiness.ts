@@ -26,11 +26,15 @@ export async function probeSubgraphs(
     subgraphs.map(async ({ name, url }): Promise<[string, SubgraphStatus]> => {
       const started = performance.now();
       const took = () => Math.round(performance.now() - started);
+      const question = JSON.stringify({ query: '{ __typename }' });
       try {
         const response = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...signViewer(signingSecret, undefined) },
-          body: JSON.stringify({ query: '{ __typename }' }),
+          headers: {
+            'content-type': 'application/json',
+            ...signViewer(signingSecret, undefined, { subgraph: name, body: question, scope: 'request' }),
+          },
+          body: question,
           signal: AbortSignal.timeout(timeoutMs),
         });
         const body = (await response.json().catch(() => undefined)) as { data?: { __typename?: unknown } } | undefined;

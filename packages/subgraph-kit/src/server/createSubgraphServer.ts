@@ -12,7 +12,14 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { Logger } from '@verograph/service';
 import { continueTrace } from '@verograph/messaging';
-import { readViewerBatch, VIEWER_BATCH_HEADER, verifyViewer, type ViewerBatchBody } from '@verograph/service';
+import {
+  checkSignatureHeaders,
+  readViewerBatch,
+  VIEWER_BATCH_HEADER,
+  verifyViewer,
+  viewerBatchOperation,
+  type ViewerBatchBody,
+} from '@verograph/service';
 import { Kind, parse, type DocumentNode, type GraphQLFieldResolver, type GraphQLScalarType } from 'graphql';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
@@ -34,7 +41,10 @@ export interface SubgraphResolvers<TContext> {
 }
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
-  /** The subgraph's name, for logs and metrics. */
+  /**
+   * The subgraph's name in the supergraph (`join__graph(name:)`), for logs and metrics; the
+   * gateway's signatures name it, and a signature made for another subgraph is refused.
+   */
   readonly name: string;
   readonly typeDefs: DocumentNode;
   readonly resolvers: SubgraphResolvers<TContext>;
@@ -64,8 +74,9 @@ export interface SubgraphServer {
 const READY_TIMEOUT_MS = 2_000;
 
 /**
- * Serves a Federation 2 subgraph over node:http: `/graphql` for requests the gateway signed
- * (anything unsigned or forged is answered 401 before any resolver runs), `/health/live`,
+ * Serves a Federation 2 subgraph over node:http: `/graphql` for requests the gateway signed for
+ * this subgraph, this body and this moment (anything else is answered 401 before any resolver
+ * runs; see viewerSignature.ts), `/health/live`,
  * `/health/ready` and `/metrics`. Errors leave through `maskError`.
  */
 export async function createSubgraphServer<TContext extends BaseContext>(
@@ -215,41 +226,34 @@ export async function createSubgraphServer<TContext extends BaseContext>(
 
   async function graphql(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
-    if (method !== 'POST' && method !== 'GET') {
-      res.setHeader('allow', 'GET, POST');
-      return sendJson(res, 405, graphQLError('BAD_REQUEST', 'Use GET or POST for /graphql.'));
-    }
-    const check = verifyViewer(signingSecret, req.headers);
-    if (!check.ok) {
-      refused.inc({ reason: check.reason });
+    // POST only: a signature covers the body, and a GET carries its operation in the URL.
+    if (method !== 'POST') {
+      res.setHeader('allow', 'POST');
       req.resume();
-      return sendJson(
-        res,
-        401,
-        graphQLError(
-          'UNAUTHENTICATED',
-          `This subgraph answers only the gateway (${check.reason}); send requests to the gateway.`,
-        ),
-      );
+      return sendJson(res, 405, graphQLError('BAD_REQUEST', 'Use POST for /graphql.'));
     }
+    const signed = checkSignatureHeaders(req.headers);
+    if (!signed.ok) return unsigned(req, res, signed.reason);
+    const read = await readBody(req, maxBodyBytes);
+    if (read === 'too-large') {
+      return sendJson(res, 413, graphQLError('BAD_REQUEST', `The request body is larger than ${maxBodyBytes} bytes.`));
+    }
+    const isBatch = req.headers[VIEWER_BATCH_HEADER] !== undefined;
+    // The signature covers the bytes as received, before any parsing.
+    const check = verifyViewer(signingSecret, req.headers, {
+      subgraph: name,
+      body: read,
+      scope: isBatch ? 'batch' : 'request',
+    });
+    if (!check.ok) return unsigned(req, res, check.reason);
     let body: unknown;
-    if (method === 'POST') {
-      const read = await readBody(req, maxBodyBytes);
-      if (read === 'too-large') {
-        return sendJson(
-          res,
-          413,
-          graphQLError('BAD_REQUEST', `The request body is larger than ${maxBodyBytes} bytes.`),
-        );
-      }
-      try {
-        body = read.length === 0 ? undefined : JSON.parse(read);
-      } catch {
-        return sendJson(res, 400, graphQLError('BAD_REQUEST', 'The request body is not valid JSON.'));
-      }
+    try {
+      body = read.length === 0 ? undefined : JSON.parse(read.toString('utf8'));
+    } catch {
+      return sendJson(res, 400, graphQLError('BAD_REQUEST', 'The request body is not valid JSON.'));
     }
-    if (req.headers[VIEWER_BATCH_HEADER] !== undefined) {
-      const batch = method === 'POST' ? readViewerBatch(body) : 'a viewer batch is POSTed';
+    if (isBatch) {
+      const batch = readViewerBatch(body);
       if (typeof batch === 'string') return sendJson(res, 400, graphQLError('BAD_REQUEST', batch));
       return viewerBatch(batch, res);
     }
@@ -272,6 +276,19 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     res.end();
   }
 
+  function unsigned(req: IncomingMessage, res: ServerResponse, reason: string): void {
+    refused.inc({ reason });
+    req.resume();
+    sendJson(
+      res,
+      401,
+      graphQLError(
+        'UNAUTHENTICATED',
+        `This subgraph answers only the gateway (${reason}); send requests to the gateway.`,
+      ),
+    );
+  }
+
   /**
    * One query executed as each viewer of a viewer batch (see @verograph/service's viewerBatch.ts),
    * each with its own context, all at once: what their resolvers read together is read together.
@@ -288,9 +305,14 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       (d) => d.kind !== Kind.OPERATION_DEFINITION || d.operation === 'query',
     );
     if (!queriesOnly) return sendJson(res, 400, graphQLError('BAD_REQUEST', 'A viewer batch carries queries only.'));
+    const operation = viewerBatchOperation(batch);
     const results = await Promise.all(
-      batch.viewers.map(async (viewer) => {
-        const check = verifyViewer(signingSecret, viewer.headers);
+      batch.viewers.map(async (viewer, viewerIndex) => {
+        const check = verifyViewer(signingSecret, viewer.headers, {
+          subgraph: name,
+          body: operation,
+          scope: { viewerIndex },
+        });
         if (!check.ok) {
           refused.inc({ reason: check.reason });
           return graphQLError('UNAUTHENTICATED', `This viewer's gateway signature is not valid (${check.reason}).`);
@@ -342,7 +364,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string | 'too-large'> {
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -353,5 +375,5 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string | '
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
