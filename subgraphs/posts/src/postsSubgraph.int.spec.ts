@@ -356,7 +356,7 @@ describe('the gateway signature', () => {
   });
 
   it('serves health and metrics', async () => {
-    const base = server.url.replace(/\/graphql$/, '');
+    const base = server.opsUrl;
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
     expect(await (await fetch(`${base}/health/ready`)).json()).toMatchObject({ status: 'ready' });
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('subgraph_unsigned_requests_total');

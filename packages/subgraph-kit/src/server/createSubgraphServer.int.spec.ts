@@ -299,18 +299,34 @@ describe('createSubgraphServer', () => {
     });
   });
 
-  it('serves liveness, readiness that follows the store, metrics and 404 elsewhere', async () => {
-    expect(await (await fetch(`${base}/health/live`)).json()).toEqual({ status: 'live', subgraph: 'kit-test' });
-    expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+  it('answers nothing but GraphQL on its public port (issue 12, item 13)', async () => {
+    for (const path of ['/health/live', '/health/ready', '/metrics']) {
+      expect((await fetch(`${base}${path}`)).status).toBe(404);
+    }
+  });
+
+  it('serves liveness, readiness that follows the store and metrics on its operations port', async () => {
+    const ops = server.opsUrl;
+    expect(ops).not.toBe(base);
+    expect(await (await fetch(`${ops}/health/live`)).json()).toEqual({ status: 'live' });
+    const up = await fetch(`${ops}/health/ready`);
+    expect(up.status).toBe(200);
+    expect(await up.json()).toEqual({ status: 'ready', checks: { store: { ok: true } } });
     ready = false;
-    const down = await fetch(`${base}/health/ready`);
-    expect(down.status).toBe(503);
-    expect(await down.json()).toMatchObject({ status: 'unavailable', reason: 'Cassandra did not answer' });
+    // Readiness is evaluated at most once a second, whatever the number of probes.
+    await expect
+      .poll(async () => (await fetch(`${ops}/health/ready`)).status, { timeout: 3_000, interval: 200 })
+      .toBe(503);
+    expect(await (await fetch(`${ops}/health/ready`)).json()).toEqual({
+      status: 'not_ready',
+      checks: { store: { ok: false, detail: 'Cassandra did not answer' } },
+    });
     ready = true;
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(`${ops}/metrics`)).text();
     expect(metrics).toContain('subgraph_graphql_requests_total');
     expect(metrics).toMatch(/subgraph_graphql_errors_total\{code="STORE_UNAVAILABLE"/);
     expect(metrics).toMatch(/subgraph_unsigned_requests_total\{reason="missing gateway signature"/);
+    expect((await fetch(`${ops}/graphql`)).status).toBe(404);
     expect((await fetch(`${base}/nothing`)).status).toBe(404);
   });
 });

@@ -14,6 +14,7 @@ import type { Logger } from '@verograph/service';
 import { continueTrace } from '@verograph/messaging';
 import {
   checkSignatureHeaders,
+  createOpsServer,
   readViewerBatch,
   VIEWER_BATCH_HEADER,
   verifyViewer,
@@ -50,8 +51,10 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   readonly resolvers: SubgraphResolvers<TContext>;
   /** Builds one request's context (its DataLoaders) for a verified viewer. */
   readonly context: (request: ViewerRequest) => TContext | Promise<TContext>;
-  /** 0 picks a free port (tests). */
+  /** The public port, GraphQL only; 0 picks a free port (tests). */
   readonly port: number;
+  /** The operations port (`<NAME>_SUBGRAPH_OPS_PORT`): health, readiness, metrics. Default 0, a free port (tests). */
+  readonly opsPort?: number;
   readonly host: string;
   /** SUBGRAPH_SIGNING_SECRET: the HMAC secret shared with the gateway. */
   readonly signingSecret: string;
@@ -67,17 +70,18 @@ export interface SubgraphServer {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4002/graphql. */
   readonly url: string;
   readonly port: number;
+  /** The operations endpoints' base, e.g. http://127.0.0.1:4012 (`/health/live`, `/health/ready`, `/metrics`). */
+  readonly opsUrl: string;
   /** Stops accepting requests, lets in-flight ones finish and closes the server. */
   close(): Promise<void>;
 }
 
-const READY_TIMEOUT_MS = 2_000;
-
 /**
  * Serves a Federation 2 subgraph over node:http: `/graphql` for requests the gateway signed for
  * this subgraph, this body and this moment (anything else is answered 401 before any resolver
- * runs; see viewerSignature.ts), `/health/live`,
- * `/health/ready` and `/metrics`. Errors leave through `maskError`.
+ * runs; see viewerSignature.ts), and nothing else on that port: `/health/live`, `/health/ready`
+ * (check `store`) and `/metrics` are on the operations port (@verograph/service's opsServer.ts).
+ * Errors leave through `maskError`.
  */
 export async function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
@@ -189,39 +193,9 @@ export async function createSubgraphServer<TContext extends BaseContext>(
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
-    switch (path) {
-      case '/health/live':
-        return sendJson(res, 200, { status: 'live', subgraph: name });
-      case '/health/ready':
-        return ready(res);
-      case '/metrics':
-        res.writeHead(200, { 'content-type': metrics.contentType });
-        res.end(await metrics.metrics());
-        return;
-      case '/graphql':
-        return graphql(req, res);
-      default:
-        return sendJson(res, 404, { error: `no route ${path}; try /graphql, /health/live, /health/ready or /metrics` });
-    }
-  }
-
-  async function ready(res: ServerResponse): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        options.ready(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-        }),
-      ]);
-      sendJson(res, 200, { status: 'ready', subgraph: name });
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      logger.warn({ reason }, 'not ready');
-      sendJson(res, 503, { status: 'unavailable', subgraph: name, reason });
-    } finally {
-      clearTimeout(timer);
-    }
+    if (path === '/graphql') return graphql(req, res);
+    req.resume();
+    return sendJson(res, 404, graphQLError('NOT_FOUND', `Nothing at ${path}; GraphQL is at /graphql.`));
   }
 
   async function graphql(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -341,13 +315,29 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       resolve();
     });
   });
+  const ops = await createOpsServer({
+    port: options.opsPort ?? 0,
+    host: options.host,
+    registry: metrics,
+    checks: {
+      store: async () => {
+        await options.ready();
+        return { ok: true };
+      },
+    },
+    logger,
+  });
   const address = httpServer.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  logger.info({ port: address.port, host: address.address }, `${name} subgraph listening`);
+  logger.info({ port: address.port, host: address.address, opsPort: ops.port }, `${name} subgraph listening`);
   return {
     url: `http://${host}:${address.port}/graphql`,
     port: address.port,
-    close: () => apollo.stop(),
+    opsUrl: ops.url,
+    close: async () => {
+      await apollo.stop();
+      await ops.close();
+    },
   };
 }
 
