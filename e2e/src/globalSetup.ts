@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
 
-import { services } from '@verograph/stack';
+import { hasApi, services } from '@verograph/stack';
 
 import { startSystem } from './system.ts';
 
@@ -9,6 +9,8 @@ declare module 'vitest' {
     gatewayUrl: string;
     /** The gateway's operations endpoints (/metrics). */
     gatewayOpsUrl: string;
+    /** Every service: its API's base URL (none for writers and projectors) and its operations URL. */
+    services: Array<{ name: string; url?: string; opsUrl: string }>;
   }
 }
 
@@ -24,6 +26,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
       'gatewayOpsUrl',
       process.env.E2E_GATEWAY_OPS_URL ?? `${gateway.protocol}//${gateway.hostname}:${Number(gateway.port) + 10}`,
     );
+    // The others where the stack's defaults, moved by the gateway's own offset, put them.
+    const moved = Number(gateway.port) - services.find((s) => s.name === 'gateway')!.port;
+    project.provide(
+      'services',
+      services.map((s) => ({
+        name: s.name,
+        ...(hasApi(s) ? { url: `http://${gateway.hostname}:${s.port + moved}` } : {}),
+        opsUrl: `http://${gateway.hostname}:${s.opsPort + moved}`,
+      })),
+    );
     return async () => undefined;
   }
   // E2E_PORT_OFFSET moves every service's port, so a run can share the machine with another.
@@ -32,5 +44,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const system = await startSystem({ verbose: process.env.E2E_VERBOSE === '1', ports });
   project.provide('gatewayUrl', system.gatewayUrl);
   project.provide('gatewayOpsUrl', system.gatewayOpsUrl);
+  project.provide(
+    'services',
+    system.services.map((s) => ({
+      name: s.definition.name,
+      ...(hasApi(s.definition) ? { url: s.url } : {}),
+      opsUrl: s.opsUrl,
+    })),
+  );
   return () => system.stop();
 }
