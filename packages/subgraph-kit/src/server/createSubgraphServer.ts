@@ -13,10 +13,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import type { Logger } from '@verograph/service';
 import { continueTrace } from '@verograph/messaging';
 import {
-  checkSignatureHeaders,
   createOpsServer,
   readViewerBatch,
-  VIEWER_BATCH_HEADER,
   verifyViewer,
   viewerBatchOperation,
   type ViewerBatchBody,
@@ -25,6 +23,7 @@ import { Kind, parse, type DocumentNode, type GraphQLFieldResolver, type GraphQL
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 import { maskError } from '../errors/maskError.ts';
+import { graphQLError, isRefusal, readVerifiedRequest, sendJson, sendRefusal } from './verifiedRequest.ts';
 import { viewerRequestOf, type ViewerRequest } from './viewerRequest.ts';
 
 /** How long an idle kept-alive connection stays open: longer than any client pool's idle time. */
@@ -199,34 +198,13 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   }
 
   async function graphql(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const method = (req.method ?? 'GET').toUpperCase();
-    // POST only: a signature covers the body, and a GET carries its operation in the URL.
-    if (method !== 'POST') {
-      res.setHeader('allow', 'POST');
-      req.resume();
-      return sendJson(res, 405, graphQLError('BAD_REQUEST', 'Use POST for /graphql.'));
+    const read = await readVerifiedRequest(req, { subgraph: name, signingSecret, maxBodyBytes });
+    if (isRefusal(read)) {
+      if (read.signature !== undefined) refused.inc({ reason: read.signature });
+      return sendRefusal(res, read);
     }
-    const signed = checkSignatureHeaders(req.headers);
-    if (!signed.ok) return unsigned(req, res, signed.reason);
-    const read = await readBody(req, maxBodyBytes);
-    if (read === 'too-large') {
-      return sendJson(res, 413, graphQLError('BAD_REQUEST', `The request body is larger than ${maxBodyBytes} bytes.`));
-    }
-    const isBatch = req.headers[VIEWER_BATCH_HEADER] !== undefined;
-    // The signature covers the bytes as received, before any parsing.
-    const check = verifyViewer(signingSecret, req.headers, {
-      subgraph: name,
-      body: read,
-      scope: isBatch ? 'batch' : 'request',
-    });
-    if (!check.ok) return unsigned(req, res, check.reason);
-    let body: unknown;
-    try {
-      body = read.length === 0 ? undefined : JSON.parse(read.toString('utf8'));
-    } catch {
-      return sendJson(res, 400, graphQLError('BAD_REQUEST', 'The request body is not valid JSON.'));
-    }
-    if (isBatch) {
+    const { body } = read;
+    if (read.isBatch) {
       const batch = readViewerBatch(body);
       if (typeof batch === 'string') return sendJson(res, 400, graphQLError('BAD_REQUEST', batch));
       return viewerBatch(batch, res);
@@ -235,9 +213,9 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const viewer = viewerRequestOf(req.headers, check.viewerId);
+    const viewer = viewerRequestOf(req.headers, read.viewerId);
     const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method, headers, search: new URL(req.url ?? '/', 'http://subgraph').search, body },
+      httpGraphQLRequest: { method: 'POST', headers, search: new URL(req.url ?? '/', 'http://subgraph').search, body },
       context: async () => options.context(viewer),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -248,19 +226,6 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
-  }
-
-  function unsigned(req: IncomingMessage, res: ServerResponse, reason: string): void {
-    refused.inc({ reason });
-    req.resume();
-    sendJson(
-      res,
-      401,
-      graphQLError(
-        'UNAUTHENTICATED',
-        `This subgraph answers only the gateway (${reason}); send requests to the gateway.`,
-      ),
-    );
   }
 
   /**
@@ -339,31 +304,4 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       await ops.close();
     },
   };
-}
-
-function graphQLError(code: string, message: string) {
-  return { errors: [{ message, extensions: { code } }] };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      return 'too-large';
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
