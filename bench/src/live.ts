@@ -50,8 +50,11 @@ export interface LiveBenchOptions {
   readonly posts: number;
   /** Added to every service's port, so the run can share the machine with a system on the defaults. */
   readonly portOffset: number;
-  /** A system already running: its gateway's base URL and process id (nothing is started or stopped). */
-  readonly running?: { readonly gatewayUrl: string; readonly gatewayPid: number };
+  /**
+   * A system already running: its gateway's base URL, process id and operations URL (its
+   * metrics; default: the base URL's port + 10, as GATEWAY_OPS_PORT defaults). Nothing is started or stopped.
+   */
+  readonly running?: { readonly gatewayUrl: string; readonly gatewayPid: number; readonly gatewayOpsUrl?: string };
 }
 
 /** What each subscriber selects: the event, and the post resolved through the federated path. */
@@ -104,7 +107,12 @@ export async function benchLive(options: LiveBenchOptions): Promise<void> {
   const started = performance.now();
   const system = options.running ? { stop: async () => undefined } : await startSystemAt(options.portOffset);
   const found = 'services' in system ? system.services.find((s) => s.definition.name === 'gateway') : undefined;
-  const gateway = options.running ? { url: options.running.gatewayUrl } : found;
+  const gateway = options.running
+    ? {
+        url: options.running.gatewayUrl,
+        opsUrl: options.running.gatewayOpsUrl ?? opsUrlBeside(options.running.gatewayUrl),
+      }
+    : found;
   const gatewayPid = options.running?.gatewayPid ?? found?.child.pid;
   if (!gateway || !gatewayPid) throw new Error('the gateway did not start');
   if (openFileLimit(String(gatewayPid)) < most + 1024) {
@@ -122,7 +130,7 @@ export async function benchLive(options: LiveBenchOptions): Promise<void> {
     // Where the time goes: the hops' Kafka records, for the measured posts.
     const ours = 'services' in system ? system.services : [];
     stages = await createLiveStages(createKafka(`bench-${run}-stages`, engineAddresses().kafkaBrokers), run, [
-      ...ours.flatMap((s) => (s.child.pid ? [{ name: s.definition.name, pid: s.child.pid, url: s.url }] : [])),
+      ...ours.flatMap((s) => (s.child.pid ? [{ name: s.definition.name, pid: s.child.pid, url: s.opsUrl }] : [])),
       ...Object.entries(enginePids()).map(([name, pid]) => ({ name, pid })),
     ]);
     const users = await seedUsers(client, run, options.sample);
@@ -146,7 +154,7 @@ export async function benchLive(options: LiveBenchOptions): Promise<void> {
     const sample = createSubscriberPool({ url: wsUrl, query: FEED, onFeedEvent: record, onError });
     pools.push(sample);
     await sample.add(await Promise.all(users.lovers.map((u) => client.tokenFor(u))));
-    await waitForSubscriptions(gateway.url, options.sample);
+    await waitForSubscriptions(gateway.opsUrl, options.sample);
     // The first posts also start the gateway's consumer and warm its caches; they are not counted.
     const warm = await deliver(client, users.author, arrivals, options.sample, 3);
     const deliverable = warm.missing < 3 * options.sample;
@@ -162,7 +170,7 @@ export async function benchLive(options: LiveBenchOptions): Promise<void> {
     }
     // Settling first: the consumer's start (it reads the replay window back) leaves garbage behind.
     await sleep(5000);
-    const before = await memoryOf(gatewayPid, gateway.url);
+    const before = await memoryOf(gatewayPid, gateway);
     console.log(
       `\ngateway memory with the ${options.sample} measured subscribers only: RSS ${mb(before.rss)}, ` +
         `heap used ${mb(before.heapUsed)} (compression negotiated: ${sample.compressed ? 'permessage-deflate' : 'none'})`,
@@ -180,13 +188,13 @@ export async function benchLive(options: LiveBenchOptions): Promise<void> {
       );
       await idle.add(tokens);
       idleCount += adding;
-      await waitForSubscriptions(gateway.url, options.sample + idleCount);
+      await waitForSubscriptions(gateway.opsUrl, options.sample + idleCount);
       console.log(
         `\n${int(options.sample + idleCount)} subscribers: ${int(adding)} idle ones connected, initialised and ` +
           `subscribed in ${((performance.now() - connecting) / 1000).toFixed(1)} s; ${int(idle.open)} idle open`,
       );
       await sleep(2000);
-      const memory = await memoryOf(gatewayPid, gateway.url);
+      const memory = await memoryOf(gatewayPid, gateway);
       load = machineLoad();
       // With not one warm-up event delivered, each post would only wait out its timeout: memory is still measured.
       const measured = deliverable
@@ -257,20 +265,26 @@ async function deliver(
   return { latency: summarize(latencies), missing, statuses };
 }
 
-/** Waits until the gateway counts `count` open feed subscriptions (its /metrics gauge). */
-async function waitForSubscriptions(baseUrl: string, count: number, timeoutMs = 60_000): Promise<void> {
+/** A running gateway's operations URL when not told: its port + 10, GATEWAY_OPS_PORT's default distance. */
+function opsUrlBeside(gatewayUrl: string): string {
+  const url = new URL(gatewayUrl);
+  return `${url.protocol}//${url.hostname}:${Number(url.port) + 10}`;
+}
+
+/** Waits until the gateway counts `count` open feed subscriptions (its /metrics gauge, on its ops port). */
+async function waitForSubscriptions(opsUrl: string, count: number, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 0;
   while (Date.now() < deadline) {
-    last = metric(await metricsText(baseUrl), 'gateway_live_subscriptions', 'stream="feed"');
+    last = metric(await metricsText(opsUrl), 'gateway_live_subscriptions', 'stream="feed"');
     if (last >= count) return;
     await sleep(250);
   }
   throw new Error(`the gateway counts ${last} feed subscriptions, not ${count}, after ${timeoutMs / 1000} s`);
 }
 
-async function metricsText(baseUrl: string): Promise<string> {
-  return (await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+async function metricsText(opsUrl: string): Promise<string> {
+  return (await fetch(`${opsUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
 }
 
 /** A sample's value from Prometheus text; labels must include `labelPart` when given. */
@@ -290,8 +304,8 @@ function metric(text: string, name: string, labelPart = ''): number {
  * then the old rough reading, marked unsettled — RSS from /proc (the median of five readings 400 ms
  * apart), heap used from /metrics (the least of those readings).
  */
-async function memoryOf(pid: number, baseUrl: string): Promise<Memory> {
-  const settling = await fetch(`${baseUrl}/debug/gc`, { method: 'POST', signal: AbortSignal.timeout(60_000) });
+async function memoryOf(pid: number, gateway: { url: string; opsUrl: string }): Promise<Memory> {
+  const settling = await fetch(`${gateway.url}/debug/gc`, { method: 'POST', signal: AbortSignal.timeout(60_000) });
   if (settling.ok) {
     const { memory } = (await settling.json()) as { memory: { heapUsed: number } };
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -304,7 +318,7 @@ async function memoryOf(pid: number, baseUrl: string): Promise<Memory> {
   for (let i = 0; i < 5; i++) {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     rss.push(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) * 1024);
-    heap.push(metric(await metricsText(baseUrl), 'nodejs_heap_size_used_bytes'));
+    heap.push(metric(await metricsText(gateway.opsUrl), 'nodejs_heap_size_used_bytes'));
     await sleep(400);
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[2]!;

@@ -20,7 +20,7 @@ import { tailTopic, type TopicTail } from './topicTail.ts';
 export interface StageService {
   readonly name: string;
   readonly pid: number;
-  /** Its base URL: subgraphs count the operations they serve on `/metrics`; none for an engine. */
+  /** Its operations URL: subgraphs count the operations they serve on `/metrics`; none for an engine. */
   readonly url?: string;
 }
 

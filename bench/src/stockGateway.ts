@@ -23,11 +23,19 @@ interface Context {
 
 const gateway = new ApolloGateway({
   supergraphSdl,
-  buildService: ({ url }) =>
+  buildService: ({ name: subgraph, url }) =>
     new RemoteGraphQLDataSource<Context>({
       url,
       willSendRequest({ request, context }) {
-        for (const [name, value] of Object.entries(signViewer(signingSecret, context.viewerId))) {
+        // The text RemoteGraphQLDataSource sends: the query first, then the rest but `http`.
+        const { query, http: _http, ...rest } = request;
+        const sent = { query, ...rest };
+        const signed = signViewer(signingSecret, context.viewerId, {
+          subgraph,
+          body: JSON.stringify(sent),
+          scope: 'request',
+        });
+        for (const [name, value] of Object.entries(signed)) {
           request.http?.headers.set(name, value);
         }
       },

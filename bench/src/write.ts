@@ -121,14 +121,14 @@ export async function benchWrite(options: WriteBenchOptions): Promise<void> {
     let load = machineLoad();
     const postsGroup = 'writers-posts';
     await warnIfShared(admin, postsGroup);
-    const handlingBefore = await postsWriterHandling(writers.url, postsGroup);
+    const handlingBefore = await postsWriterHandling(writers.opsUrl, postsGroup);
     throughput = await measureThroughput(
       { kafka, producer, run, nextLove: loveCommands(posts, run) },
       { window: options.window, warmupSeconds: 3, seconds: options.seconds },
     );
     printThroughput(throughput, options, load);
     // Where the time goes: the writer's own view of each command it handled during item 1.
-    const handlingMs = meanHandlingMs(handlingBefore, await postsWriterHandling(writers.url, postsGroup));
+    const handlingMs = meanHandlingMs(handlingBefore, await postsWriterHandling(writers.opsUrl, postsGroup));
     console.log(
       `  (the writers' /metrics over item 1: ${ms(handlingMs)} per command on average from first attempt ` +
         `to outcome, message_processing_seconds of ${postsGroup})`,

@@ -6,8 +6,8 @@ export interface HandlingTotals {
 }
 
 /** The posts writer's handling totals, from the writers process's Prometheus text. */
-export async function postsWriterHandling(writersUrl: string, groupId = 'writers-posts'): Promise<HandlingTotals> {
-  const text = await (await fetch(`${writersUrl}/metrics`)).text();
+export async function postsWriterHandling(writersOpsUrl: string, groupId = 'writers-posts'): Promise<HandlingTotals> {
+  const text = await (await fetch(`${writersOpsUrl}/metrics`)).text();
   const value = (metric: string) => {
     const line = text
       .split('\n')

@@ -361,7 +361,7 @@ describe('a slow consumer', () => {
 
   /** The gateway's own count of slow consumers it dropped (its /metrics). */
   const slowConsumerDrops = async () => {
-    const text = await (await fetch(new URL('/metrics', gatewayUrl))).text();
+    const text = await (await fetch(new URL('/metrics', inject('gatewayOpsUrl')))).text();
     return text
       .split('\n')
       .filter((line) => line.startsWith('gateway_live_drops_total{') && line.includes('SLOW_CONSUMER'))

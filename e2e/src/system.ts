@@ -7,6 +7,8 @@ import { repoRoot, startServices, stopServices, type RunningService } from '@ver
 /** The whole system for the e2e scenarios: engines ensured, every service its own process. */
 export interface System {
   readonly gatewayUrl: string;
+  /** The gateway's operations endpoints: /health/ready, /metrics. */
+  readonly gatewayOpsUrl: string;
   readonly services: readonly RunningService[];
   stop(): Promise<void>;
 }
@@ -30,7 +32,12 @@ export async function startSystem(
   });
   const gateway = running.find((s) => s.definition.name === 'gateway');
   if (!gateway) throw new Error('the gateway did not start');
-  return { gatewayUrl: `${gateway.url}/graphql`, services: running, stop: () => stopServices(running) };
+  return {
+    gatewayUrl: `${gateway.url}/graphql`,
+    gatewayOpsUrl: gateway.opsUrl,
+    services: running,
+    stop: () => stopServices(running),
+  };
 }
 
 /** A bearer token for a user, as `npm run -s token` mints it with the local secret. */

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { ConfigError, engineAddresses, envReader, type EnvReader } from '@verograph/service';
+import { ConfigError, engineAddresses, envReader, readOpsPort, type EnvReader } from '@verograph/service';
 
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from './auth/tokenLifetime.ts';
 
@@ -77,6 +77,8 @@ export interface LiveConfig {
 export interface GatewayConfig {
   readonly host: string;
   readonly port: number;
+  /** GATEWAY_OPS_PORT (or OPS_PORT): /health/live, /health/ready and /metrics, off the public port. */
+  readonly opsPort: number;
   readonly supergraphPath: string;
   /** How long the supergraph file must stay still before it is reloaded. */
   readonly supergraphDebounceMs: number;
@@ -156,6 +158,7 @@ export function readGatewayConfig(env: EnvReader = envReader()): GatewayConfig {
   return {
     host: env.string('GATEWAY_HOST', '127.0.0.1'),
     port: env.int('GATEWAY_PORT', 4000, { min: 0, max: 65535 }),
+    opsPort: readOpsPort(env, 'gateway', 4010),
     supergraphPath: resolve(env.string('GATEWAY_SUPERGRAPH', resolve(repoRoot, 'schema/supergraph.graphql'))),
     supergraphDebounceMs: env.int('GATEWAY_SUPERGRAPH_DEBOUNCE_MS', 200, { min: 0, max: 60_000 }),
     // Both spell out the schema to anyone: on for local work, off in production unless asked for.

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import type { Logger } from '@verograph/service';
+import { createOpsServer, type Logger, type OpsServer } from '@verograph/service';
 import type { Registry } from 'prom-client';
 
 import { createViewerAuthenticator } from './auth/viewerAuth.ts';
@@ -29,14 +29,14 @@ import { createEntityInvalidation } from './entityCache/entityInvalidation.ts';
 import { createPublicEntityCache } from './entityCache/publicEntityCache.ts';
 import { createSubgraphDataSource } from './subgraphs/subgraphDataSource.ts';
 import { createSubgraphHttpClient } from './subgraphs/subgraphHttpClient.ts';
-import { probeSubgraphs } from './subgraphs/subgraphReadiness.ts';
+import { gatewayReadinessChecks } from './subgraphs/subgraphReadiness.ts';
 import { subgraphsOf, type SubgraphEndpoint } from './subgraphs/subgraphsOf.ts';
 import { supergraphFromFile } from './supergraph/supergraphFromFile.ts';
 
 /** What the composition root builds once and hands to the gateway. */
 export interface GatewayDependencies {
   readonly logger: Logger;
-  /** The process's Prometheus registry; the gateway registers its metrics on it and serves it at /metrics. */
+  /** The process's Prometheus registry; the gateway registers its metrics on it, served at the ops port's /metrics. */
   readonly registry: Registry;
   readonly documents: TrustedDocuments;
 }
@@ -46,12 +46,15 @@ export interface Gateway {
   start(): Promise<string>;
   /** Stops accepting requests, lets in-flight ones finish (up to `graceMs`), stops watching the supergraph. */
   stop(graceMs?: number): Promise<void>;
+  /** Once started: the operations endpoints' base URL, e.g. http://127.0.0.1:4010. */
+  readonly opsUrl: string;
 }
 
 /**
  * The federation gateway: Apollo Gateway over the supergraph file, behind Apollo Server with
  * the limits, auth, trusted documents, metrics and logs this project needs, served by a plain
- * Node HTTP server with /graphql, the explorer at /, /health/live, /health/ready and /metrics.
+ * Node HTTP server with /graphql and the explorer at /. /health/live, /health/ready (`serving`
+ * and one check per subgraph) and /metrics are on the operations port (GATEWAY_OPS_PORT).
  */
 export function createGateway(config: GatewayConfig, { logger, registry, documents }: GatewayDependencies): Gateway {
   const metrics = createGatewayMetrics(registry);
@@ -175,23 +178,6 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
         if (live.wantsSse(request)) return live.handleSse(request, response, url);
         if (wantsPage) return sendExplorer(response);
         return handleGraphQL(request, response, url);
-      case '/health/live':
-        return sendJson(response, 200, { status: 'live' });
-      case '/health/ready': {
-        if (!ready) return sendJson(response, 503, { status: 'not serving', subgraphs: {} });
-        const readiness = await probeSubgraphs(subgraphs, {
-          signingSecret: config.subgraphSigningSecret,
-          timeoutMs: config.readinessTimeoutMs,
-        });
-        return sendJson(response, readiness.ready ? 200 : 503, {
-          status: readiness.ready ? 'ready' : 'not ready',
-          subgraphs: readiness.subgraphs,
-        });
-      }
-      case '/metrics':
-        response.setHeader('content-type', registry.contentType);
-        response.end(await registry.metrics());
-        return;
       case '/debug/gc': {
         if (!diagnosticGc) break;
         if (request.method !== 'POST') {
@@ -227,8 +213,27 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
   server.headersTimeout = 66_000;
   server.on('upgrade', live.handleUpgrade);
 
+  let ops: OpsServer | undefined;
   return {
+    get opsUrl() {
+      if (!ops) throw new Error('the gateway has not started');
+      return ops.url;
+    },
     async start() {
+      // First, so the process answers liveness while the supergraph loads.
+      ops = await createOpsServer({
+        port: config.opsPort,
+        host: config.host,
+        registry,
+        checks: gatewayReadinessChecks({
+          serving: () => ready,
+          subgraphs: () => subgraphs,
+          signingSecret: config.subgraphSigningSecret,
+          timeoutMs: config.readinessTimeoutMs,
+        }),
+        timeoutMs: config.readinessTimeoutMs,
+        logger,
+      });
       await apollo.start();
       live.start();
       entityInvalidation?.start();
@@ -256,6 +261,7 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
       await apollo.stop();
       await entityInvalidation?.stop();
       subgraphHttp.close();
+      await ops?.close();
     },
   };
 }

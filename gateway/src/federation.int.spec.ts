@@ -120,10 +120,11 @@ describe('the gateway over two real subgraphs', () => {
     expect(unsigned.status).toBe(401);
     expect(unsigned.body.data).toBeUndefined();
 
+    const body = { query: '{ echo { viewerId } }' };
     const wrongSecret = await postGraphQL(
       accounts.url,
-      { query: '{ echo { viewerId } }' },
-      signViewer('guessed-secret', 'alice'),
+      body,
+      signViewer('guessed-secret', 'alice', { subgraph: 'accounts', body: JSON.stringify(body), scope: 'request' }),
     );
     expect(wrongSecret.status).toBe(401);
   });
@@ -186,7 +187,7 @@ describe('the gateway over two real subgraphs', () => {
 
   it('exposes request, subgraph and reload metrics at /metrics', async () => {
     await postGraphQL(gateway.graphqlUrl, { query: '{ account(id: "a1") { notes { id } } }' });
-    const response = await fetch(`${gateway.url}/metrics`);
+    const response = await fetch(`${gateway.opsUrl}/metrics`);
     const text = await response.text();
 
     expect(response.status).toBe(200);
@@ -211,19 +212,25 @@ describe('the gateway over two real subgraphs', () => {
     try {
       const response = await postGraphQL(moved.graphqlUrl, { query: '{ notes(first: 1) { id } }' });
       expect(response.body).toEqual({ data: { notes: [{ id: 'a1-n0' }] } });
-      expect((await fetch(`${moved.url}/health/ready`)).status).toBe(200);
+      expect((await fetch(`${moved.opsUrl}/health/ready`)).status).toBe(200);
     } finally {
       await moved.stop();
     }
   });
 
-  it('is live, and ready while every subgraph answers', async () => {
-    expect((await fetch(`${gateway.url}/health/live`)).status).toBe(200);
-    const ready = await fetch(`${gateway.url}/health/ready`);
+  it('is live, and ready while every subgraph answers, on its operations port', async () => {
+    expect((await fetch(`${gateway.opsUrl}/health/live`)).status).toBe(200);
+    const ready = await fetch(`${gateway.opsUrl}/health/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({
       status: 'ready',
-      subgraphs: { accounts: { up: true }, notes: { up: true } },
+      checks: { serving: { ok: true }, 'subgraph:accounts': { ok: true }, 'subgraph:notes': { ok: true } },
     });
+  });
+
+  it('answers neither health, readiness nor metrics on its public port (issue 12, item 13)', async () => {
+    for (const path of ['/health/live', '/health/ready', '/metrics']) {
+      expect((await fetch(`${gateway.url}${path}`)).status).toBe(404);
+    }
   });
 });

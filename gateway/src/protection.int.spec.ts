@@ -88,7 +88,7 @@ describe('what the gateway refuses, and how', () => {
     expect(tooDeep.body.errors?.[0]?.extensions).toMatchObject({ limit: 12, actual: 13 });
     expect(tooDeep.body.data).toBeUndefined();
 
-    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    const metrics = await (await fetch(`${gateway.opsUrl}/metrics`)).text();
     expect(metrics).toMatch(/gateway_graphql_requests_total\{operation_type="query",outcome="rejected"\} [1-9]/);
     expect(metrics).toMatch(/gateway_graphql_errors_total\{code="QUERY_TOO_DEEP"\} 1\b/);
   });

@@ -4,12 +4,11 @@
  * each runs as its own consumer group. Health and metrics on PROJECTORS_PORT (4200).
  */
 import { runConsumer, type RunningConsumer } from '@verograph/messaging';
-import { ConfigError, createLogger, createMetricsRegistry } from '@verograph/service';
+import { ConfigError, createLogger, createMetricsRegistry, createOpsServer } from '@verograph/service';
 
 import { buildProjector } from './buildProjector.ts';
 import { readConfig } from './config.ts';
 import { recordHandlerFor } from './consumer/recordHandler.ts';
-import { startHealthServer } from './http/healthServer.ts';
 import { openResources } from './resources.ts';
 
 async function main(): Promise<void> {
@@ -42,13 +41,17 @@ async function main(): Promise<void> {
     logger.info({ projector: name, groupId: projector.groupId }, 'projector running');
   }
 
-  const server = await startHealthServer({
+  // The projectors' only port: health, readiness (each consumer in its group) and metrics.
+  const ops = await createOpsServer({
     port: config.port,
-    metrics,
-    notReady: async () => {
-      const waiting = consumers.filter((c) => !c.isReady()).map((c) => c.groupId);
-      return waiting.length > 0 ? `not yet consuming: ${waiting.join(', ')}` : undefined;
-    },
+    registry: metrics,
+    checks: Object.fromEntries(
+      consumers.map((consumer) => [
+        `consumer:${consumer.groupId}`,
+        () => (consumer.isReady() ? { ok: true } : { ok: false, detail: 'not yet consuming' }),
+      ]),
+    ),
+    logger,
   });
   logger.info({ port: config.port, projectors: config.projectors }, 'projectors started');
 
@@ -56,7 +59,7 @@ async function main(): Promise<void> {
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    server.close();
+    void ops.close();
     await Promise.all(consumers.map((c) => c.stop()));
     await resources.close();
     process.exit(code);

@@ -411,7 +411,7 @@ describe('Elasticsearch stopped and restarted under load', () => {
     expect(await system.metric('projectors', 'message_retries_total', { group: 'projectors.search' })).toBeGreaterThan(
       0,
     );
-    const searchReady = await fetch(`${system.service('search').url}/health/ready`);
+    const searchReady = await fetch(`${system.service('search').opsUrl}/health/ready`);
     expect(searchReady.status).toBe(200);
     console.log(
       `resilience/elasticsearch: search caught up ${seconds(Date.now() - loadStoppedAt)} after the load stopped`,

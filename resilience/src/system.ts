@@ -37,13 +37,18 @@ export interface RunningSystem {
 const MAX_LINES = 50_000;
 
 export async function startSystem(env: Readonly<Record<string, string>>): Promise<RunningSystem> {
-  const ports = await freePorts(services.length);
-  const portOf = Object.fromEntries(services.map((s, i) => [s.name, ports[i]!]));
+  // Two free ports each: the API's and the operations endpoints'.
+  const ports = await freePorts(services.length * 2);
+  const portOf = Object.fromEntries(services.map((s, i) => [s.name, ports[2 * i]!]));
+  const opsPortOf = Object.fromEntries(
+    services.map((s, i) => [s.name, s.opsPort === s.port ? ports[2 * i]! : ports[2 * i + 1]!]),
+  );
   const lines: ServiceLine[] = [];
   const verbose = process.env.RESILIENCE_VERBOSE === '1';
   const running = await startServices({
     env: { LOG_LEVEL: 'warn', ...env },
     ports: portOf,
+    opsPorts: opsPortOf,
     readyTimeoutMs: 180_000,
     output: (service, line) => {
       if (lines.length < MAX_LINES) lines.push({ service, line });
@@ -72,7 +77,7 @@ export async function startSystem(env: Readonly<Record<string, string>>): Promis
     writeLog: (file) => writeFileSync(file, lines.map((l) => `${l.service.padEnd(12)}| ${l.line}\n`).join('')),
     fatalLines: () => lines.filter(({ line }) => line.includes('"level":60')),
     async metric(name, metricName, labels = {}) {
-      const text = await (await fetch(`${service(name).url}/metrics`)).text();
+      const text = await (await fetch(`${service(name).opsUrl}/metrics`)).text();
       let total = 0;
       for (const row of text.split('\n')) {
         if (!row.startsWith(`${metricName}{`) && !row.startsWith(`${metricName} `)) continue;

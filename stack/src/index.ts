@@ -2,7 +2,7 @@ export type { EngineDefinition, EngineName } from './engine.ts';
 export { engines } from './engines.ts';
 export { repoRoot, stackLayout } from './layout.ts';
 export { cpuMillis, readPidRecord } from './processes.ts';
-export { services, startServices, stopServices } from './services.ts';
+export { hasApi, services, startServices, stopServices } from './services.ts';
 export type { RunningService, ServiceDefinition, StartServicesOptions } from './services.ts';
 export { migrationSettings, runMigrations } from './migrations/runMigrations.ts';
 export type { MigrationEndpoints, MigrationSettings } from './migrations/runMigrations.ts';

@@ -11,7 +11,9 @@
  * - writers and projectors scale by consumer group: replicas beyond the partition count of the
  *   topics they consume would sit idle, so their autoscalers stop at that count;
  * - subgraphs accept traffic only from gateway pods (a NetworkPolicy), on top of the gateway's
- *   signed viewer header, which they check whatever the network.
+ *   signed viewer header, which they check whatever the network;
+ * - health, readiness and metrics are on each pod's `ops` port, which only the kubelet's probes
+ *   and Prometheus (namespace `monitoring`) reach; the `http` port carries the API only.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +22,7 @@ import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 
 import { repoRoot } from './layout.ts';
-import { services, type ServiceDefinition } from './services.ts';
+import { hasApi, services, type ServiceDefinition } from './services.ts';
 
 export interface ManifestOptions {
   readonly image: string;
@@ -54,7 +56,7 @@ function labels(name: string): Record<string, string> {
   return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'verograph' };
 }
 
-function probe(path: string, port: number, periodSeconds: number): Manifest {
+function probe(path: string, port: string, periodSeconds: number): Manifest {
   return { httpGet: { path, port }, periodSeconds, timeoutSeconds: 2, failureThreshold: 3 };
 }
 
@@ -81,18 +83,22 @@ function deployment(service: ServiceDefinition, options: ManifestOptions): Manif
               name: service.name,
               image: options.image,
               command: ['node', `dist/${service.name}/main.mjs`],
-              ports: [{ name: 'http', containerPort: service.port }],
+              ports: [
+                ...(hasApi(service) ? [{ name: 'http', containerPort: service.port }] : []),
+                { name: 'ops', containerPort: service.opsPort },
+              ],
               env: [
                 { name: 'NODE_ENV', value: 'production' },
                 { name: service.portEnv, value: String(service.port) },
+                ...(hasApi(service) ? [{ name: service.opsPortEnv, value: String(service.opsPort) }] : []),
                 // Writers and projectors serve their ops endpoints on every interface already.
                 ...(gateway || SUBGRAPHS.has(service.name)
                   ? [{ name: gateway ? 'GATEWAY_HOST' : 'SUBGRAPH_HOST', value: '0.0.0.0' }]
                   : []),
               ],
               envFrom: [{ configMapRef: { name: ENGINES } }, { secretRef: { name: SECRETS } }],
-              readinessProbe: probe('/health/ready', service.port, 5),
-              livenessProbe: probe('/health/live', service.port, 10),
+              readinessProbe: probe('/health/ready', 'ops', 5),
+              livenessProbe: probe('/health/live', 'ops', 10),
               resources: {
                 requests: { cpu: '250m', memory: gateway ? '256Mi' : '192Mi' },
                 limits: { memory: gateway ? '1Gi' : '512Mi' },
@@ -113,7 +119,12 @@ function clusterService(service: ServiceDefinition, options: ManifestOptions): M
     metadata: { name: service.name, namespace: options.namespace, labels: labels(service.name) },
     spec: {
       selector: { 'app.kubernetes.io/name': service.name },
-      ports: [{ name: 'http', port: service.port, targetPort: 'http' }],
+      // The API; a consumer, which has none, is reached at its ops port (Prometheus scrapes pods anyway).
+      ports: [
+        hasApi(service)
+          ? { name: 'http', port: service.port, targetPort: 'http' }
+          : { name: 'ops', port: service.opsPort, targetPort: 'ops' },
+      ],
     },
   };
 }
@@ -155,11 +166,44 @@ function subgraphsOnlyFromGateway(options: ManifestOptions): Manifest {
       policyTypes: ['Ingress'],
       ingress: [
         {
-          from: [
-            { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'gateway' } } },
-            // Prometheus scrapes /metrics from its own namespace.
-            { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
-          ],
+          from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'gateway' } } }],
+          ports: [{ port: 'http' }],
+        },
+      ],
+    },
+  };
+}
+
+/** The gateway's API is public; its ops port is not (opsFromMonitoring). */
+function gatewayApiFromAnywhere(options: ManifestOptions): Manifest {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'gateway-api', namespace: options.namespace, labels: labels('gateway') },
+    spec: {
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'gateway' } },
+      policyTypes: ['Ingress'],
+      ingress: [{ ports: [{ port: 'http' }] }],
+    },
+  };
+}
+
+/**
+ * Every service's ops port (health, readiness, metrics) only from Prometheus's namespace; the
+ * kubelet's probes come from the node, which NetworkPolicies do not restrict.
+ */
+function opsFromMonitoring(options: ManifestOptions): Manifest {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'ops-from-monitoring', namespace: options.namespace, labels: labels('verograph') },
+    spec: {
+      podSelector: { matchLabels: { 'app.kubernetes.io/part-of': 'verograph' } },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+          ports: [{ port: 'ops' }],
         },
       ],
     },
@@ -230,6 +274,8 @@ export function kubernetesManifests(options: ManifestOptions): Manifest[] {
       disruptionBudget(service, options),
     ]),
     subgraphsOnlyFromGateway(options),
+    gatewayApiFromAnywhere(options),
+    opsFromMonitoring(options),
   ];
 }
 

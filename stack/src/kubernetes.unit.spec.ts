@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { kubernetesManifests, topicPartitions } from './kubernetes.ts';
-import { services } from './services.ts';
+import { hasApi, services } from './services.ts';
 
 type M = {
   kind: string;
@@ -28,10 +28,33 @@ describe('Kubernetes manifests', () => {
       const c = container(service.name);
       expect(c.image).toBe('registry.example/verograph:1.2.3');
       expect(c.command).toEqual(['node', `dist/${service.name}/main.mjs`]);
-      expect(c.ports).toEqual([{ name: 'http', containerPort: service.port }]);
-      expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/health/ready', port: service.port } });
-      expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/health/live', port: service.port } });
+      expect(c.ports).toEqual([
+        ...(hasApi(service) ? [{ name: 'http', containerPort: service.port }] : []),
+        { name: 'ops', containerPort: service.opsPort },
+      ]);
+      expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/health/ready', port: 'ops' } });
+      expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/health/live', port: 'ops' } });
     }
+  });
+
+  it('probe and scrape the ops port, which is off the API port and reachable only from monitoring', () => {
+    for (const name of ['gateway', 'users', 'posts', 'collections', 'search']) {
+      const c = container(name);
+      const ports = c.ports as Array<{ name: string; containerPort: number }>;
+      expect(ports.find((p) => p.name === 'ops')!.containerPort).not.toBe(
+        ports.find((p) => p.name === 'http')!.containerPort,
+      );
+      const service = services.find((s) => s.name === name)!;
+      expect(c.env).toContainEqual({ name: service.opsPortEnv, value: String(service.opsPort) });
+    }
+    const ops = find('NetworkPolicy', 'ops-from-monitoring')?.spec as { ingress: Array<{ ports: unknown[] }> };
+    expect(ops.ingress).toEqual([expect.objectContaining({ ports: [{ port: 'ops' }] })]);
+    const subgraphs = find('NetworkPolicy', 'subgraphs-from-gateway')?.spec as { ingress: Array<{ ports: unknown[] }> };
+    expect(subgraphs.ingress.map((rule) => rule.ports)).toEqual([[{ port: 'http' }]]);
+    const gateway = find('NetworkPolicy', 'gateway-api')?.spec as {
+      ingress: Array<{ from?: unknown; ports: unknown[] }>;
+    };
+    expect(gateway.ingress).toEqual([{ ports: [{ port: 'http' }] }]);
   });
 
   it('stop consumer autoscalers at the partition count, where more replicas would idle', () => {

@@ -11,53 +11,103 @@ export interface ServiceDefinition {
   readonly name: string;
   /** Entry point, relative to the repository root. */
   readonly entry: string;
+  /** The service's port: its API (GraphQL); for writers and projectors, which have none, its ops port. */
   readonly portEnv: string;
   readonly port: number;
+  /** The operations port: /health/live, /health/ready, /metrics (the same as `port` when there is no API). */
+  readonly opsPortEnv: string;
+  readonly opsPort: number;
+}
+
+/** A subgraph: GraphQL on `port`, its operations endpoints 10 above. */
+function subgraph(name: string, port: number): ServiceDefinition {
+  const env = `${name.toUpperCase()}_SUBGRAPH`;
+  return {
+    name,
+    entry: `subgraphs/${name}/src/main.ts`,
+    portEnv: `${env}_PORT`,
+    port,
+    opsPortEnv: `${env}_OPS_PORT`,
+    opsPort: port + 10,
+  };
 }
 
 /** Start order: what consumes Kafka first, then the subgraphs, the gateway last. */
 export const services: readonly ServiceDefinition[] = [
-  { name: 'writers', entry: 'writers/src/main.ts', portEnv: 'WRITERS_PORT', port: 4100 },
-  { name: 'projectors', entry: 'projectors/src/main.ts', portEnv: 'PROJECTORS_PORT', port: 4200 },
-  { name: 'users', entry: 'subgraphs/users/src/main.ts', portEnv: 'USERS_SUBGRAPH_PORT', port: 4001 },
-  { name: 'posts', entry: 'subgraphs/posts/src/main.ts', portEnv: 'POSTS_SUBGRAPH_PORT', port: 4002 },
-  { name: 'collections', entry: 'subgraphs/collections/src/main.ts', portEnv: 'COLLECTIONS_SUBGRAPH_PORT', port: 4003 },
-  { name: 'search', entry: 'subgraphs/search/src/main.ts', portEnv: 'SEARCH_SUBGRAPH_PORT', port: 4004 },
-  { name: 'gateway', entry: 'gateway/src/main.ts', portEnv: 'GATEWAY_PORT', port: 4000 },
+  {
+    name: 'writers',
+    entry: 'writers/src/main.ts',
+    portEnv: 'WRITERS_PORT',
+    port: 4100,
+    opsPortEnv: 'WRITERS_PORT',
+    opsPort: 4100,
+  },
+  {
+    name: 'projectors',
+    entry: 'projectors/src/main.ts',
+    portEnv: 'PROJECTORS_PORT',
+    port: 4200,
+    opsPortEnv: 'PROJECTORS_PORT',
+    opsPort: 4200,
+  },
+  subgraph('users', 4001),
+  subgraph('posts', 4002),
+  subgraph('collections', 4003),
+  subgraph('search', 4004),
+  {
+    name: 'gateway',
+    entry: 'gateway/src/main.ts',
+    portEnv: 'GATEWAY_PORT',
+    port: 4000,
+    opsPortEnv: 'GATEWAY_OPS_PORT',
+    opsPort: 4010,
+  },
 ];
+
+/** Whether a service has an API port besides its operations port. */
+export function hasApi(service: ServiceDefinition): boolean {
+  return service.opsPort !== service.port;
+}
 
 export interface RunningService {
   readonly definition: ServiceDefinition;
   readonly port: number;
   readonly child: ChildProcess;
   readonly url: string;
+  /** Its operations endpoints: /health/live, /health/ready, /metrics. */
+  readonly opsUrl: string;
 }
 
 export interface StartServicesOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Port for each service; the defaults above otherwise. */
   readonly ports?: Partial<Record<string, number>>;
+  /** Ops port for each service; otherwise at the default distance from its port (10 above, or the same). */
+  readonly opsPorts?: Partial<Record<string, number>>;
   /** Where each line a service prints goes; prefixed with the service name by default. */
   readonly output?: (service: string, line: string) => void;
   readonly only?: readonly string[];
   readonly readyTimeoutMs?: number;
 }
 
-/** Starts each service as a child process and waits until it answers /health/ready. */
+/** Starts each service as a child process and waits until its ops port answers /health/ready. */
 export async function startServices(options: StartServicesOptions = {}): Promise<RunningService[]> {
   const chosen = services.filter((s) => (options.only ? options.only.includes(s.name) : true));
   const portOf = (s: ServiceDefinition) => options.ports?.[s.name] ?? s.port;
+  const opsPortOf = (s: ServiceDefinition) => options.opsPorts?.[s.name] ?? portOf(s) + (s.opsPort - s.port);
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   for (const s of services) {
     env[s.portEnv] = String(portOf(s));
+    env[s.opsPortEnv] = String(opsPortOf(s));
     env[`${s.name.toUpperCase()}_SUBGRAPH_URL`] ??= `http://127.0.0.1:${portOf(s)}/graphql`;
   }
   // A service left running (another `npm start`, an interrupted bench) would answer the
   // readiness probe in place of the new one, which dies on EADDRINUSE: say so instead.
-  const taken = (await Promise.all(chosen.map(async (s) => ((await portFree(portOf(s))) ? [] : [s])))).flat();
+  const ports = chosen.flatMap((s) => [...new Set([portOf(s), opsPortOf(s)])].map((port) => ({ s, port })));
+  const taken = (await Promise.all(ports.map(async (p) => ((await portFree(p.port)) ? [] : [p])))).flat();
   if (taken.length > 0) {
     throw new Error(
-      `port ${taken.map((s) => `${portOf(s)} (${s.name})`).join(', ')} already in use: ` +
+      `port ${taken.map(({ s, port }) => `${port} (${s.name})`).join(', ')} already in use: ` +
         'is another verograph running? Stop it first.',
     );
   }
@@ -80,7 +130,13 @@ export async function startServices(options: StartServicesOptions = {}): Promise
         for (const line of lines) print(definition.name, line);
       });
     }
-    running.push({ definition, port: portOf(definition), child, url: `http://127.0.0.1:${portOf(definition)}` });
+    running.push({
+      definition,
+      port: portOf(definition),
+      child,
+      url: `http://127.0.0.1:${portOf(definition)}`,
+      opsUrl: `http://127.0.0.1:${opsPortOf(definition)}`,
+    });
   }
   try {
     await Promise.all(running.map((r) => waitReady(r, options.readyTimeoutMs ?? 60_000)));
@@ -107,14 +163,16 @@ async function waitReady(service: RunningService, timeoutMs: number): Promise<vo
       throw new Error(`${service.definition.name} exited with code ${service.child.exitCode} during start-up`);
     }
     try {
-      const response = await fetch(`${service.url}/health/ready`, { signal: AbortSignal.timeout(1_000) });
+      const response = await fetch(`${service.opsUrl}/health/ready`, { signal: AbortSignal.timeout(1_000) });
       if (response.ok) return;
     } catch {
       // Not listening yet.
     }
     await sleep(250);
   }
-  throw new Error(`${service.definition.name} was not ready within ${timeoutMs / 1000}s (${service.url}/health/ready)`);
+  throw new Error(
+    `${service.definition.name} was not ready within ${timeoutMs / 1000}s (${service.opsUrl}/health/ready)`,
+  );
 }
 
 /** SIGTERM to each service (they shut down gracefully), SIGKILL after the grace period. */

@@ -5,11 +5,10 @@
  * hand are finished and committed, the groups are left, connections closed.
  */
 import { coalesceSends, createKafka, createProducer, type RunningConsumer } from '@verograph/messaging';
-import { ConfigError, createLogger, createMetricsRegistry } from '@verograph/service';
+import { ConfigError, createLogger, createMetricsRegistry, createOpsServer } from '@verograph/service';
 
 import { connectCassandra } from './cassandraClient.ts';
 import { writersConfig, type WritersConfig } from './config.ts';
-import { createOpsServer } from './opsServer.ts';
 import { startWriter, writerTopics } from './startWriter.ts';
 
 const logger = createLogger('writers');
@@ -25,18 +24,23 @@ async function main(config: WritersConfig) {
   const producer = coalesceSends(await createProducer(kafka));
 
   const consumers = new Map<string, RunningConsumer>();
-  const ops = createOpsServer({
-    metrics,
-    ready: () => {
-      const checks: Record<string, boolean> = {
-        cassandra: cassandra.getState().getConnectedHosts().length > 0,
-      };
-      for (const name of config.writers) checks[`writer:${name}`] = consumers.get(name)?.isReady() ?? false;
-      return { ready: Object.values(checks).every(Boolean), checks };
+  // The writers' only port: health, readiness (Cassandra, each writer in its group) and metrics.
+  const ops = await createOpsServer({
+    port: config.port,
+    registry: metrics,
+    checks: {
+      cassandra: () =>
+        cassandra.getState().getConnectedHosts().length > 0 ? { ok: true } : { ok: false, detail: 'no host connected' },
+      ...Object.fromEntries(
+        config.writers.map((name) => [
+          `writer:${name}`,
+          () => (consumers.get(name)?.isReady() ? { ok: true } : { ok: false, detail: 'not in its consumer group' }),
+        ]),
+      ),
     },
+    logger,
   });
-  const port = await ops.listen(config.port);
-  logger.info({ port, writers: config.writers }, 'ops endpoints listening');
+  logger.info({ port: ops.port, writers: config.writers }, 'ops endpoints listening');
 
   for (const name of config.writers) {
     consumers.set(

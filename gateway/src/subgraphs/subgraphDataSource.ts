@@ -4,6 +4,7 @@ import {
   MAX_BATCH_VIEWERS,
   signViewer,
   VIEWER_BATCH_HEADER,
+  viewerBatchOperation,
   type Logger,
   type ViewerBatchAnswer,
   type ViewerBatchBody,
@@ -44,15 +45,10 @@ export interface SubgraphDataSourceOptions {
   readonly entityCache?: PublicEntityCache;
 }
 
-/** How long one viewer signature is reused; far inside the minute a subgraph accepts it for. */
-const SIGNATURE_REUSE_MS = 1_000;
-/** Viewers whose current signature is kept at once. */
-const MAX_SIGNATURES = 10_000;
-
 /**
  * How the gateway talks to one subgraph. Each fetch carries the viewer, signed with the secret
- * the subgraphs share with the gateway (the client's token stops here), the trace, and the
- * client's Idempotency-Key. A fetch that fails or outlives `timeoutMs` becomes a
+ * the subgraphs share with the gateway (the client's token stops here) for this subgraph and
+ * this body only (viewerSignature.ts), the trace, and the client's Idempotency-Key. A fetch that fails or outlives `timeoutMs` becomes a
  * SUBGRAPH_UNAVAILABLE error naming the subgraph: the query planner then drops only that
  * subgraph's fields, and every other field still answers. An `_entities` fetch of public
  * fields only may be answered by the public entity cache; a mutation through the gateway
@@ -72,30 +68,21 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     this.target = new URL(options.url);
   }
 
-  /*
-   * A viewer's signature, reused for up to SIGNATURE_REUSE_MS: an HMAC per fetch was a visible
-   * cost, and a subgraph accepts a signature for a minute anyway (viewerSignature.ts).
+  /**
+   * The headers of one fetch of `body` (the exact text sent): the viewer signed for this
+   * subgraph and this body, trace and Idempotency-Key. One SHA-256 and one HMAC per fetch,
+   * a few microseconds for a subgraph query's body.
    */
-  private readonly signatures = new Map<string, { readonly headers: Record<string, string>; readonly at: number }>();
-
-  private signatureOf(viewerId: string | undefined): Record<string, string> {
-    const now = Date.now();
-    const key = viewerId ?? '';
-    const known = this.signatures.get(key);
-    if (known !== undefined && now - known.at < SIGNATURE_REUSE_MS) return known.headers;
-    if (this.signatures.size >= MAX_SIGNATURES) this.signatures.clear();
-    const headers = signViewer(this.options.signingSecret, viewerId, now);
-    this.signatures.set(key, { headers, at: now });
-    return headers;
-  }
-
-  /** The headers of one fetch: signed viewer, trace and Idempotency-Key. */
-  private headersFor(context: Partial<GatewayContext>): Record<string, string> {
+  private headersFor(
+    context: Partial<GatewayContext>,
+    body: string,
+    scope: 'request' | 'batch',
+  ): Record<string, string> {
     // Health checks and schema loads carry no request context: they go as an anonymous viewer.
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',
-      ...this.signatureOf(context.viewerId),
+      ...signViewer(this.options.signingSecret, context.viewerId, { subgraph: this.options.name, body, scope }),
     };
     const trace = continueTrace(context.trace?.traceparent, context.trace?.tracestate);
     headers.traceparent = trace.traceparent;
@@ -170,7 +157,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       context,
       isMutation,
       async () =>
-        this.options.http.postJson(this.target, this.headersFor(context), body, {
+        this.options.http.postJson(this.target, this.headersFor(context, body, 'request'), body, {
           timeoutMs: this.options.timeoutMs,
           idempotent: !isMutation,
         }) as Promise<GatewayGraphQLResponse>,
@@ -218,19 +205,28 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
   private sendViewerBatch(body: FetchBody, fetches: readonly BatchedFetch[]): Promise<GatewayGraphQLResponse[]> {
     const { query, variables, operationName } = body;
-    const batch: ViewerBatchBody = {
+    const operation = {
       query: query ?? '',
       ...(variables ? { variables } : {}),
       ...(operationName ? { operationName } : {}),
-      viewers: fetches.map(({ context }) => ({
-        headers: this.signatureOf(context.viewerId),
+    };
+    // Each viewer is signed over the batch's operation at its own index: worth nothing elsewhere.
+    const signed = { subgraph: this.options.name, body: viewerBatchOperation(operation) };
+    const batch: ViewerBatchBody = {
+      ...operation,
+      viewers: fetches.map(({ context }, viewerIndex) => ({
+        headers: signViewer(this.options.signingSecret, context.viewerId, { ...signed, scope: { viewerIndex } }),
         traceparent: continueTrace(context.trace?.traceparent, context.trace?.tracestate).traceparent,
       })),
     };
+    const text = JSON.stringify(batch);
     // The request itself is the gateway's, for no viewer; the first fetch's trace carries it.
-    const headers = { ...this.headersFor({ trace: fetches[0]!.context.trace }), [VIEWER_BATCH_HEADER]: '1' };
+    const headers = {
+      ...this.headersFor({ trace: fetches[0]!.context.trace }, text, 'batch'),
+      [VIEWER_BATCH_HEADER]: '1',
+    };
     return this.guarded({}, false, async () => {
-      const answer = (await this.options.http.postJson(this.target, headers, JSON.stringify(batch), {
+      const answer = (await this.options.http.postJson(this.target, headers, text, {
         timeoutMs: this.options.timeoutMs,
         idempotent: true,
       })) as Partial<ViewerBatchAnswer>;

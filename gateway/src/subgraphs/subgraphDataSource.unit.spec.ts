@@ -1,4 +1,10 @@
-import { createLogger, VIEWER_BATCH_HEADER, verifyViewer, type ViewerBatchBody } from '@verograph/service';
+import {
+  createLogger,
+  VIEWER_BATCH_HEADER,
+  verifyViewer,
+  viewerBatchOperation,
+  type ViewerBatchBody,
+} from '@verograph/service';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 
@@ -136,12 +142,17 @@ describe('subgraph data source', () => {
       const [request] = subgraph.sent;
       expect(request!.headers[VIEWER_BATCH_HEADER]).toBe('1');
       // The request is the gateway's for no viewer; each viewer in it is signed for itself.
-      expect(verifyViewer(SECRET, request!.headers)).toEqual({ ok: true, viewerId: undefined });
+      expect(
+        verifyViewer(SECRET, request!.headers, { subgraph: 'posts', body: request!.body, scope: 'batch' }),
+      ).toEqual({ ok: true, viewerId: undefined });
       const batch = JSON.parse(request!.body) as ViewerBatchBody;
       expect(batch).toMatchObject({ query: POST_FETCH, variables: { id: 'p1' } });
-      expect(batch.viewers.map((v) => verifyViewer(SECRET, v.headers))).toEqual(
-        viewers.map((viewerId) => ({ ok: true, viewerId })),
-      );
+      const operation = viewerBatchOperation(batch);
+      expect(
+        batch.viewers.map((v, viewerIndex) =>
+          verifyViewer(SECRET, v.headers, { subgraph: 'posts', body: operation, scope: { viewerIndex } }),
+        ),
+      ).toEqual(viewers.map((viewerId) => ({ ok: true, viewerId })));
     });
 
     it('sends a lone live fetch, fetches with other variables, and fetches of queries as their own requests', async () => {
@@ -149,6 +160,12 @@ describe('subgraph data source', () => {
       const { fetch } = sourceFor('posts', subgraph.http);
       await fetch('alone', POST_FETCH, { id: 'p1' }, true);
       expect(subgraph.sent.map((r) => r.headers[VIEWER_BATCH_HEADER])).toEqual([undefined]);
+      // A lone fetch is signed for its own body on this subgraph.
+      const [lone] = subgraph.sent;
+      expect(verifyViewer(SECRET, lone!.headers, { subgraph: 'posts', body: lone!.body, scope: 'request' })).toEqual({
+        ok: true,
+        viewerId: 'alone',
+      });
       await Promise.all([
         fetch('a', POST_FETCH, { id: 'p1' }, true),
         fetch('b', POST_FETCH, { id: 'p2' }, true),

@@ -96,12 +96,12 @@ describe('hot reload of the supergraph file', () => {
     );
     await eventually(async () =>
       /gateway_supergraph_reloads_total\{outcome="failure"\} [1-9]/.test(
-        await (await fetch(`${gateway.url}/metrics`)).text(),
+        await (await fetch(`${gateway.opsUrl}/metrics`)).text(),
       ),
     );
     expect((await askBio()).body).toEqual({ data: { account: { bio: 'Bio of a1' } } });
-    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    const metrics = await (await fetch(`${gateway.opsUrl}/metrics`)).text();
     expect(metrics).toMatch(/gateway_supergraph_reloads_total\{outcome="success"\} 1\b/);
-    expect((await fetch(`${gateway.url}/health/ready`)).status).toBe(200);
+    expect((await fetch(`${gateway.opsUrl}/health/ready`)).status).toBe(200);
   });
 });

@@ -48,14 +48,19 @@ export async function startTestSubgraph(options: {
   await apollo.start();
 
   const handler = async (request: IncomingMessage, response: ServerResponse) => {
-    const check = verifyViewer(options.signingSecret, request.headers);
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const check = verifyViewer(options.signingSecret, request.headers, {
+      subgraph: options.name,
+      body,
+      scope: 'request',
+    });
     if (!check.ok) {
       response.writeHead(401, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ errors: [{ message: check.reason, extensions: { code: 'UNAUTHENTICATED' } }] }));
       return;
     }
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(request.headers)) {
       if (typeof value === 'string') headers.set(name, value);
@@ -66,7 +71,7 @@ export async function startTestSubgraph(options: {
         method: request.method ?? 'POST',
         headers,
         search: url.search,
-        body: chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined,
+        body: body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined,
       },
       context: async () => ({ viewerId: check.viewerId, headers: request.headers }),
     });

@@ -159,6 +159,8 @@ export const TEST_OPERATION = 'query AccountName($id: ID!) {\n  account(id: $id)
 
 export interface TestGateway {
   readonly url: string;
+  /** The operations endpoints: /health/live, /health/ready, /metrics. */
+  readonly opsUrl: string;
   readonly graphqlUrl: string;
   readonly supergraphPath: string;
   readonly registry: Registry;
@@ -180,6 +182,7 @@ export async function startTestGateway(options: {
   const config = readGatewayConfig(
     envReader({
       GATEWAY_PORT: '0',
+      GATEWAY_OPS_PORT: '0',
       GATEWAY_SUPERGRAPH: supergraphPath,
       GATEWAY_SUPERGRAPH_DEBOUNCE_MS: '50',
       JWT_SECRET,
@@ -196,6 +199,7 @@ export async function startTestGateway(options: {
   const url = await gateway.start();
   return {
     url,
+    opsUrl: gateway.opsUrl,
     graphqlUrl: `${url}/graphql`,
     supergraphPath,
     registry,

@@ -5,8 +5,10 @@
  * recipients: each viewer still gets the answer the subgraph gives that viewer (its audience
  * rules, its `viewerHasLoved`), and the subgraph can read what the viewers share once.
  *
- * The request carries VIEWER_BATCH_HEADER and the gateway's signature for no viewer, like any
- * request; each viewer in the body carries its own signature (the headers `signViewer` makes).
+ * The request carries VIEWER_BATCH_HEADER and the gateway's signature for no viewer over the
+ * whole body (scope `batch`); each viewer in the body carries its own signature, over the
+ * batch's operation (`viewerBatchOperation`) and its index in the batch (scope `{ viewerIndex }`),
+ * so it is worth nothing as a lone request's headers or at another index.
  * The answer is `{ results: [...] }`, one GraphQL response per viewer, in the same order.
  */
 export const VIEWER_BATCH_HEADER = 'x-viewer-batch';
@@ -15,7 +17,7 @@ export const VIEWER_BATCH_HEADER = 'x-viewer-batch';
 export const MAX_BATCH_VIEWERS = 100;
 
 export interface BatchViewer {
-  /** `signViewer`'s headers for this viewer. */
+  /** `signViewer`'s headers for this viewer at its index. */
   readonly headers: Record<string, string>;
   /** The viewer's span of its own trace. */
   readonly traceparent?: string;
@@ -30,6 +32,15 @@ export interface ViewerBatchBody {
 
 export interface ViewerBatchAnswer {
   readonly results: ReadonlyArray<{ readonly data?: unknown; readonly errors?: readonly unknown[] }>;
+}
+
+/**
+ * What each viewer's signature covers of a batch: its query, variables and operation name as
+ * one JSON text. The subgraph rebuilds it from the body it parsed; JSON.stringify of what
+ * JSON.parse read back from JSON.stringify is the same text, so both ends agree.
+ */
+export function viewerBatchOperation(batch: Pick<ViewerBatchBody, 'query' | 'variables' | 'operationName'>): string {
+  return JSON.stringify([batch.query, batch.variables ?? null, batch.operationName ?? null]);
 }
 
 /** The body as a ViewerBatchBody, or why it is not one. */

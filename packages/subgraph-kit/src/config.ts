@@ -1,4 +1,4 @@
-import { ConfigError, engineAddresses, type EngineAddresses, type EnvReader } from '@verograph/service';
+import { ConfigError, engineAddresses, readOpsPort, type EngineAddresses, type EnvReader } from '@verograph/service';
 
 /** The signing secret of the local stack; refused in production. */
 export const LOCAL_SIGNING_SECRET = 'verograph-local-subgraph-secret';
@@ -6,6 +6,8 @@ export const LOCAL_SIGNING_SECRET = 'verograph-local-subgraph-secret';
 /** What every subgraph reads from its environment. */
 export interface SubgraphConfig {
   readonly port: number;
+  /** `<NAME>_SUBGRAPH_OPS_PORT` (or OPS_PORT): health, readiness and metrics; default the port + 10. */
+  readonly opsPort: number;
   readonly host: string;
   /** SUBGRAPH_SIGNING_SECRET, shared with the gateway. */
   readonly signingSecret: string;
@@ -16,7 +18,8 @@ export interface SubgraphConfig {
 
 /**
  * Reads a subgraph's configuration once, failing fast with the variable's name: its port
- * (`<NAME>_SUBGRAPH_PORT`, e.g. USERS_SUBGRAPH_PORT), SUBGRAPH_HOST, SUBGRAPH_SIGNING_SECRET,
+ * (`<NAME>_SUBGRAPH_PORT`, e.g. USERS_SUBGRAPH_PORT), its operations port
+ * (`<NAME>_SUBGRAPH_OPS_PORT`), SUBGRAPH_HOST, SUBGRAPH_SIGNING_SECRET,
  * MUTATION_WAIT_MS and the engines' addresses.
  */
 export function readSubgraphConfig(env: EnvReader, subgraph: { name: string; defaultPort: number }): SubgraphConfig {
@@ -27,6 +30,7 @@ export function readSubgraphConfig(env: EnvReader, subgraph: { name: string; def
   if (signingSecret.length < 16) throw new ConfigError('SUBGRAPH_SIGNING_SECRET must be at least 16 characters');
   return {
     port: env.int(`${subgraph.name.toUpperCase()}_SUBGRAPH_PORT`, subgraph.defaultPort, { min: 0, max: 65535 }),
+    opsPort: readOpsPort(env, `${subgraph.name}_subgraph`, subgraph.defaultPort + 10),
     host: env.string('SUBGRAPH_HOST', '127.0.0.1'),
     signingSecret,
     mutationWaitMs: env.int('MUTATION_WAIT_MS', 2000, { min: 0, max: 30_000 }),

@@ -8,6 +8,7 @@ describe('readSubgraphConfig', () => {
     const config = readSubgraphConfig(envReader({}), { name: 'posts', defaultPort: 4002 });
     expect(config).toMatchObject({
       port: 4002,
+      opsPort: 4012,
       host: '127.0.0.1',
       signingSecret: LOCAL_SIGNING_SECRET,
       mutationWaitMs: 2000,
@@ -18,11 +19,13 @@ describe('readSubgraphConfig', () => {
   it('reads the subgraph port, the wait and the secret from the environment', () => {
     const env = envReader({
       POSTS_SUBGRAPH_PORT: '5002',
+      POSTS_SUBGRAPH_OPS_PORT: '5012',
       MUTATION_WAIT_MS: '0',
       SUBGRAPH_SIGNING_SECRET: 'a-long-enough-secret',
     });
     expect(readSubgraphConfig(env, { name: 'posts', defaultPort: 4002 })).toMatchObject({
       port: 5002,
+      opsPort: 5012,
       mutationWaitMs: 0,
       signingSecret: 'a-long-enough-secret',
     });

@@ -28,6 +28,8 @@ export interface CollectionsSubgraphOptions {
   readonly logger: Logger;
   readonly metrics: Registry;
   readonly port: number;
+  /** The operations port (health, readiness, metrics); absent: a free port (tests). */
+  readonly opsPort?: number;
   readonly host: string;
   readonly signingSecret: string;
   readonly mutationWaitMs: number;
@@ -62,6 +64,7 @@ export async function startCollectionsSubgraph(options: CollectionsSubgraphOptio
     },
     context: (viewer) => createCollectionsContext(services, viewer),
     port: options.port,
+    ...(options.opsPort !== undefined ? { opsPort: options.opsPort } : {}),
     host: options.host,
     signingSecret: options.signingSecret,
     logger,

@@ -6,7 +6,14 @@ import { Audience as ProtoAudience, PostKind as ProtoPostKind } from '@verograph
 import type { Audience } from '@verograph/domain';
 import type { MessageProducer } from '@verograph/messaging';
 import { createKafka, createProducer } from '@verograph/messaging';
-import { createLogger, engineAddresses, signViewer, VIEWER_BATCH_HEADER, VIEWER_HEADER } from '@verograph/service';
+import {
+  createLogger,
+  engineAddresses,
+  signViewer,
+  VIEWER_BATCH_HEADER,
+  VIEWER_HEADER,
+  viewerBatchOperation,
+} from '@verograph/service';
 import type { SubgraphServer } from '@verograph/subgraph-kit';
 import { commandIdFor, createdIdFor } from '@verograph/subgraph-kit';
 import type {
@@ -86,7 +93,7 @@ beforeAll(async () => {
     mutationWaitMs: WAIT_MS,
     commandsTopic,
   });
-  gql = signedGraphQLClient(server.url, secret);
+  gql = signedGraphQLClient(server.url, secret, 'posts');
   fx = readModelFixtures(client);
 });
 
@@ -327,18 +334,20 @@ describe('cursor pagination', () => {
 
 describe('the gateway signature', () => {
   const body = { query: '{ __typename }' };
+  const signed = (key: string, viewer: string | undefined) =>
+    signViewer(key, viewer, { subgraph: 'posts', body: JSON.stringify(body), scope: 'request' });
 
   it('answers a signed request', async () => {
-    expect(await gql.raw(signViewer(secret, 'someone'), body)).toMatchObject({
+    expect(await gql.raw(signed(secret, 'someone'), body)).toMatchObject({
       status: 200,
       data: { __typename: 'Query' },
     });
-    expect(await gql.raw(signViewer(secret, undefined), body)).toMatchObject({ status: 200 });
+    expect(await gql.raw(signed(secret, undefined), body)).toMatchObject({ status: 200 });
   });
 
   it('refuses unsigned, forged and foreign-signed requests with 401 UNAUTHENTICATED', async () => {
-    const forged = { ...signViewer(secret, 'alice'), [VIEWER_HEADER]: 'mallory' };
-    for (const headers of [{}, { [VIEWER_HEADER]: 'alice' }, forged, signViewer('some-other-secret-value', 'alice')]) {
+    const forged = { ...signed(secret, 'alice'), [VIEWER_HEADER]: 'mallory' };
+    for (const headers of [{}, { [VIEWER_HEADER]: 'alice' }, forged, signed('some-other-secret-value', 'alice')]) {
       const answer = await gql.raw(headers, body);
       expect(answer.status).toBe(401);
       expect(errorCodes(answer)).toEqual(['UNAUTHENTICATED']);
@@ -347,7 +356,7 @@ describe('the gateway signature', () => {
   });
 
   it('serves health and metrics', async () => {
-    const base = server.url.replace(/\/graphql$/, '');
+    const base = server.opsUrl;
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
     expect(await (await fetch(`${base}/health/ready`)).json()).toMatchObject({ status: 'ready' });
     expect(await (await fetch(`${base}/metrics`)).text()).toContain('subgraph_unsigned_requests_total');
@@ -425,14 +434,22 @@ describe('batching', () => {
     const viewers = [...friends, ...acquaintances, ...followers];
 
     counting.reset();
+    const operation = { query: 'query($id: ID!) { post(id: $id) { id } }', variables: { id: post.id } };
+    const signedOperation = { subgraph: 'posts', body: viewerBatchOperation(operation) };
+    const batch = JSON.stringify({
+      ...operation,
+      viewers: viewers.map((viewer, viewerIndex) => ({
+        headers: signViewer(secret, viewer, { ...signedOperation, scope: { viewerIndex } }),
+      })),
+    });
     const response = await fetch(server.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [VIEWER_BATCH_HEADER]: '1', ...signViewer(secret, undefined) },
-      body: JSON.stringify({
-        query: 'query($id: ID!) { post(id: $id) { id } }',
-        variables: { id: post.id },
-        viewers: viewers.map((viewer) => ({ headers: signViewer(secret, viewer) })),
-      }),
+      headers: {
+        'content-type': 'application/json',
+        [VIEWER_BATCH_HEADER]: '1',
+        ...signViewer(secret, undefined, { subgraph: 'posts', body: batch, scope: 'batch' }),
+      },
+      body: batch,
     });
     expect(response.status).toBe(200);
     const { results } = (await response.json()) as { results: Array<{ data?: { post: { id: string } | null } }> };

@@ -39,6 +39,8 @@ export interface PostsSubgraphOptions {
   readonly logger: Logger;
   readonly metrics: Registry;
   readonly port: number;
+  /** The operations port (health, readiness, metrics); absent: a free port (tests). */
+  readonly opsPort?: number;
   readonly host: string;
   readonly signingSecret: string;
   readonly mutationWaitMs: number;
@@ -114,6 +116,7 @@ export async function startPostsSubgraph(options: PostsSubgraphOptions): Promise
     },
     context: (viewer) => createPostsContext(services, viewer),
     port: options.port,
+    ...(options.opsPort !== undefined ? { opsPort: options.opsPort } : {}),
     host: options.host,
     signingSecret: options.signingSecret,
     logger,
@@ -123,6 +126,7 @@ export async function startPostsSubgraph(options: PostsSubgraphOptions): Promise
   return {
     url: server.url,
     port: server.port,
+    opsUrl: server.opsUrl,
     async close() {
       await server.close();
       await invalidation?.stop();

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     logger,
     metrics,
     port: config.port,
+    opsPort: config.opsPort,
     host: config.host,
     signingSecret: config.signingSecret,
   });

@@ -26,6 +26,8 @@ export interface SearchSubgraphOptions {
   readonly logger: Logger;
   readonly metrics: Registry;
   readonly port: number;
+  /** The operations port (health, readiness, metrics); absent: a free port (tests). */
+  readonly opsPort?: number;
   readonly host: string;
   readonly signingSecret: string;
 }
@@ -50,6 +52,7 @@ export async function startSearchSubgraph(options: SearchSubgraphOptions): Promi
     },
     context: (viewer) => ({ viewer, services }),
     port: options.port,
+    ...(options.opsPort !== undefined ? { opsPort: options.opsPort } : {}),
     host: options.host,
     signingSecret: options.signingSecret,
     logger,

@@ -86,7 +86,7 @@ beforeAll(async () => {
     mutationWaitMs: WAIT_MS,
     commandsTopic,
   });
-  gql = signedGraphQLClient(server.url, secret);
+  gql = signedGraphQLClient(server.url, secret, 'users');
   fx = readModelFixtures(client);
 });
 
@@ -219,9 +219,12 @@ describe('reading users', () => {
   });
 
   it('refuses unsigned and forged requests with 401', async () => {
-    const forged = { ...signViewer(secret, bob), [VIEWER_HEADER]: ada };
-    for (const headers of [{}, forged, signViewer('another-secret-of-someone', ada)]) {
-      const answer = await gql.raw(headers, { query: '{ me { id } }' });
+    const body = { query: '{ me { id } }' };
+    const signed = (key: string, viewer: string) =>
+      signViewer(key, viewer, { subgraph: 'users', body: JSON.stringify(body), scope: 'request' });
+    const forged = { ...signed(secret, bob), [VIEWER_HEADER]: ada };
+    for (const headers of [{}, forged, signed('another-secret-of-someone', ada)]) {
+      const answer = await gql.raw(headers, body);
       expect(answer.status).toBe(401);
       expect(errorCodes(answer)).toEqual(['UNAUTHENTICATED']);
     }

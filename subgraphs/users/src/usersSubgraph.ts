@@ -30,6 +30,8 @@ export interface UsersSubgraphOptions {
   readonly logger: Logger;
   readonly metrics: Registry;
   readonly port: number;
+  /** The operations port (health, readiness, metrics); absent: a free port (tests). */
+  readonly opsPort?: number;
   readonly host: string;
   readonly signingSecret: string;
   readonly mutationWaitMs: number;
@@ -63,6 +65,7 @@ export async function startUsersSubgraph(options: UsersSubgraphOptions): Promise
     },
     context: (viewer) => createUsersContext(services, viewer),
     port: options.port,
+    ...(options.opsPort !== undefined ? { opsPort: options.opsPort } : {}),
     host: options.host,
     signingSecret: options.signingSecret,
     logger,

@@ -12,11 +12,18 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { Logger } from '@verograph/service';
 import { continueTrace } from '@verograph/messaging';
-import { readViewerBatch, VIEWER_BATCH_HEADER, verifyViewer, type ViewerBatchBody } from '@verograph/service';
+import {
+  createOpsServer,
+  readViewerBatch,
+  verifyViewer,
+  viewerBatchOperation,
+  type ViewerBatchBody,
+} from '@verograph/service';
 import { Kind, parse, type DocumentNode, type GraphQLFieldResolver, type GraphQLScalarType } from 'graphql';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 import { maskError } from '../errors/maskError.ts';
+import { graphQLError, isRefusal, readVerifiedRequest, sendJson, sendRefusal } from './verifiedRequest.ts';
 import { viewerRequestOf, type ViewerRequest } from './viewerRequest.ts';
 
 /** How long an idle kept-alive connection stays open: longer than any client pool's idle time. */
@@ -34,14 +41,19 @@ export interface SubgraphResolvers<TContext> {
 }
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
-  /** The subgraph's name, for logs and metrics. */
+  /**
+   * The subgraph's name in the supergraph (`join__graph(name:)`), for logs and metrics; the
+   * gateway's signatures name it, and a signature made for another subgraph is refused.
+   */
   readonly name: string;
   readonly typeDefs: DocumentNode;
   readonly resolvers: SubgraphResolvers<TContext>;
   /** Builds one request's context (its DataLoaders) for a verified viewer. */
   readonly context: (request: ViewerRequest) => TContext | Promise<TContext>;
-  /** 0 picks a free port (tests). */
+  /** The public port, GraphQL only; 0 picks a free port (tests). */
   readonly port: number;
+  /** The operations port (`<NAME>_SUBGRAPH_OPS_PORT`): health, readiness, metrics. Default 0, a free port (tests). */
+  readonly opsPort?: number;
   readonly host: string;
   /** SUBGRAPH_SIGNING_SECRET: the HMAC secret shared with the gateway. */
   readonly signingSecret: string;
@@ -57,16 +69,18 @@ export interface SubgraphServer {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4002/graphql. */
   readonly url: string;
   readonly port: number;
+  /** The operations endpoints' base, e.g. http://127.0.0.1:4012 (`/health/live`, `/health/ready`, `/metrics`). */
+  readonly opsUrl: string;
   /** Stops accepting requests, lets in-flight ones finish and closes the server. */
   close(): Promise<void>;
 }
 
-const READY_TIMEOUT_MS = 2_000;
-
 /**
- * Serves a Federation 2 subgraph over node:http: `/graphql` for requests the gateway signed
- * (anything unsigned or forged is answered 401 before any resolver runs), `/health/live`,
- * `/health/ready` and `/metrics`. Errors leave through `maskError`.
+ * Serves a Federation 2 subgraph over node:http: `/graphql` for requests the gateway signed for
+ * this subgraph, this body and this moment (anything else is answered 401 before any resolver
+ * runs; see viewerSignature.ts), and nothing else on that port: `/health/live`, `/health/ready`
+ * (check `store`) and `/metrics` are on the operations port (@verograph/service's opsServer.ts).
+ * Errors leave through `maskError`.
  */
 export async function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
@@ -178,78 +192,20 @@ export async function createSubgraphServer<TContext extends BaseContext>(
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
-    switch (path) {
-      case '/health/live':
-        return sendJson(res, 200, { status: 'live', subgraph: name });
-      case '/health/ready':
-        return ready(res);
-      case '/metrics':
-        res.writeHead(200, { 'content-type': metrics.contentType });
-        res.end(await metrics.metrics());
-        return;
-      case '/graphql':
-        return graphql(req, res);
-      default:
-        return sendJson(res, 404, { error: `no route ${path}; try /graphql, /health/live, /health/ready or /metrics` });
-    }
-  }
-
-  async function ready(res: ServerResponse): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        options.ready(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-        }),
-      ]);
-      sendJson(res, 200, { status: 'ready', subgraph: name });
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      logger.warn({ reason }, 'not ready');
-      sendJson(res, 503, { status: 'unavailable', subgraph: name, reason });
-    } finally {
-      clearTimeout(timer);
-    }
+    if (path === '/graphql') return graphql(req, res);
+    req.resume();
+    return sendJson(res, 404, graphQLError('NOT_FOUND', `Nothing at ${path}; GraphQL is at /graphql.`));
   }
 
   async function graphql(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const method = (req.method ?? 'GET').toUpperCase();
-    if (method !== 'POST' && method !== 'GET') {
-      res.setHeader('allow', 'GET, POST');
-      return sendJson(res, 405, graphQLError('BAD_REQUEST', 'Use GET or POST for /graphql.'));
+    const read = await readVerifiedRequest(req, { subgraph: name, signingSecret, maxBodyBytes });
+    if (isRefusal(read)) {
+      if (read.signature !== undefined) refused.inc({ reason: read.signature });
+      return sendRefusal(res, read);
     }
-    const check = verifyViewer(signingSecret, req.headers);
-    if (!check.ok) {
-      refused.inc({ reason: check.reason });
-      req.resume();
-      return sendJson(
-        res,
-        401,
-        graphQLError(
-          'UNAUTHENTICATED',
-          `This subgraph answers only the gateway (${check.reason}); send requests to the gateway.`,
-        ),
-      );
-    }
-    let body: unknown;
-    if (method === 'POST') {
-      const read = await readBody(req, maxBodyBytes);
-      if (read === 'too-large') {
-        return sendJson(
-          res,
-          413,
-          graphQLError('BAD_REQUEST', `The request body is larger than ${maxBodyBytes} bytes.`),
-        );
-      }
-      try {
-        body = read.length === 0 ? undefined : JSON.parse(read);
-      } catch {
-        return sendJson(res, 400, graphQLError('BAD_REQUEST', 'The request body is not valid JSON.'));
-      }
-    }
-    if (req.headers[VIEWER_BATCH_HEADER] !== undefined) {
-      const batch = method === 'POST' ? readViewerBatch(body) : 'a viewer batch is POSTed';
+    const { body } = read;
+    if (read.isBatch) {
+      const batch = readViewerBatch(body);
       if (typeof batch === 'string') return sendJson(res, 400, graphQLError('BAD_REQUEST', batch));
       return viewerBatch(batch, res);
     }
@@ -257,9 +213,9 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const viewer = viewerRequestOf(req.headers, check.viewerId);
+    const viewer = viewerRequestOf(req.headers, read.viewerId);
     const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method, headers, search: new URL(req.url ?? '/', 'http://subgraph').search, body },
+      httpGraphQLRequest: { method: 'POST', headers, search: new URL(req.url ?? '/', 'http://subgraph').search, body },
       context: async () => options.context(viewer),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -288,9 +244,14 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       (d) => d.kind !== Kind.OPERATION_DEFINITION || d.operation === 'query',
     );
     if (!queriesOnly) return sendJson(res, 400, graphQLError('BAD_REQUEST', 'A viewer batch carries queries only.'));
+    const operation = viewerBatchOperation(batch);
     const results = await Promise.all(
-      batch.viewers.map(async (viewer) => {
-        const check = verifyViewer(signingSecret, viewer.headers);
+      batch.viewers.map(async (viewer, viewerIndex) => {
+        const check = verifyViewer(signingSecret, viewer.headers, {
+          subgraph: name,
+          body: operation,
+          scope: { viewerIndex },
+        });
         if (!check.ok) {
           refused.inc({ reason: check.reason });
           return graphQLError('UNAUTHENTICATED', `This viewer's gateway signature is not valid (${check.reason}).`);
@@ -319,39 +280,28 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       resolve();
     });
   });
+  const ops = await createOpsServer({
+    port: options.opsPort ?? 0,
+    host: options.host,
+    registry: metrics,
+    checks: {
+      store: async () => {
+        await options.ready();
+        return { ok: true };
+      },
+    },
+    logger,
+  });
   const address = httpServer.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  logger.info({ port: address.port, host: address.address }, `${name} subgraph listening`);
+  logger.info({ port: address.port, host: address.address, opsPort: ops.port }, `${name} subgraph listening`);
   return {
     url: `http://${host}:${address.port}/graphql`,
     port: address.port,
-    close: () => apollo.stop(),
+    opsUrl: ops.url,
+    close: async () => {
+      await apollo.stop();
+      await ops.close();
+    },
   };
-}
-
-function graphQLError(code: string, message: string) {
-  return { errors: [{ message, extensions: { code } }] };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      return 'too-large';
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -19,6 +19,7 @@ export interface CassandraSubgraphDependencies {
   readonly logger: Logger;
   readonly metrics: Registry;
   readonly port: number;
+  readonly opsPort: number;
   readonly host: string;
   readonly signingSecret: string;
   readonly mutationWaitMs: number;
@@ -62,6 +63,7 @@ export function runCassandraSubgraph(options: {
       logger,
       metrics: createMetricsRegistry(service),
       port: config.port,
+      opsPort: config.opsPort,
       host: config.host,
       signingSecret: config.signingSecret,
       mutationWaitMs: config.mutationWaitMs,

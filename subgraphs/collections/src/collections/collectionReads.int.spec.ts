@@ -302,7 +302,7 @@ describe('collections subgraph reads', () => {
   });
 
   it('given the store answers, when health is asked, then live and ready', async () => {
-    const base = server.url.replace(/\/graphql$/, '');
+    const base = server.opsUrl;
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
     expect((await fetch(`${base}/health/ready`)).status).toBe(200);
   });

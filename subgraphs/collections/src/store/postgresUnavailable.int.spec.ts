@@ -70,7 +70,7 @@ describe('collections subgraph with PostgreSQL unreachable', () => {
   });
 
   it('given PostgreSQL unreachable, when health is asked, then live but not ready', async () => {
-    const base = server.url.replace(/\/graphql$/, '');
+    const base = server.opsUrl;
     expect((await fetch(`${base}/health/live`)).status).toBe(200);
     const ready = await fetch(`${base}/health/ready`);
     expect(ready.status).toBe(503);

@@ -77,7 +77,7 @@ export async function askAs<D = Record<string, unknown>>(
   variables: Record<string, unknown> = {},
   options: { secret?: string; signed?: boolean; headers?: Record<string, string> } = {},
 ): Promise<GraphQLAnswer<D>> {
-  const client = signedGraphQLClient(url, options.secret ?? TEST_SECRET);
+  const client = signedGraphQLClient(url, options.secret ?? TEST_SECRET, 'collections');
   return options.signed === false
     ? ((await client.raw(options.headers ?? {}, { query, variables })) as GraphQLAnswer<D>)
     : client.query<D>(viewerId, query, variables, options.headers);

@@ -64,7 +64,7 @@ beforeAll(async () => {
     mutationWaitMs: 400,
     rowCache: { ttlMs: 60_000, maxEntries: 1_000, kafka, eventsTopic },
   });
-  gql = signedGraphQLClient(server.url, secret);
+  gql = signedGraphQLClient(server.url, secret, 'posts');
   fx = readModelFixtures(client);
 });
 

@@ -304,7 +304,7 @@ describe('search subgraph', () => {
   });
 
   it('given Elasticsearch answers, when health is asked, then ready', async () => {
-    const base = server.url.replace(/\/graphql$/, '');
+    const base = server.opsUrl;
     expect((await fetch(`${base}/health/ready`)).status).toBe(200);
   });
 });

@@ -74,7 +74,7 @@ describe('search subgraph when Elasticsearch cannot serve', () => {
 
   it('given Elasticsearch down or unmigrated, when health is asked, then live but not ready', async () => {
     for (const server of [down, missing]) {
-      const base = server.url.replace(/\/graphql$/, '');
+      const base = server.opsUrl;
       expect((await fetch(`${base}/health/live`)).status).toBe(200);
       expect((await fetch(`${base}/health/ready`)).status).toBe(503);
     }

@@ -62,7 +62,7 @@ export async function askAs<D = Record<string, unknown>>(
   variables: Record<string, unknown> = {},
   options: { secret?: string; signed?: boolean } = {},
 ): Promise<GraphQLAnswer<D>> {
-  const client = signedGraphQLClient(url, options.secret ?? TEST_SECRET);
+  const client = signedGraphQLClient(url, options.secret ?? TEST_SECRET, 'search');
   return options.signed === false
     ? ((await client.raw({}, { query, variables })) as GraphQLAnswer<D>)
     : client.query<D>(viewerId, query, variables);
