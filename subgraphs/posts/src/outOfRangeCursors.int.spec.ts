@@ -46,7 +46,7 @@ describe('posts subgraph: out-of-range cursors', () => {
       mutationWaitMs: 100,
       commandsTopic: `unused-${randomUUID()}`,
     });
-    gql = signedGraphQLClient(server.url, secret);
+    gql = signedGraphQLClient(server.url, secret, 'posts');
     const fx = readModelFixtures(cql);
     author = await fx.user();
     ({ id: postId } = await fx.post({ authorId: author, audience: 'FOLLOWERS' }));

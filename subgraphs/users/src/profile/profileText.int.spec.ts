@@ -60,7 +60,7 @@ describe('users subgraph: profile text', () => {
       mutationWaitMs: 100,
       commandsTopic,
     });
-    gql = signedGraphQLClient(server.url, secret);
+    gql = signedGraphQLClient(server.url, secret, 'users');
     capture = await startTopicCapture(kafka, commandsTopic);
     existing = await readModelFixtures(cql).user();
   });
