@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import { createViewerAuthenticator } from './auth/viewerAuth.ts';
 import type { GatewayConfig } from './config.ts';
 import { maskError, maskErrorWithoutSuggestions } from './errors/gatewayErrors.ts';
+import { useValueCompletionErrors } from './errors/useValueCompletionErrors.ts';
 import { explorerPage } from './http/explorerPage.ts';
 import { createGraphQLHttpHandler } from './http/graphqlHttp.ts';
 import { APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, preferredMediaType, TEXT_HTML } from './http/mediaTypes.ts';
@@ -102,6 +103,7 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
     logger.info({ subgraphs }, 'routing to subgraphs');
   });
 
+  const mask = config.suggestions ? maskError : maskErrorWithoutSuggestions;
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     // Clients authenticate with a bearer token, never a cookie, so a cross-site page cannot
@@ -115,13 +117,14 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
     // GATEWAY_SUGGESTIONS=false (production's default): "Did you mean …" would spell out the schema.
     // Done in formatError rather than with hideSchemaDetailsFromClientErrors, which covers
     // validation errors only, not variable coercion's enum suggestions.
-    formatError: config.suggestions ? maskError : maskErrorWithoutSuggestions,
+    formatError: mask,
     parseOptions: { maxTokens: config.limits.maxTokens },
     logger: logger.child({ component: 'apollo-server' }),
     plugins: [
       useRequestLog(logger),
       useMetrics(metrics),
       useGraphQLOverHttpStatus(),
+      useValueCompletionErrors(mask, logger),
       useOperationResolution(),
       useIntrospectionSwitch({ enabled: config.introspection }),
       useDepthLimit({ maxDepth: config.limits.maxDepth }),

@@ -267,6 +267,18 @@ describe('what the gateway refuses, and how', () => {
     expect(JSON.stringify(response.body)).not.toMatch(/ECONNREFUSED|cassandra|10\.1\.2\.3|stacktrace|at /);
   });
 
+  it('masks the nulls the gateway propagates while shaping a response (an entity a subgraph answered with null), in errors, not in extensions', async () => {
+    const response = await postGraphQL(gateway.graphqlUrl, {
+      query: '{ account(id: "gone-1") { id notes(first: 1) { id author { name } } } }',
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.extensions?.valueCompletion).toBeUndefined();
+    expect(response.body.data).toEqual({ account: { id: 'gone-1', notes: null } });
+    expect(codesOf(response)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(response.body.errors?.[0]?.message).not.toMatch(/Account|name|non-nullable/);
+    expect(response.body.errors?.[0]?.path).toEqual(['account', 'notes', 0, 'author', 'name']);
+  });
+
   it('switches introspection off with GATEWAY_INTROSPECTION=false, keeping __typename', async () => {
     const open = await postGraphQL(gateway.graphqlUrl, { query: '{ __schema { queryType { name } } }' });
     expect(open.body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });

@@ -98,7 +98,9 @@ export function startAccountsSubgraph(): Promise<TestSubgraph> {
           context.viewerId ? { ...account(context.viewerId), name: args.name } : null,
       },
       Account: {
-        __resolveReference: (reference: { id: string }) => account(reference.id),
+        // An id starting with "gone" has no account (deleted, or not visible to the viewer).
+        __resolveReference: (reference: { id: string }) =>
+          reference.id.startsWith('gone') ? null : account(reference.id),
       },
     },
   });
@@ -216,6 +218,7 @@ export interface GraphQLResponse {
   readonly body: {
     data?: Record<string, unknown> | null;
     errors?: { message: string; path?: unknown[]; extensions?: Record<string, unknown> }[];
+    extensions?: Record<string, unknown>;
   };
   readonly ms: number;
 }
