@@ -19,14 +19,26 @@ export interface CommandResult {
   readonly replayed: boolean;
 }
 
+/** The viewer's rights over a command, checked against the read model. */
+export interface CommandRights {
+  /**
+   * Read-side rights: may the viewer see the command's target NOW (e.g. the post they love)?
+   * It runs on every dispatch, a resend answered from the record included, and throws what
+   * a missing target throws: a viewer who has lost sight of a post since they first sent the
+   * command learns nothing about it, not even that their old command was applied.
+   */
+  readonly sees?: () => Promise<void>;
+  /**
+   * Write-side rights (e.g. not loved yet); runs only when the command is new: a resend of a
+   * decided command is answered from the record even if the read model has since moved on
+   * (the username it claimed is now taken by its sender, the post is now loved).
+   */
+  readonly check?: () => Promise<void>;
+}
+
 /** Publishes a mutation's one command and waits a little for the writer to decide it. */
 export interface CommandBus {
-  /**
-   * `check` runs the mutation's rights checks against the read model; it runs only when the
-   * command is new (a resend of a decided command is answered from the record even if the
-   * read model has since moved on, e.g. the username it claimed is now taken by its sender).
-   */
-  dispatch(command: CommandToPublish, check?: () => Promise<void>): Promise<CommandResult>;
+  dispatch(command: CommandToPublish, rights?: CommandRights): Promise<CommandResult>;
   /** How long `dispatch` waits for an outcome, in milliseconds. */
   readonly waitMs: number;
 }
@@ -79,13 +91,14 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
 
   return {
     waitMs,
-    async dispatch(command, check) {
+    async dispatch(command, rights = {}) {
+      await rights.sees?.();
       const recorded = await outcomes.find(command.commandId);
       if (recorded) {
         answered.inc({ status: recorded.status, replayed: 'true' });
         return { ...recorded, replayed: true };
       }
-      await check?.();
+      await rights.check?.();
       // The wait is made before the command leaves, so an outcome that comes back at once is heard.
       const wait = waitMs > 0 && listener?.isListening() ? listener.expect(command.commandId) : undefined;
       try {

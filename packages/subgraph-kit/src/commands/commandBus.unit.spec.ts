@@ -96,6 +96,34 @@ describe('the command bus with an outcome listener', () => {
     expect(sent).toHaveLength(0);
   });
 
+  it('given a resend by a viewer who can no longer see the target, then `sees` refuses it before the record answers', async () => {
+    const { listener } = fakeListener();
+    const { reader, reads } = countingReader(() => applied);
+    const producer: MessageProducer = { send: async () => undefined, disconnect: async () => undefined };
+    const bus = createCommandBus({ producer, listener, outcomes: reader, waitMs: 2_000 });
+    const checks: string[] = [];
+    const rights = {
+      sees: async () => {
+        checks.push('sees');
+        throw new Error('POST_NOT_FOUND');
+      },
+      check: async () => void checks.push('check'),
+    };
+    await expect(bus.dispatch(command, rights)).rejects.toThrow('POST_NOT_FOUND');
+    expect(checks).toEqual(['sees']);
+    expect(reads()).toBe(0);
+  });
+
+  it('given a resend by a viewer who still sees the target, then `sees` runs and the write-side `check` does not', async () => {
+    const { listener } = fakeListener();
+    const producer: MessageProducer = { send: async () => undefined, disconnect: async () => undefined };
+    const bus = createCommandBus({ producer, listener, outcomes: countingReader(() => applied).reader, waitMs: 2_000 });
+    const checks: string[] = [];
+    const rights = { sees: async () => void checks.push('sees'), check: async () => void checks.push('check') };
+    expect(await bus.dispatch(command, rights)).toMatchObject({ status: 'APPLIED', replayed: true });
+    expect(checks).toEqual(['sees']);
+  });
+
   it('given a listener that is not listening (Kafka was down at start), then it polls the log as before', async () => {
     const { listener } = fakeListener(false);
     const producer: MessageProducer = { send: async () => undefined, disconnect: async () => undefined };
