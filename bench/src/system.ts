@@ -14,10 +14,12 @@ import { repoRoot, startServices, stopServices, type RunningService } from '@ver
 export function productionEnv(): Record<string, string> {
   process.env.JWT_SECRET ??= randomBytes(32).toString('base64url');
   process.env.SUBGRAPH_SIGNING_SECRET ??= randomBytes(32).toString('base64url');
+  process.env.ID_DERIVATION_SECRET ??= randomBytes(32).toString('base64url');
   return {
     NODE_ENV: 'production',
     JWT_SECRET: process.env.JWT_SECRET,
     SUBGRAPH_SIGNING_SECRET: process.env.SUBGRAPH_SIGNING_SECRET,
+    ID_DERIVATION_SECRET: process.env.ID_DERIVATION_SECRET,
   };
 }
 

@@ -9,6 +9,7 @@ import {
   commandChannel,
   createCassandraClient,
   lazyProducer,
+  readIdDerivationSecret,
   readSubgraphConfig,
   startOutcomeListener,
 } from '@verograph/subgraph-kit';
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     host: config.host,
     signingSecret: config.signingSecret,
     mutationWaitMs: config.mutationWaitMs,
+    idSecret: readIdDerivationSecret(env),
   });
 
   let stopping = false;

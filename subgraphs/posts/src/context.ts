@@ -17,6 +17,8 @@ export interface PostsServices {
   readonly feed: FeedStore;
   readonly relations: RelationSource;
   readonly bus: CommandBus;
+  /** ID_DERIVATION_SECRET: keys the ids derived from clients' idempotency keys (see `commandIdFor`). */
+  readonly idSecret: string;
   /** The topic post commands go to: `posts.commands`. */
   readonly commandsTopic: string;
   /** The post row cache behind `posts`, when there is one: told of this process's own commands. */
@@ -94,9 +96,23 @@ async function loadCommentPages(store: CommentsStore, keys: readonly CommentsPag
   return keys.map((key, i) => later[i] ?? byLimit.get(key.limit)?.get(key.postId) ?? []);
 }
 
-/** A post the viewer may see, or undefined: missing, deleted and invisible look the same. */
+/**
+ * A post the viewer may see, or undefined: missing, deleted and invisible look the same, in
+ * what is answered and in what it costs. An invisible post is known invisible only after its
+ * author's relation to the viewer is read; a missing or deleted one reads a relation too (to
+ * an author who does not exist), so both answers take the same reads, and a stranger cannot
+ * time their way to learning that a private post exists.
+ */
 export async function visiblePost(ctx: PostsContext, postId: string): Promise<PostRow | undefined> {
   const post = await ctx.loaders.post.load(postId);
-  if (post === undefined || post.deleted) return undefined;
+  if (post === undefined || post.deleted) {
+    await ctx.visibility.canSee({ authorId: absentAuthorOf(postId), audience: 'CLOSE_FRIENDS' });
+    return undefined;
+  }
   return (await ctx.visibility.canSee(post)) ? post : undefined;
+}
+
+/** A user id no user has (not a valid user id: it holds a space), stable per post id. */
+function absentAuthorOf(postId: string): string {
+  return `absent ${postId}`;
 }

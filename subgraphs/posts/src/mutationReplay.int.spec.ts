@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
-import { fromBinary } from '@bufbuild/protobuf';
 import type { PostCommand } from '@verograph/contracts/posts/v1/commands';
-import { PostCommandSchema } from '@verograph/contracts/posts/v1/commands';
-import type { MessageProducer, OutgoingRecord } from '@verograph/messaging';
-import { createKafka, createProducer } from '@verograph/messaging';
-import { createLogger, engineAddresses } from '@verograph/service';
-import type { SubgraphServer } from '@verograph/subgraph-kit';
 import type { GraphQLAnswer, ReadModelFixtures, SignedGraphQLClient } from '@verograph/subgraph-kit/testing';
-import { localCassandra, readModelFixtures, signedGraphQLClient } from '@verograph/subgraph-kit/testing';
 import type cassandra from 'cassandra-driver';
-import type { Kafka } from 'kafkajs';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { startPostsSubgraph } from './postsSubgraph.ts';
+import type { PostsTestServer } from './testing/postsTestServer.ts';
+import { startPostsTestServer } from './testing/postsTestServer.ts';
 
 /**
  * Issue 12, item 1: a resend of a decided mutation is answered from the decision log, but not
@@ -22,59 +14,18 @@ import { startPostsSubgraph } from './postsSubgraph.ts';
  * connection removed) gets exactly what a missing post gets, and a payload shows its post
  * as the viewer sees it when the answer is made.
  */
-const secret = `posts-replay-int-${randomUUID()}`;
-const WAIT_MS = 2_000;
-const commandsTopic = `posts.commands.test-replay-${randomUUID().slice(0, 8)}`;
-
+let world: PostsTestServer;
 let client: cassandra.Client;
-let kafka: Kafka;
-let producer: MessageProducer;
-let server: SubgraphServer;
 let gql: SignedGraphQLClient;
 let fx: ReadModelFixtures;
-/** Plays the writer and projectors for each published command (see `writerDoes`). */
-let writer: (command: PostCommand) => Promise<void> = async () => {};
 
 beforeAll(async () => {
-  const engines = engineAddresses();
-  client = await localCassandra('posts-replay-int');
-  kafka = createKafka('posts-replay-int', engines.kafkaBrokers);
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: commandsTopic, numPartitions: 1 }], waitForLeaders: true });
-  await admin.disconnect();
-  const real = await createProducer(kafka);
-  // The command is really published; then the test's writer decides it, as the writer would.
-  producer = {
-    async send(records: readonly OutgoingRecord[]) {
-      await real.send(records);
-      for (const record of records) await writer(fromBinary(PostCommandSchema, record.value as Uint8Array));
-    },
-    disconnect: () => real.disconnect(),
-  };
-  server = await startPostsSubgraph({
-    cassandra: client,
-    producer,
-    logger: createLogger('posts-replay-int', 'silent'),
-    metrics: new Registry(),
-    port: 0,
-    host: '127.0.0.1',
-    signingSecret: secret,
-    mutationWaitMs: WAIT_MS,
-    commandsTopic,
-  });
-  gql = signedGraphQLClient(server.url, secret);
-  fx = readModelFixtures(client);
+  world = await startPostsTestServer('posts-replay-int', { mutationWaitMs: 2_000 });
+  ({ client, gql, fx } = world);
 });
 
 afterAll(async () => {
-  await server?.close();
-  await producer?.disconnect();
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [commandsTopic] });
-  await admin.disconnect();
-  await client?.shutdown();
+  await world?.stop();
 });
 
 /** The writer applies love and unlove and the projectors show them, then the outcome is recorded. */
@@ -95,7 +46,7 @@ async function applyEngagement(command: PostCommand): Promise<void> {
 }
 
 beforeEach(() => {
-  writer = applyEngagement;
+  world.onCommand(applyEngagement);
 });
 
 const LOVE = `mutation($id: ID!, $c: String) { lovePost(postId: $id, clientMutationId: $c) {
@@ -209,10 +160,10 @@ describe('a first-time payload', () => {
   it('given Bob is demoted while his lovePost waits for the writer, then the APPLIED payload shows no post', async () => {
     const { alice, bob, postId } = await closeFriends();
     // Bob passed the rights check and his command is out; Alice demotes him before the writer answers.
-    writer = async (command) => {
+    world.onCommand(async (command) => {
       await fx.setLevel(alice, bob, 'ACQUAINTANCE');
       await applyEngagement(command);
-    };
+    });
     const answer = await gql.query<Record<string, PostPayloadAnswer>>(bob, LOVE, {
       id: postId,
       c: `cm-${randomUUID()}`,
@@ -224,7 +175,7 @@ describe('a first-time payload', () => {
 
   it('given Bob is demoted while his comment waits for the writer, then the APPLIED payload shows no comment', async () => {
     const { alice, bob, postId } = await closeFriends();
-    writer = async (command) => {
+    world.onCommand(async (command) => {
       await fx.setLevel(alice, bob, 'ACQUAINTANCE');
       if (command.command.case !== 'commentOnPost') throw new Error(`unexpected ${command.command.case}`);
       const { commentId, authorId, text } = command.command.value;
@@ -234,7 +185,7 @@ describe('a first-time payload', () => {
         { prepare: true },
       );
       await fx.outcome(command.envelope!.commandId, postId, 'APPLIED');
-    };
+    });
     const answer = await gql.query<Record<string, { status: string; comment: unknown }>>(
       bob,
       'mutation($id: ID!) { commentOnPost(postId: $id, text: "hi") { status comment { id text } } }',

@@ -41,6 +41,7 @@ export async function runPostCommand(ctx: PostsContext, spec: PostCommandSpec): 
   const { bus, commandsTopic } = ctx.services;
   const deadline = Date.now() + bus.waitMs;
   const commandId = commandIdFor({
+    secret: ctx.services.idSecret,
     viewerId,
     mutation: spec.mutation,
     idempotencyKey: idempotencyKeyOf(spec.clientMutationId, ctx.viewer.idempotencyKey),

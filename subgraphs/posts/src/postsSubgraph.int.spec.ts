@@ -30,6 +30,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startPostsSubgraph } from './postsSubgraph.ts';
 
+/** A secret of this run: ids derived from idempotency keys are computed with it, as the subgraph does. */
+const ID_SECRET = `ids-${randomUUID()}`;
+
 const secret = `posts-int-secret-${randomUUID()}`;
 const WAIT_MS = 400;
 
@@ -84,6 +87,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     signingSecret: secret,
     mutationWaitMs: WAIT_MS,
+    idSecret: ID_SECRET,
     commandsTopic,
   });
   gql = signedGraphQLClient(server.url, secret);
@@ -551,6 +555,7 @@ describe('mutations', () => {
   it('given a rejection on record, when the command is sent, then it answers REJECTED with the reason and publishes nothing', async () => {
     const clientMutationId = `cm-${randomUUID()}`;
     const commandId = commandIdFor({
+      secret: ID_SECRET,
       viewerId: friend,
       mutation: 'lovePost',
       idempotencyKey: clientMutationId,
@@ -577,6 +582,7 @@ describe('mutations', () => {
   it('given an APPLIED comment, when answered, then the payload holds the comment; the Idempotency-Key header makes the same command', async () => {
     const key = `idem-${randomUUID()}`;
     const commandId = commandIdFor({
+      secret: ID_SECRET,
       viewerId: friend,
       mutation: 'commentOnPost',
       idempotencyKey: key,

@@ -42,6 +42,7 @@ export async function runUserCommand(ctx: UsersContext, spec: UserCommandSpec): 
   const { bus, commandsTopic } = ctx.services;
   const deadline = Date.now() + bus.waitMs;
   const commandId = commandIdFor({
+    secret: ctx.services.idSecret,
     viewerId,
     mutation: spec.mutation,
     idempotencyKey: idempotencyKeyOf(spec.clientMutationId, ctx.viewer.idempotencyKey),

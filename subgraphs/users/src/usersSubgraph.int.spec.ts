@@ -30,6 +30,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startUsersSubgraph } from './usersSubgraph.ts';
 
+/** A secret of this run: ids derived from idempotency keys are computed with it, as the subgraph does. */
+const ID_SECRET = `ids-${randomUUID()}`;
+
 const secret = `users-int-secret-${randomUUID()}`;
 const WAIT_MS = 400;
 
@@ -84,6 +87,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     signingSecret: secret,
     mutationWaitMs: WAIT_MS,
+    idSecret: ID_SECRET,
     commandsTopic,
   });
   gql = signedGraphQLClient(server.url, secret);
@@ -283,7 +287,13 @@ describe('mutations', () => {
 
   it('given an APPLIED outcome and the follow in the read model, when resent, then it answers with the other user as now seen', async () => {
     const c = `cm-${randomUUID()}`;
-    const commandId = commandIdFor({ viewerId: viewer, mutation: 'follow', idempotencyKey: c, scope: [other] });
+    const commandId = commandIdFor({
+      secret: ID_SECRET,
+      viewerId: viewer,
+      mutation: 'follow',
+      idempotencyKey: c,
+      scope: [other],
+    });
     await fx.outcome(commandId, viewer, 'APPLIED');
     await fx.follow(viewer, other);
     const answer = await gql.query<{ follow: unknown }>(viewer, FOLLOW, { id: other, c });
@@ -299,7 +309,12 @@ describe('mutations', () => {
 
   it('given a REJECTED outcome, when resent, then it answers the reason', async () => {
     const c = `cm-${randomUUID()}`;
-    const commandId = commandIdFor({ viewerId: viewer, mutation: 'createProfile', idempotencyKey: c });
+    const commandId = commandIdFor({
+      secret: ID_SECRET,
+      viewerId: viewer,
+      mutation: 'createProfile',
+      idempotencyKey: c,
+    });
     await fx.outcome(commandId, viewer, 'REJECTED', { code: 'USERNAME_TAKEN', message: 'taken' });
     const answer = await gql.query<{ createProfile: unknown }>(
       viewer,

@@ -24,6 +24,9 @@ import {
   type TestTopic,
 } from '../testing/testEngines.ts';
 
+/** A secret of this run: ids derived from idempotency keys are computed with it, as the subgraph does. */
+const ID_SECRET = `ids-${randomUUID()}`;
+
 /**
  * Mutations against real engines: the read model a rights check reads (PostgreSQL), a commands
  * topic of this run (Kafka) and a decision log no writer fills (Cassandra), so every new
@@ -75,6 +78,7 @@ describe('collections subgraph mutations', () => {
       host: '127.0.0.1',
       signingSecret: TEST_SECRET,
       mutationWaitMs: 300,
+      idSecret: ID_SECRET,
       commandsTopic: commands.topic,
     });
   });
@@ -139,7 +143,7 @@ describe('collections subgraph mutations', () => {
     const payload = answer.data!.createCollection;
     expect(payload).toMatchObject({ status: 'ACCEPTED', reason: null, clientMutationId: 'create-1', collection: null });
     expect(payload.commandId).toBe(
-      commandIdFor({ viewerId: owner, mutation: 'createCollection', idempotencyKey: 'create-1' }),
+      commandIdFor({ secret: ID_SECRET, viewerId: owner, mutation: 'createCollection', idempotencyKey: 'create-1' }),
     );
     published += 1;
     const records = await recordsOnTopic(published);
@@ -209,6 +213,7 @@ describe('collections subgraph mutations', () => {
 
   it('given a resend whose outcome is recorded, when sent again, then it answers from the record without publishing', async () => {
     const commandId = commandIdFor({
+      secret: ID_SECRET,
       viewerId: owner,
       mutation: 'addToCollection',
       idempotencyKey: 'add-again',
@@ -241,7 +246,12 @@ describe('collections subgraph mutations', () => {
   });
 
   it('given an APPLIED outcome and the projected row, when created, then the payload holds the collection', async () => {
-    const commandId = commandIdFor({ viewerId: owner, mutation: 'createCollection', idempotencyKey: 'create-applied' });
+    const commandId = commandIdFor({
+      secret: ID_SECRET,
+      viewerId: owner,
+      mutation: 'createCollection',
+      idempotencyKey: 'create-applied',
+    });
     const collectionId = createdIdFor(commandId, 'collection');
     await db.pool.query(
       `INSERT INTO collections (id, owner_id, title, description, created_at, updated_at) VALUES ($1, $2, 'Applied', '', now(), now())`,
@@ -272,7 +282,12 @@ describe('collections subgraph mutations', () => {
       { headers: { 'idempotency-key': 'header-key-1' } },
     );
     expect(answer.data!.createCollection.commandId).toBe(
-      commandIdFor({ viewerId: owner, mutation: 'createCollection', idempotencyKey: 'header-key-1' }),
+      commandIdFor({
+        secret: ID_SECRET,
+        viewerId: owner,
+        mutation: 'createCollection',
+        idempotencyKey: 'header-key-1',
+      }),
     );
     published += 1;
     expect(await recordsOnTopic(published)).toHaveLength(published);

@@ -19,6 +19,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startPostsSubgraph } from '../postsSubgraph.ts';
 
+/** A secret of this run: ids derived from idempotency keys are computed with it, as the subgraph does. */
+const ID_SECRET = `ids-${randomUUID()}`;
+
 /*
  * The post row cache on the real engines: rows come from Cassandra once, events on the posts
  * events topic (a topic of this run, standing in for posts.events) drop them, and what a
@@ -62,6 +65,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     signingSecret: secret,
     mutationWaitMs: 400,
+    idSecret: ID_SECRET,
     rowCache: { ttlMs: 60_000, maxEntries: 1_000, kafka, eventsTopic },
   });
   gql = signedGraphQLClient(server.url, secret);
