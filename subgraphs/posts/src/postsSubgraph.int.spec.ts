@@ -540,6 +540,7 @@ describe('mutations', () => {
           audience: 'FRIENDS',
           caption: 'Dunes',
           url: 'https://example.org/d.jpg',
+          tags: ['#Sand'],
           clientMutationId,
         },
       },

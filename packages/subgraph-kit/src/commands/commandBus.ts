@@ -1,3 +1,4 @@
+import { DomainError } from '@verograph/domain';
 import type { MessageProducer } from '@verograph/messaging';
 import type { Logger } from '@verograph/service';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -6,7 +7,7 @@ import type { OutcomeListener } from './outcomeListener.ts';
 import type { OutcomeReader, RecordedOutcome } from './outcomes.ts';
 import { awaitOutcome } from './outcomes.ts';
 import type { CommandToPublish } from './publishCommand.ts';
-import { publishCommand } from './publishCommand.ts';
+import { commandFingerprint, publishCommand } from './publishCommand.ts';
 
 /** What a mutation tells its client about the command it published. */
 export interface CommandResult {
@@ -95,6 +96,7 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
       await rights.sees?.();
       const recorded = await outcomes.find(command.commandId);
       if (recorded) {
+        refuseReusedKey(recorded, command);
         answered.inc({ status: recorded.status, replayed: 'true' });
         return { ...recorded, replayed: true };
       }
@@ -137,6 +139,19 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
       return { ...outcome, replayed: false };
     },
   };
+}
+
+/**
+ * A recorded command with the same id is a resend only if it asked the same: the same key
+ * sent with another payload is refused (as the IETF Idempotency-Key draft answers 422), not
+ * answered with the first request's outcome. Rows recorded without a fingerprint are trusted.
+ */
+function refuseReusedKey(recorded: RecordedOutcome, command: CommandToPublish): void {
+  if (recorded.fingerprint === undefined || recorded.fingerprint === commandFingerprint(command)) return;
+  throw new DomainError(
+    'IDEMPOTENCY_KEY_REUSED',
+    'This idempotency key (clientMutationId or Idempotency-Key) was used for a different request; use a new key.',
+  );
 }
 
 /** The fields every mutation payload shares. */

@@ -6,6 +6,7 @@ import { createCommandBus } from './commandBus.ts';
 import { commandChannel, createOutcomeWaiters, type OutcomeListener } from './outcomeListener.ts';
 import type { OutcomeReader, RecordedOutcome } from './outcomes.ts';
 import type { CommandToPublish } from './publishCommand.ts';
+import { commandFingerprint } from './publishCommand.ts';
 
 const command: CommandToPublish = {
   topic: 'posts.commands',
@@ -112,6 +113,24 @@ describe('the command bus with an outcome listener', () => {
     await expect(bus.dispatch(command, rights)).rejects.toThrow('POST_NOT_FOUND');
     expect(checks).toEqual(['sees']);
     expect(reads()).toBe(0);
+  });
+
+  it('given the command id on record with another fingerprint (a key reused for another request), then IDEMPOTENCY_KEY_REUSED and nothing published', async () => {
+    const { listener } = fakeListener();
+    const sent: OutgoingRecord[] = [];
+    const producer: MessageProducer = { send: async (r) => void sent.push(...r), disconnect: async () => undefined };
+    const other = { ...command, encode: () => new Uint8Array([2]) };
+    const recorded = { ...applied, fingerprint: commandFingerprint(other) };
+    const bus = createCommandBus({
+      producer,
+      listener,
+      outcomes: countingReader(() => recorded).reader,
+      waitMs: 2_000,
+    });
+    await expect(bus.dispatch(command)).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    expect(sent).toHaveLength(0);
+    // The very request on record is a resend.
+    expect(await bus.dispatch(other)).toMatchObject({ status: 'APPLIED', replayed: true });
   });
 
   it('given a resend by a viewer who still sees the target, then `sees` runs and the write-side `check` does not', async () => {

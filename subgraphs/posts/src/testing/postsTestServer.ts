@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fromBinary } from '@bufbuild/protobuf';
 import type { PostCommand } from '@verograph/contracts/posts/v1/commands';
 import { PostCommandSchema } from '@verograph/contracts/posts/v1/commands';
-import type { MessageProducer } from '@verograph/messaging';
+import type { MessageProducer, OutgoingRecord } from '@verograph/messaging';
 import { createKafka, createProducer } from '@verograph/messaging';
 import { createLogger, engineAddresses } from '@verograph/service';
 import type { SubgraphServer } from '@verograph/subgraph-kit';
@@ -35,7 +35,9 @@ export interface PostsTestServer {
    * Plays the writer (and projectors) for each command the subgraph publishes, after Kafka
    * has it: e.g. write the read model and record the outcome the mutation waits for.
    */
-  onCommand(writer: (command: PostCommand) => Promise<void>): void;
+  onCommand(writer: (command: PostCommand, record: OutgoingRecord) => Promise<void>): void;
+  /** Every command record the subgraph published, in order. */
+  readonly published: readonly OutgoingRecord[];
   stop(): Promise<void>;
 }
 
@@ -53,11 +55,13 @@ export async function startPostsTestServer(
   await admin.createTopics({ topics: [{ topic: commandsTopic, numPartitions: 1 }], waitForLeaders: true });
   await admin.disconnect();
   const real = await createProducer(kafka);
-  let writer: (command: PostCommand) => Promise<void> = async () => {};
+  let writer: (command: PostCommand, record: OutgoingRecord) => Promise<void> = async () => {};
+  const published: OutgoingRecord[] = [];
   const producer: MessageProducer = {
     async send(records) {
       await real.send(records);
-      for (const record of records) await writer(fromBinary(PostCommandSchema, record.value));
+      published.push(...records);
+      for (const record of records) await writer(fromBinary(PostCommandSchema, record.value), record);
     },
     disconnect: () => real.disconnect(),
   };
@@ -89,6 +93,7 @@ export async function startPostsTestServer(
     kafka,
     commandsTopic,
     idSecret,
+    published,
     onCommand(next) {
       writer = next;
     },
