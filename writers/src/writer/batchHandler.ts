@@ -169,9 +169,17 @@ export function createBatchHandler<C, E, S>(deps: BatchHandlerDeps<C, E, S>): Ba
     events: readonly RecordedEvent<E>[],
   ): OutgoingRecord[] {
     const headers = traceHeaders(record.trace);
+    // The outcome names what the decided command asked, so a mutation that sent another request
+    // under the same command id (a reused idempotency key) is told so.
+    const outcomeHeaders = decision.fingerprint ? { ...headers, [FINGERPRINT_HEADER]: decision.fingerprint } : headers;
     return [
       ...decision.events.map((value) => ({ topic: topics.events, key: decision.aggregateId, value, headers })),
-      { topic: topics.outcomes, key: decision.commandId, value: encodeOutcome(decision, events), headers },
+      {
+        topic: topics.outcomes,
+        key: decision.commandId,
+        value: encodeOutcome(decision, events),
+        headers: outcomeHeaders,
+      },
     ];
   }
 

@@ -63,6 +63,11 @@ describe('the decision log keeps what each command asked', () => {
     await sendCreateProfile(commandId, user, 'fingerprint-of-the-first-request');
     await h.applied({ commandId });
     expect(await recordedFingerprint(commandId)).toBe('fingerprint-of-the-first-request');
+    // The outcome names it too, for a mutation that waits on the outcomes topic.
+    const outcomeRecord = await h.watch.until('the outcome record', (all) =>
+      all.find((r) => r.topic === h.topics.outcomes && r.message.key?.toString() === commandId),
+    );
+    expect(outcomeRecord.message.headers?.['command-fingerprint']?.toString()).toBe('fingerprint-of-the-first-request');
 
     await sendCreateProfile(commandId, user, 'fingerprint-of-another-request');
     await h.watch.until('the redelivery answered', () => (h.outcomes({ commandId }).length >= 2 ? true : undefined));

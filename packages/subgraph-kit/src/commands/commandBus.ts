@@ -135,6 +135,9 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
           replayed: false,
         };
       }
+      // Another request under this command id (the key reused while the first was undecided)
+      // was decided instead of this one.
+      refuseReusedKey(outcome, command);
       answered.inc({ status: outcome.status, replayed: 'false' });
       return { ...outcome, replayed: false };
     },

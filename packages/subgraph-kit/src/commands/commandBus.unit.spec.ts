@@ -133,6 +133,23 @@ describe('the command bus with an outcome listener', () => {
     expect(await bus.dispatch(other)).toMatchObject({ status: 'APPLIED', replayed: true });
   });
 
+  it('given another request under the same command id decided first (a key reused while undecided), then IDEMPOTENCY_KEY_REUSED', async () => {
+    const { listener, waiters } = fakeListener();
+    const first = { ...command, encode: () => new Uint8Array([2]) };
+    const producer: MessageProducer = {
+      send: async () => void setTimeout(() => waiters.heard({ ...applied, fingerprint: commandFingerprint(first) }), 5),
+      disconnect: async () => undefined,
+    };
+    const bus = createCommandBus({
+      producer,
+      listener,
+      outcomes: countingReader(() => undefined).reader,
+      waitMs: 2_000,
+    });
+    await expect(bus.dispatch(command)).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    expect(await bus.dispatch(first)).toMatchObject({ status: 'APPLIED', replayed: false });
+  });
+
   it('given a resend by a viewer who still sees the target, then `sees` runs and the write-side `check` does not', async () => {
     const { listener } = fakeListener();
     const producer: MessageProducer = { send: async () => undefined, disconnect: async () => undefined };
