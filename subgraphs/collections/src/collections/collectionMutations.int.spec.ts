@@ -245,6 +245,48 @@ describe('collections subgraph mutations', () => {
     expect(await recordsOnTopic(published)).toHaveLength(published);
   });
 
+  it('given a post added before its author stopped sharing it with the owner, when the add is resent, then POST_NOT_FOUND as for a missing post and nothing is published', async () => {
+    const lostAuthor = `lost-author-${run}`;
+    const lostPost = randomUUID();
+    await db.pool.query(
+      `INSERT INTO post_audiences (post_id, author_id, audience, deleted) VALUES ($1, $2, 'FOLLOWERS', false)`,
+      [lostPost, lostAuthor],
+    );
+    await db.pool.query(
+      `INSERT INTO audience_grants (author_id, viewer_id, follows, level) VALUES ($1, $2, true, NULL)`,
+      [lostAuthor, owner],
+    );
+    const commandId = commandIdFor({
+      secret: ID_SECRET,
+      viewerId: owner,
+      mutation: 'addToCollection',
+      idempotencyKey: 'add-then-lost',
+      scope: [collection, lostPost],
+    });
+    await outcomes.client.execute(
+      'INSERT INTO command_outcomes (command_id, aggregate_id, status, decided_at) VALUES (?, ?, ?, ?)',
+      [commandId, collection, 'APPLIED', new Date()],
+      { prepare: true },
+    );
+    const before = await askAs<{ addToCollection: Payload }>(server.url, owner, ADD, {
+      c: collection,
+      p: lostPost,
+      m: 'add-then-lost',
+    });
+    expect(before.data!.addToCollection).toMatchObject({ commandId, status: 'APPLIED' });
+
+    await db.pool.query(`DELETE FROM audience_grants WHERE author_id = $1 AND viewer_id = $2`, [lostAuthor, owner]);
+
+    const resend = await askAs(server.url, owner, ADD, { c: collection, p: lostPost, m: 'add-then-lost' });
+    const missingId = randomUUID();
+    const missing = await askAs(server.url, owner, ADD, { c: collection, p: missingId, m: 'add-missing' });
+    expect(codes(resend)).toEqual(['POST_NOT_FOUND']);
+    expect(JSON.stringify(resend).replaceAll(lostPost, '<id>')).toBe(
+      JSON.stringify(missing).replaceAll(missingId, '<id>'),
+    );
+    expect(await recordsOnTopic(published)).toHaveLength(published);
+  });
+
   it('given an APPLIED outcome and the projected row, when created, then the payload holds the collection', async () => {
     const commandId = commandIdFor({
       secret: ID_SECRET,
