@@ -142,4 +142,34 @@ describe('post row cache', () => {
     expect(answer.errors).toBeUndefined();
     expect(answer.data?.post).toBeNull();
   });
+
+  it('given a private post and a deleted one in the cache, when a stranger asks for them, then each costs the reads of a missing id', async () => {
+    const author = await fx.user();
+    const stranger = await fx.user();
+    const { id: privateId } = await fx.post({ authorId: author, audience: 'CLOSE_FRIENDS' });
+    const { id: deletedId } = await fx.post({ authorId: author, audience: 'FOLLOWERS', deleted: true });
+    const hits = async () =>
+      Number(
+        /result="hit"} (\d+)/.exec(await metrics.getSingleMetricAsString('posts_row_cache_lookups_total'))?.[1] ?? 0,
+      );
+    for (const id of [privateId, deletedId]) {
+      // Someone else's reads (here the author's) put the row in the cache.
+      await until('the post cached', async () => {
+        await gql.query(author, POST, { id });
+        const before = await hits();
+        await gql.query(author, POST, { id });
+        return (await hits()) > before ? true : undefined;
+      });
+    }
+    const readsOf = async (id: string) => {
+      counting.reset();
+      const answer = await gql.query<{ post: unknown }>(stranger, POST, { id });
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data?.post).toBeNull();
+      return [...counting.statements].sort();
+    };
+    const missing = await readsOf(randomUUID());
+    expect(await readsOf(privateId)).toEqual(missing);
+    expect(await readsOf(deletedId)).toEqual(missing);
+  });
 });
