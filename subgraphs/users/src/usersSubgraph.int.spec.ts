@@ -307,6 +307,29 @@ describe('mutations', () => {
     expect(await published(commandId)).toHaveLength(0);
   });
 
+  it('given a profile request decided with its fingerprint, when the key comes back with another username, then IDEMPOTENCY_KEY_REUSED and nothing is published', async () => {
+    const someone = `someone-${randomUUID()}`;
+    const c = `cm-${randomUUID()}`;
+    const CREATE =
+      'mutation($u: String!, $c: String) { createProfile(input: { username: $u, displayName: "S", clientMutationId: $c }) { commandId status reason { code } } }';
+    const username = `s_${randomUUID().slice(0, 8)}`;
+    const first = await gql.query<{ createProfile: { commandId: string; status: string } }>(someone, CREATE, {
+      u: username,
+      c,
+    });
+    expect(first.data!.createProfile.status).toBe('ACCEPTED');
+    const { commandId } = first.data!.createProfile;
+    const [sent] = await published(commandId);
+    // The writer records its decision with the fingerprint the record carried.
+    await fx.outcome(commandId, someone, 'APPLIED', undefined, sent!.record.headers['command-fingerprint']);
+
+    const resend = await gql.query<{ createProfile: unknown }>(someone, CREATE, { u: username, c });
+    expect(resend.data!.createProfile).toEqual({ commandId, status: 'APPLIED', reason: null });
+    const reused = await gql.query(someone, CREATE, { u: `${username}_2`, c });
+    expect(errorCodes(reused)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    expect(await published(commandId)).toHaveLength(1);
+  });
+
   it('given a REJECTED outcome, when resent, then it answers the reason', async () => {
     const c = `cm-${randomUUID()}`;
     const commandId = commandIdFor({
