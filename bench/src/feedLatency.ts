@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
-import { commandIdFor, createdIdFor } from '@verograph/subgraph-kit';
+import { envReader } from '@verograph/service';
+import { commandIdFor, createdIdFor, readIdDerivationSecret } from '@verograph/subgraph-kit';
 
 import type { GatewayClient } from './gatewayClient.ts';
 import { payloadStatus } from './gatewayClient.ts';
@@ -51,7 +52,13 @@ export async function measureFeedLatency(
   let reads = 0;
   for (let i = 0; i < posts; i++) {
     const clientMutationId = randomUUID();
-    const commandId = commandIdFor({ viewerId: authorId, mutation: 'createPost', idempotencyKey: clientMutationId });
+    const commandId = commandIdFor({
+      // The services' secret (productionEnv sets it for them and for this process).
+      secret: readIdDerivationSecret(envReader()),
+      viewerId: authorId,
+      mutation: 'createPost',
+      idempotencyKey: clientMutationId,
+    });
     const postId = createdIdFor(commandId, 'post');
     const started = performance.now();
     const mutation = client.request<CreatePostAnswer>(authorId, CREATE_POST, {

@@ -28,9 +28,9 @@ import { performance } from 'node:perf_hooks';
 
 import { mintTokenForEnv } from '@verograph/gateway';
 import { createKafka } from '@verograph/messaging';
-import { engineAddresses } from '@verograph/service';
+import { engineAddresses, envReader } from '@verograph/service';
 import { repoRoot, services, startServices, stopServices } from '@verograph/stack';
-import { commandIdFor, createdIdFor } from '@verograph/subgraph-kit';
+import { commandIdFor, createdIdFor, readIdDerivationSecret } from '@verograph/subgraph-kit';
 
 import { measureFeedLatency, type FeedLatencyFigures } from './feedLatency.ts';
 import { createGatewayClient, payloadStatus, type GatewayClient } from './gatewayClient.ts';
@@ -242,7 +242,13 @@ async function deliver(
   let missing = 0;
   for (let i = 0; i < posts; i++) {
     const clientMutationId = randomUUID();
-    const commandId = commandIdFor({ viewerId: author, mutation: 'createPost', idempotencyKey: clientMutationId });
+    const commandId = commandIdFor({
+      // The services' secret (productionEnv sets it for them and for this process).
+      secret: readIdDerivationSecret(envReader()),
+      viewerId: author,
+      mutation: 'createPost',
+      idempotencyKey: clientMutationId,
+    });
     const postId = createdIdFor(commandId, 'post');
     const at: number[] = [];
     arrivals.set(postId, at);

@@ -16,12 +16,14 @@ export function productionEnv(): Record<string, string> {
   process.env.SUBGRAPH_SIGNING_SECRET ??= randomBytes(32).toString('base64url');
   process.env.JWT_ISSUER ??= 'https://bench.verograph.local/';
   process.env.JWT_AUDIENCE ??= 'verograph-bench';
+  process.env.ID_DERIVATION_SECRET ??= randomBytes(32).toString('base64url');
   return {
     NODE_ENV: 'production',
     JWT_SECRET: process.env.JWT_SECRET,
     SUBGRAPH_SIGNING_SECRET: process.env.SUBGRAPH_SIGNING_SECRET,
     JWT_ISSUER: process.env.JWT_ISSUER,
     JWT_AUDIENCE: process.env.JWT_AUDIENCE,
+    ID_DERIVATION_SECRET: process.env.ID_DERIVATION_SECRET,
   };
 }
 

@@ -18,7 +18,7 @@ import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 
-import { commandIdFor, createdIdFor } from '@verograph/subgraph-kit';
+import { commandIdFor, createdIdFor, LOCAL_ID_DERIVATION_SECRET } from '@verograph/subgraph-kit';
 
 import { createCleanups } from './cleanups.ts';
 import { createCommandPublisher, type PublishedCommand } from './commandPublisher.ts';
@@ -227,7 +227,13 @@ describe('Cassandra stopped and restarted under load', () => {
     system.signal('projectors', 'SIGSTOP');
     await sleep(1_000);
     system.signal('writers', 'SIGSTOP');
-    const inFlightId = commandIdFor({ viewerId: authors[0], mutation: 'createPost', idempotencyKey: 'in-flight' });
+    const inFlightId = commandIdFor({
+      // The private system's services run with the local secret.
+      secret: process.env.ID_DERIVATION_SECRET ?? LOCAL_ID_DERIVATION_SECRET,
+      viewerId: authors[0],
+      mutation: 'createPost',
+      idempotencyKey: 'in-flight',
+    });
     const inFlight = as[authors[0]]!.request<{ createPost: { status: string; commandId: string } }>(CREATE_POST, {
       input: {
         kind: 'TEXT',

@@ -33,6 +33,8 @@ export interface CollectionsSubgraphOptions {
   readonly host: string;
   readonly signingSecret: string;
   readonly mutationWaitMs: number;
+  /** ID_DERIVATION_SECRET (`readIdDerivationSecret`), shared by every instance. */
+  readonly idSecret: string;
   /** Where commands go; `collections.commands` unless a spec gives a topic of its own. */
   readonly commandsTopic?: string;
 }
@@ -50,6 +52,7 @@ export async function startCollectionsSubgraph(options: CollectionsSubgraphOptio
       metrics,
       logger,
     }),
+    idSecret: options.idSecret,
     commandsTopic: options.commandsTopic ?? topics.collectionsCommands,
   };
   return createSubgraphServer<CollectionsContext>({

@@ -11,6 +11,8 @@ export interface CollectionsServices {
   readonly collections: CollectionsStore;
   readonly items: CollectionItemsStore;
   readonly bus: CommandBus;
+  /** ID_DERIVATION_SECRET: keys the ids derived from clients' idempotency keys (see `commandIdFor`). */
+  readonly idSecret: string;
   /** The topic collection commands go to: `collections.commands`. */
   readonly commandsTopic: string;
 }

@@ -29,7 +29,13 @@ function stores() {
     collectionsByIds: async () => new Map(),
     ownerCollections: async () => [],
   };
-  const services = { collections, items, bus: {} as CommandBus, commandsTopic: 'collections.commands' };
+  const services = {
+    collections,
+    items,
+    bus: {} as CommandBus,
+    idSecret: 'unit-id-secret',
+    commandsTopic: 'collections.commands',
+  };
   const as = (viewerId: string | undefined) =>
     createCollectionsContext(services, { viewerId, idempotencyKey: undefined, trace: {} } as ViewerRequest);
   return { calls, as };

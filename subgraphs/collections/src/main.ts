@@ -9,6 +9,7 @@ import {
   commandChannel,
   createCassandraClient,
   lazyProducer,
+  readIdDerivationSecret,
   readSubgraphConfig,
   startOutcomeListener,
 } from '@verograph/subgraph-kit';
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     host: config.host,
     signingSecret: config.signingSecret,
     mutationWaitMs: config.mutationWaitMs,
+    idSecret: readIdDerivationSecret(env),
   });
 
   let stopping = false;

@@ -1,4 +1,5 @@
 import type { CommandBus, TimeKey, ViewerRequest } from '@verograph/subgraph-kit';
+import { deterministicId } from '@verograph/domain';
 import { keyedLoader } from '@verograph/subgraph-kit';
 import DataLoader from 'dataloader';
 
@@ -17,6 +18,8 @@ export interface PostsServices {
   readonly feed: FeedStore;
   readonly relations: RelationSource;
   readonly bus: CommandBus;
+  /** ID_DERIVATION_SECRET: keys the ids derived from clients' idempotency keys (see `commandIdFor`). */
+  readonly idSecret: string;
   /** The topic post commands go to: `posts.commands`. */
   readonly commandsTopic: string;
   /** The post row cache behind `posts`, when there is one: told of this process's own commands. */
@@ -43,6 +46,8 @@ export interface PostsLoaders {
 
 export interface PostsContext {
   readonly viewer: ViewerRequest;
+  /** The post ids this request's `post` loader got from the row cache, without a read. */
+  readonly rowsFromMemory: ReadonlySet<string>;
   readonly services: PostsServices;
   readonly loaders: PostsLoaders;
   readonly visibility: Visibility;
@@ -50,12 +55,14 @@ export interface PostsContext {
 
 export function createPostsContext(services: PostsServices, viewer: ViewerRequest): PostsContext {
   const viewerId = viewer.viewerId;
+  const rowsFromMemory = new Set<string>();
   return {
     viewer,
     services,
+    rowsFromMemory,
     visibility: createVisibility(viewerId, services.relations),
     loaders: {
-      post: keyedLoader((ids: readonly string[]) => services.posts.postsByIds(ids)),
+      post: keyedLoader((ids: readonly string[]) => services.posts.postsByIds(ids, rowsFromMemory)),
       comment: keyedLoader((ids: readonly string[]) => services.comments.commentsByIds(ids)),
       viewerLoved: keyedLoader(async (ids: readonly string[]) => {
         if (viewerId === undefined) return new Map<string, true>();
@@ -94,9 +101,25 @@ async function loadCommentPages(store: CommentsStore, keys: readonly CommentsPag
   return keys.map((key, i) => later[i] ?? byLimit.get(key.limit)?.get(key.postId) ?? []);
 }
 
-/** A post the viewer may see, or undefined: missing, deleted and invisible look the same. */
+/**
+ * A post the viewer may see, or undefined: missing, deleted and invisible look the same, in
+ * what is answered and in what it costs. An invisible post is known invisible only after its
+ * author's relation to the viewer is read; a missing or deleted one reads a relation too (to
+ * an author who does not exist). A row the cache answered cost no read where a missing post
+ * costs one, so one more (absent) row is read then. Every answer but a visible post thus takes
+ * one post row read and one relation read, and a stranger cannot time their way to learning
+ * that a private post exists.
+ */
 export async function visiblePost(ctx: PostsContext, postId: string): Promise<PostRow | undefined> {
   const post = await ctx.loaders.post.load(postId);
-  if (post === undefined || post.deleted) return undefined;
-  return (await ctx.visibility.canSee(post)) ? post : undefined;
+  const present = post !== undefined && !post.deleted;
+  if (present && (await ctx.visibility.canSee(post))) return post;
+  if (!present) await ctx.visibility.canSee({ authorId: absentAuthorOf(postId), audience: 'CLOSE_FRIENDS' });
+  if (ctx.rowsFromMemory.has(postId)) await ctx.services.posts.postsByIds([deterministicId('absent post', postId)]);
+  return undefined;
+}
+
+/** A user id no user has (not a valid user id: it holds a space), stable per post id. */
+function absentAuthorOf(postId: string): string {
+  return `absent ${postId}`;
 }

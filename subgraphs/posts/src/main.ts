@@ -3,7 +3,7 @@
  * `tsx subgraphs/posts/src/main.ts`.
  */
 import { envReader } from '@verograph/service';
-import { runCassandraSubgraph } from '@verograph/subgraph-kit';
+import { readIdDerivationSecret, runCassandraSubgraph } from '@verograph/subgraph-kit';
 
 import { readPostRowCacheConfig, startPostsSubgraph } from './postsSubgraph.ts';
 
@@ -12,5 +12,10 @@ runCassandraSubgraph({
   name: 'posts',
   defaultPort: 4002,
   start: (dependencies) =>
-    startPostsSubgraph({ ...dependencies, rowCache: { ...rowCache, kafka: dependencies.kafka } }),
+    startPostsSubgraph({
+      ...dependencies,
+      // Read inside start, so a refused secret is logged as the reason it could not start.
+      idSecret: readIdDerivationSecret(envReader()),
+      rowCache: { ...rowCache, kafka: dependencies.kafka },
+    }),
 });

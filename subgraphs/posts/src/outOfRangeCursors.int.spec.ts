@@ -43,6 +43,7 @@ describe('posts subgraph: out-of-range cursors', () => {
       port: 0,
       host: '127.0.0.1',
       signingSecret: secret,
+      idSecret: `ids-${randomUUID()}`,
       mutationWaitMs: 100,
       commandsTopic: `unused-${randomUUID()}`,
     });

@@ -17,6 +17,11 @@ export interface PostCommandSpec {
   readonly scope?: readonly string[];
   readonly clientMutationId: string | null | undefined;
   readonly command: (viewerId: string, commandId: string) => MessageInitShape<typeof PostCommandSchema>['command'];
+  /**
+   * Whether the viewer may see the command's target now: checked on every send, a resend
+   * answered from the record included (see `CommandRights.sees`).
+   */
+  readonly sees?: (viewerId: string) => Promise<void>;
   /** The viewer's rights, checked against the read model when the command is new. */
   readonly check?: (viewerId: string) => Promise<void>;
 }
@@ -36,6 +41,7 @@ export async function runPostCommand(ctx: PostsContext, spec: PostCommandSpec): 
   const { bus, commandsTopic } = ctx.services;
   const deadline = Date.now() + bus.waitMs;
   const commandId = commandIdFor({
+    secret: ctx.services.idSecret,
     viewerId,
     mutation: spec.mutation,
     idempotencyKey: idempotencyKeyOf(spec.clientMutationId, ctx.viewer.idempotencyKey),
@@ -55,7 +61,10 @@ export async function runPostCommand(ctx: PostsContext, spec: PostCommandSpec): 
           create(PostCommandSchema, { envelope, command: spec.command(viewerId, commandId) }),
         ),
     },
-    spec.check ? () => spec.check!(viewerId) : undefined,
+    {
+      sees: spec.sees && (() => spec.sees!(viewerId)),
+      check: spec.check && (() => spec.check!(viewerId)),
+    },
   );
   // The payload reads the post back: not from a row cached before the writer changed it.
   ctx.services.postCache?.invalidate(postId);

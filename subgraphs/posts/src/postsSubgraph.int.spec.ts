@@ -37,6 +37,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startPostsSubgraph } from './postsSubgraph.ts';
 
+/** A secret of this run: ids derived from idempotency keys are computed with it, as the subgraph does. */
+const ID_SECRET = `ids-${randomUUID()}`;
+
 const secret = `posts-int-secret-${randomUUID()}`;
 const WAIT_MS = 400;
 
@@ -91,6 +94,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     signingSecret: secret,
     mutationWaitMs: WAIT_MS,
+    idSecret: ID_SECRET,
     commandsTopic,
   });
   gql = signedGraphQLClient(server.url, secret, 'posts');
@@ -553,6 +557,7 @@ describe('mutations', () => {
           audience: 'FRIENDS',
           caption: 'Dunes',
           url: 'https://example.org/d.jpg',
+          tags: ['#Sand'],
           clientMutationId,
         },
       },
@@ -568,6 +573,7 @@ describe('mutations', () => {
   it('given a rejection on record, when the command is sent, then it answers REJECTED with the reason and publishes nothing', async () => {
     const clientMutationId = `cm-${randomUUID()}`;
     const commandId = commandIdFor({
+      secret: ID_SECRET,
       viewerId: friend,
       mutation: 'lovePost',
       idempotencyKey: clientMutationId,
@@ -594,6 +600,7 @@ describe('mutations', () => {
   it('given an APPLIED comment, when answered, then the payload holds the comment; the Idempotency-Key header makes the same command', async () => {
     const key = `idem-${randomUUID()}`;
     const commandId = commandIdFor({
+      secret: ID_SECRET,
       viewerId: friend,
       mutation: 'commentOnPost',
       idempotencyKey: key,

@@ -44,6 +44,8 @@ export interface PostsSubgraphOptions {
   readonly host: string;
   readonly signingSecret: string;
   readonly mutationWaitMs: number;
+  /** ID_DERIVATION_SECRET (`readIdDerivationSecret`), shared by every instance. */
+  readonly idSecret: string;
   /** Where its commands go; `posts.commands` unless a test keeps its own. */
   readonly commandsTopic?: string;
   /**
@@ -99,6 +101,7 @@ export async function startPostsSubgraph(options: PostsSubgraphOptions): Promise
       metrics,
       logger,
     }),
+    idSecret: options.idSecret,
     commandsTopic: options.commandsTopic ?? topics.postsCommands,
   };
   invalidation?.start();

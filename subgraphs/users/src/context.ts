@@ -10,6 +10,8 @@ export interface UsersServices {
   readonly users: UsersStore;
   readonly relationships: RelationshipsStore;
   readonly bus: CommandBus;
+  /** ID_DERIVATION_SECRET: keys the ids derived from clients' idempotency keys (see `commandIdFor`). */
+  readonly idSecret: string;
   /** The topic user commands go to: `users.commands`. */
   readonly commandsTopic: string;
 }

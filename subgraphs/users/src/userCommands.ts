@@ -15,6 +15,11 @@ export interface UserCommandSpec {
   readonly scope?: readonly string[];
   readonly clientMutationId: string | null | undefined;
   readonly command: (viewerId: string) => MessageInitShape<typeof UserCommandSchema>['command'];
+  /**
+   * Whether the viewer may see the command's target now: checked on every send, a resend
+   * answered from the record included (see `CommandRights.sees`).
+   */
+  readonly sees?: (viewerId: string) => Promise<void>;
   /** The viewer's rights, checked against the read model when the command is new. */
   readonly check?: (viewerId: string) => Promise<void>;
 }
@@ -37,6 +42,7 @@ export async function runUserCommand(ctx: UsersContext, spec: UserCommandSpec): 
   const { bus, commandsTopic } = ctx.services;
   const deadline = Date.now() + bus.waitMs;
   const commandId = commandIdFor({
+    secret: ctx.services.idSecret,
     viewerId,
     mutation: spec.mutation,
     idempotencyKey: idempotencyKeyOf(spec.clientMutationId, ctx.viewer.idempotencyKey),
@@ -52,7 +58,10 @@ export async function runUserCommand(ctx: UsersContext, spec: UserCommandSpec): 
       encode: (envelope) =>
         toBinary(UserCommandSchema, create(UserCommandSchema, { envelope, command: spec.command(viewerId) })),
     },
-    spec.check ? () => spec.check!(viewerId) : undefined,
+    {
+      sees: spec.sees && (() => spec.sees!(viewerId)),
+      check: spec.check && (() => spec.check!(viewerId)),
+    },
   );
   return { viewerId, result, deadline };
 }

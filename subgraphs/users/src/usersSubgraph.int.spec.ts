@@ -30,6 +30,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startUsersSubgraph } from './usersSubgraph.ts';
 
+/** A secret of this run: ids derived from idempotency keys are computed with it, as the subgraph does. */
+const ID_SECRET = `ids-${randomUUID()}`;
+
 const secret = `users-int-secret-${randomUUID()}`;
 const WAIT_MS = 400;
 
@@ -84,6 +87,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     signingSecret: secret,
     mutationWaitMs: WAIT_MS,
+    idSecret: ID_SECRET,
     commandsTopic,
   });
   gql = signedGraphQLClient(server.url, secret, 'users');
@@ -286,7 +290,13 @@ describe('mutations', () => {
 
   it('given an APPLIED outcome and the follow in the read model, when resent, then it answers with the other user as now seen', async () => {
     const c = `cm-${randomUUID()}`;
-    const commandId = commandIdFor({ viewerId: viewer, mutation: 'follow', idempotencyKey: c, scope: [other] });
+    const commandId = commandIdFor({
+      secret: ID_SECRET,
+      viewerId: viewer,
+      mutation: 'follow',
+      idempotencyKey: c,
+      scope: [other],
+    });
     await fx.outcome(commandId, viewer, 'APPLIED');
     await fx.follow(viewer, other);
     const answer = await gql.query<{ follow: unknown }>(viewer, FOLLOW, { id: other, c });
@@ -300,9 +310,37 @@ describe('mutations', () => {
     expect(await published(commandId)).toHaveLength(0);
   });
 
+  it('given a profile request decided with its fingerprint, when the key comes back with another username, then IDEMPOTENCY_KEY_REUSED and nothing is published', async () => {
+    const someone = `someone-${randomUUID()}`;
+    const c = `cm-${randomUUID()}`;
+    const CREATE =
+      'mutation($u: String!, $c: String) { createProfile(input: { username: $u, displayName: "S", clientMutationId: $c }) { commandId status reason { code } } }';
+    const username = `s_${randomUUID().slice(0, 8)}`;
+    const first = await gql.query<{ createProfile: { commandId: string; status: string } }>(someone, CREATE, {
+      u: username,
+      c,
+    });
+    expect(first.data!.createProfile.status).toBe('ACCEPTED');
+    const { commandId } = first.data!.createProfile;
+    const [sent] = await published(commandId);
+    // The writer records its decision with the fingerprint the record carried.
+    await fx.outcome(commandId, someone, 'APPLIED', undefined, sent!.record.headers['command-fingerprint']);
+
+    const resend = await gql.query<{ createProfile: unknown }>(someone, CREATE, { u: username, c });
+    expect(resend.data!.createProfile).toEqual({ commandId, status: 'APPLIED', reason: null });
+    const reused = await gql.query(someone, CREATE, { u: `${username}_2`, c });
+    expect(errorCodes(reused)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    expect(await published(commandId)).toHaveLength(1);
+  });
+
   it('given a REJECTED outcome, when resent, then it answers the reason', async () => {
     const c = `cm-${randomUUID()}`;
-    const commandId = commandIdFor({ viewerId: viewer, mutation: 'createProfile', idempotencyKey: c });
+    const commandId = commandIdFor({
+      secret: ID_SECRET,
+      viewerId: viewer,
+      mutation: 'createProfile',
+      idempotencyKey: c,
+    });
     await fx.outcome(commandId, viewer, 'REJECTED', { code: 'USERNAME_TAKEN', message: 'taken' });
     const answer = await gql.query<{ createProfile: unknown }>(
       viewer,

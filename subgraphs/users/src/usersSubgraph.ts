@@ -35,6 +35,8 @@ export interface UsersSubgraphOptions {
   readonly host: string;
   readonly signingSecret: string;
   readonly mutationWaitMs: number;
+  /** ID_DERIVATION_SECRET (`readIdDerivationSecret`), shared by every instance. */
+  readonly idSecret: string;
   /** Where its commands go; `users.commands` unless a test keeps its own. */
   readonly commandsTopic?: string;
 }
@@ -52,6 +54,7 @@ export async function startUsersSubgraph(options: UsersSubgraphOptions): Promise
       metrics,
       logger,
     }),
+    idSecret: options.idSecret,
     commandsTopic: options.commandsTopic ?? topics.usersCommands,
   };
   return createSubgraphServer<UsersContext>({

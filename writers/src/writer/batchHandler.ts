@@ -169,9 +169,17 @@ export function createBatchHandler<C, E, S>(deps: BatchHandlerDeps<C, E, S>): Ba
     events: readonly RecordedEvent<E>[],
   ): OutgoingRecord[] {
     const headers = traceHeaders(record.trace);
+    // The outcome names what the decided command asked, so a mutation that sent another request
+    // under the same command id (a reused idempotency key) is told so.
+    const outcomeHeaders = decision.fingerprint ? { ...headers, [FINGERPRINT_HEADER]: decision.fingerprint } : headers;
     return [
       ...decision.events.map((value) => ({ topic: topics.events, key: decision.aggregateId, value, headers })),
-      { topic: topics.outcomes, key: decision.commandId, value: encodeOutcome(decision, events), headers },
+      {
+        topic: topics.outcomes,
+        key: decision.commandId,
+        value: encodeOutcome(decision, events),
+        headers: outcomeHeaders,
+      },
     ];
   }
 
@@ -224,7 +232,12 @@ export function createBatchHandler<C, E, S>(deps: BatchHandlerDeps<C, E, S>): Ba
   }
 
   function toRecorded(decision: Decision<E>, meta: CommandMeta, record: IncomingRecord, now: Date): RecordedDecision {
-    const common = { commandId: meta.commandId, aggregateId: meta.aggregateId, decidedAt: now };
+    const common = {
+      commandId: meta.commandId,
+      aggregateId: meta.aggregateId,
+      decidedAt: now,
+      fingerprint: headerText(record, FINGERPRINT_HEADER),
+    };
     if (isRejection(decision)) {
       return {
         ...common,
@@ -256,6 +269,15 @@ export function createBatchHandler<C, E, S>(deps: BatchHandlerDeps<C, E, S>): Ba
       ),
     };
   }
+}
+
+/** The Kafka header of the command record that tells what a command asked; see `commandFingerprint`. */
+const FINGERPRINT_HEADER = 'command-fingerprint';
+
+function headerText(record: IncomingRecord, name: string): string {
+  const value = record.headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? '' : first.toString();
 }
 
 /** The `CommandOutcome` published on `commands.outcomes` for a decision. */

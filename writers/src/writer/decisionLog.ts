@@ -12,6 +12,12 @@ export interface RecordedDecision {
   /** The events' wire bytes, envelopes included, in order. */
   readonly events: readonly Uint8Array[];
   readonly decidedAt: Date;
+  /**
+   * What the command asked, as the subgraph fingerprinted it (its `command-fingerprint`
+   * header; '' without one): a resend under the same command id that asks something else
+   * is refused by the subgraph instead of answered with this decision.
+   */
+  readonly fingerprint: string;
 }
 
 /** The writers' decision log: one row per command id, written once. */
@@ -25,7 +31,8 @@ export interface DecisionLog {
   record(decision: RecordedDecision): Promise<RecordedDecision>;
 }
 
-const COLUMNS = 'command_id, aggregate_id, status, reason_code, reason_message, events, decided_at';
+const COLUMNS =
+  'command_id, aggregate_id, status, reason_code, reason_message, events, decided_at, payload_fingerprint';
 
 export function createDecisionLog(client: cassandra.Client): DecisionLog {
   const fromRow = (row: cassandra.types.Row): RecordedDecision => ({
@@ -36,6 +43,7 @@ export function createDecisionLog(client: cassandra.Client): DecisionLog {
     reasonMessage: String(row.get('reason_message') ?? ''),
     events: ((row.get('events') ?? []) as Buffer[]).map((b) => new Uint8Array(b)),
     decidedAt: row.get('decided_at') as Date,
+    fingerprint: String(row.get('payload_fingerprint') ?? ''),
   });
   const find = async (commandId: string) => {
     const result = await client.execute(`SELECT ${COLUMNS} FROM command_outcomes WHERE command_id = ?`, [commandId], {
@@ -48,7 +56,7 @@ export function createDecisionLog(client: cassandra.Client): DecisionLog {
     find,
     async record(decision) {
       await client.execute(
-        `INSERT INTO command_outcomes (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO command_outcomes (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           decision.commandId,
           decision.aggregateId,
@@ -57,6 +65,7 @@ export function createDecisionLog(client: cassandra.Client): DecisionLog {
           decision.reasonMessage,
           decision.events.map((e) => Buffer.from(e)),
           decision.decidedAt,
+          decision.fingerprint,
         ],
         { prepare: true },
       );

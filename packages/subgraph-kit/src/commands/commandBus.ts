@@ -1,3 +1,4 @@
+import { DomainError } from '@verograph/domain';
 import type { MessageProducer } from '@verograph/messaging';
 import type { Logger } from '@verograph/service';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -6,7 +7,7 @@ import type { OutcomeListener } from './outcomeListener.ts';
 import type { OutcomeReader, RecordedOutcome } from './outcomes.ts';
 import { awaitOutcome } from './outcomes.ts';
 import type { CommandToPublish } from './publishCommand.ts';
-import { publishCommand } from './publishCommand.ts';
+import { commandFingerprint, publishCommand } from './publishCommand.ts';
 
 /** What a mutation tells its client about the command it published. */
 export interface CommandResult {
@@ -19,14 +20,26 @@ export interface CommandResult {
   readonly replayed: boolean;
 }
 
+/** The viewer's rights over a command, checked against the read model. */
+export interface CommandRights {
+  /**
+   * Read-side rights: may the viewer see the command's target NOW (e.g. the post they love)?
+   * It runs on every dispatch, a resend answered from the record included, and throws what
+   * a missing target throws: a viewer who has lost sight of a post since they first sent the
+   * command learns nothing about it, not even that their old command was applied.
+   */
+  readonly sees?: () => Promise<void>;
+  /**
+   * Write-side rights (e.g. not loved yet); runs only when the command is new: a resend of a
+   * decided command is answered from the record even if the read model has since moved on
+   * (the username it claimed is now taken by its sender, the post is now loved).
+   */
+  readonly check?: () => Promise<void>;
+}
+
 /** Publishes a mutation's one command and waits a little for the writer to decide it. */
 export interface CommandBus {
-  /**
-   * `check` runs the mutation's rights checks against the read model; it runs only when the
-   * command is new (a resend of a decided command is answered from the record even if the
-   * read model has since moved on, e.g. the username it claimed is now taken by its sender).
-   */
-  dispatch(command: CommandToPublish, check?: () => Promise<void>): Promise<CommandResult>;
+  dispatch(command: CommandToPublish, rights?: CommandRights): Promise<CommandResult>;
   /** How long `dispatch` waits for an outcome, in milliseconds. */
   readonly waitMs: number;
 }
@@ -79,13 +92,15 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
 
   return {
     waitMs,
-    async dispatch(command, check) {
+    async dispatch(command, rights = {}) {
+      await rights.sees?.();
       const recorded = await outcomes.find(command.commandId);
       if (recorded) {
+        refuseReusedKey(recorded, command);
         answered.inc({ status: recorded.status, replayed: 'true' });
         return { ...recorded, replayed: true };
       }
-      await check?.();
+      await rights.check?.();
       // The wait is made before the command leaves, so an outcome that comes back at once is heard.
       const wait = waitMs > 0 && listener?.isListening() ? listener.expect(command.commandId) : undefined;
       try {
@@ -120,10 +135,26 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
           replayed: false,
         };
       }
+      // Another request under this command id (the key reused while the first was undecided)
+      // was decided instead of this one.
+      refuseReusedKey(outcome, command);
       answered.inc({ status: outcome.status, replayed: 'false' });
       return { ...outcome, replayed: false };
     },
   };
+}
+
+/**
+ * A recorded command with the same id is a resend only if it asked the same: the same key
+ * sent with another payload is refused (as the IETF Idempotency-Key draft answers 422), not
+ * answered with the first request's outcome. Rows recorded without a fingerprint are trusted.
+ */
+function refuseReusedKey(recorded: RecordedOutcome, command: CommandToPublish): void {
+  if (recorded.fingerprint === undefined || recorded.fingerprint === commandFingerprint(command)) return;
+  throw new DomainError(
+    'IDEMPOTENCY_KEY_REUSED',
+    'This idempotency key (clientMutationId or Idempotency-Key) was used for a different request; use a new key.',
+  );
 }
 
 /** The fields every mutation payload shares. */

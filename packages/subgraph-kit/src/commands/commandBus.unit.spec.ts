@@ -6,6 +6,7 @@ import { createCommandBus } from './commandBus.ts';
 import { commandChannel, createOutcomeWaiters, type OutcomeListener } from './outcomeListener.ts';
 import type { OutcomeReader, RecordedOutcome } from './outcomes.ts';
 import type { CommandToPublish } from './publishCommand.ts';
+import { commandFingerprint } from './publishCommand.ts';
 
 const command: CommandToPublish = {
   topic: 'posts.commands',
@@ -94,6 +95,69 @@ describe('the command bus with an outcome listener', () => {
     const bus = createCommandBus({ producer, listener, outcomes: countingReader(() => applied).reader, waitMs: 2_000 });
     expect(await bus.dispatch(command)).toMatchObject({ status: 'APPLIED', replayed: true });
     expect(sent).toHaveLength(0);
+  });
+
+  it('given a resend by a viewer who can no longer see the target, then `sees` refuses it before the record answers', async () => {
+    const { listener } = fakeListener();
+    const { reader, reads } = countingReader(() => applied);
+    const producer: MessageProducer = { send: async () => undefined, disconnect: async () => undefined };
+    const bus = createCommandBus({ producer, listener, outcomes: reader, waitMs: 2_000 });
+    const checks: string[] = [];
+    const rights = {
+      sees: async () => {
+        checks.push('sees');
+        throw new Error('POST_NOT_FOUND');
+      },
+      check: async () => void checks.push('check'),
+    };
+    await expect(bus.dispatch(command, rights)).rejects.toThrow('POST_NOT_FOUND');
+    expect(checks).toEqual(['sees']);
+    expect(reads()).toBe(0);
+  });
+
+  it('given the command id on record with another fingerprint (a key reused for another request), then IDEMPOTENCY_KEY_REUSED and nothing published', async () => {
+    const { listener } = fakeListener();
+    const sent: OutgoingRecord[] = [];
+    const producer: MessageProducer = { send: async (r) => void sent.push(...r), disconnect: async () => undefined };
+    const other = { ...command, encode: () => new Uint8Array([2]) };
+    const recorded = { ...applied, fingerprint: commandFingerprint(other) };
+    const bus = createCommandBus({
+      producer,
+      listener,
+      outcomes: countingReader(() => recorded).reader,
+      waitMs: 2_000,
+    });
+    await expect(bus.dispatch(command)).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    expect(sent).toHaveLength(0);
+    // The very request on record is a resend.
+    expect(await bus.dispatch(other)).toMatchObject({ status: 'APPLIED', replayed: true });
+  });
+
+  it('given another request under the same command id decided first (a key reused while undecided), then IDEMPOTENCY_KEY_REUSED', async () => {
+    const { listener, waiters } = fakeListener();
+    const first = { ...command, encode: () => new Uint8Array([2]) };
+    const producer: MessageProducer = {
+      send: async () => void setTimeout(() => waiters.heard({ ...applied, fingerprint: commandFingerprint(first) }), 5),
+      disconnect: async () => undefined,
+    };
+    const bus = createCommandBus({
+      producer,
+      listener,
+      outcomes: countingReader(() => undefined).reader,
+      waitMs: 2_000,
+    });
+    await expect(bus.dispatch(command)).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    expect(await bus.dispatch(first)).toMatchObject({ status: 'APPLIED', replayed: false });
+  });
+
+  it('given a resend by a viewer who still sees the target, then `sees` runs and the write-side `check` does not', async () => {
+    const { listener } = fakeListener();
+    const producer: MessageProducer = { send: async () => undefined, disconnect: async () => undefined };
+    const bus = createCommandBus({ producer, listener, outcomes: countingReader(() => applied).reader, waitMs: 2_000 });
+    const checks: string[] = [];
+    const rights = { sees: async () => void checks.push('sees'), check: async () => void checks.push('check') };
+    expect(await bus.dispatch(command, rights)).toMatchObject({ status: 'APPLIED', replayed: true });
+    expect(checks).toEqual(['sees']);
   });
 
   it('given a listener that is not listening (Kafka was down at start), then it polls the log as before', async () => {

@@ -9,6 +9,7 @@ import type { Logger } from '@verograph/service';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 
 import type { RecordedOutcome } from './outcomes.ts';
+import { FINGERPRINT_HEADER } from './publishCommand.ts';
 
 /** One command whose outcome is awaited; made before the command is published, so none is missed. */
 export interface OutcomeWait {
@@ -96,7 +97,7 @@ export function createOutcomeWaiters(): OutcomeWaiters {
 }
 
 /** A `CommandOutcome` from `commands.outcomes` as a mutation reports it; undefined for an unknown status. */
-export function outcomeFromMessage(outcome: CommandOutcome): RecordedOutcome | undefined {
+export function outcomeFromMessage(outcome: CommandOutcome, fingerprint?: string): RecordedOutcome | undefined {
   const status =
     outcome.status === CommandStatus.APPLIED
       ? 'APPLIED'
@@ -112,6 +113,7 @@ export function outcomeFromMessage(outcome: CommandOutcome): RecordedOutcome | u
     // The same shape as the decision log's reader answers (see createOutcomeReader).
     reason: status === 'REJECTED' || code ? { code: code || 'REJECTED', message: outcome.reasonMessage } : null,
     decidedAt: outcome.decidedAt ? timestampDate(outcome.decidedAt) : undefined,
+    ...(fingerprint ? { fingerprint } : {}),
   };
 }
 
@@ -176,7 +178,9 @@ export function startOutcomeListener(options: OutcomeListenerOptions): OutcomeLi
         for (const message of batch.messages) {
           if (!message.value || waiters.size === 0) continue;
           try {
-            const outcome = outcomeFromMessage(fromBinary(CommandOutcomeSchema, message.value));
+            // The writers send the decided command's fingerprint along (see `commandFingerprint`).
+            const fingerprint = message.headers?.[FINGERPRINT_HEADER]?.toString();
+            const outcome = outcomeFromMessage(fromBinary(CommandOutcomeSchema, message.value), fingerprint);
             if (outcome) waiters.heard(outcome);
           } catch (error) {
             log.warn({ err: error, offset: message.offset }, 'an undecodable record on the outcomes topic');

@@ -8,6 +8,8 @@ export interface RecordedOutcome {
   readonly status: 'APPLIED' | 'REJECTED';
   readonly reason: { readonly code: string; readonly message: string } | null;
   readonly decidedAt: Date | undefined;
+  /** The fingerprint of the command decided (`commandFingerprint`); undefined for rows from before it was kept. */
+  readonly fingerprint?: string;
 }
 
 /** Reads the writers' decision log (`command_outcomes`). */
@@ -28,7 +30,7 @@ export function createOutcomeReader(client: CqlClient): OutcomeReader {
   return {
     async find(commandId) {
       const result = await client.execute(
-        'SELECT aggregate_id, status, reason_code, reason_message, decided_at FROM command_outcomes WHERE command_id = ?',
+        'SELECT aggregate_id, status, reason_code, reason_message, decided_at, payload_fingerprint FROM command_outcomes WHERE command_id = ?',
         [commandId],
         { prepare: true },
       );
@@ -39,6 +41,7 @@ export function createOutcomeReader(client: CqlClient): OutcomeReader {
       if (status === undefined) return undefined;
       const code = text(row.get('reason_code'));
       const decidedAt: unknown = row.get('decided_at');
+      const fingerprint = text(row.get('payload_fingerprint'));
       return {
         commandId,
         aggregateId: text(row.get('aggregate_id')),
@@ -46,6 +49,7 @@ export function createOutcomeReader(client: CqlClient): OutcomeReader {
         reason:
           status === 'REJECTED' || code ? { code: code || 'REJECTED', message: text(row.get('reason_message')) } : null,
         decidedAt: decidedAt instanceof Date ? decidedAt : undefined,
+        ...(fingerprint ? { fingerprint } : {}),
       };
     },
   };

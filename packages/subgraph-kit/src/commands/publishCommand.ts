@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { EnvelopeSchema, type Envelope } from '@verograph/contracts/common/v1/envelope';
@@ -32,6 +34,24 @@ export function commandEnvelope(command: CommandToPublish, now: Date): Envelope 
   });
 }
 
+/** The Kafka header that carries a command's fingerprint to the writer's decision log. */
+export const FINGERPRINT_HEADER = 'command-fingerprint';
+
+/**
+ * What the command asks, as a SHA-256 over its encoding around an envelope that holds only
+ * what a resend repeats (command, aggregate and actor ids; no message id, time or trace): a
+ * true resend has the same fingerprint, the same idempotency key reused for another request
+ * (another caption, another level) has another.
+ */
+export function commandFingerprint(command: CommandToPublish): string {
+  const envelope = create(EnvelopeSchema, {
+    commandId: command.commandId,
+    aggregateId: command.aggregateId,
+    actorId: command.actorId,
+  });
+  return createHash('sha256').update(command.encode(envelope)).digest('base64url');
+}
+
 /**
  * Publishes exactly one command record, keyed by its aggregate id, with the W3C trace
  * headers; resolves once Kafka has it durably (all in-sync replicas).
@@ -46,7 +66,12 @@ export async function publishCommand(
       topic: command.topic,
       key: command.aggregateId,
       value: command.encode(commandEnvelope(command, now)),
-      headers: { ...traceHeaders(command.trace), 'command-id': command.commandId },
+      headers: {
+        ...traceHeaders(command.trace),
+        'command-id': command.commandId,
+        // Recorded with the writer's decision, to tell a resend from a reused key.
+        [FINGERPRINT_HEADER]: commandFingerprint(command),
+      },
     },
   ]);
 }

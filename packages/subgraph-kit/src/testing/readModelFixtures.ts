@@ -40,6 +40,8 @@ export interface ReadModelFixtures {
     aggregateId: string,
     status: 'APPLIED' | 'REJECTED',
     reason?: { code: string; message: string },
+    /** The command's fingerprint, as the writer records it from the record's header. */
+    fingerprint?: string,
   ): Promise<void>;
 }
 
@@ -162,11 +164,11 @@ export function readModelFixtures(client: CqlClient): ReadModelFixtures {
       );
       return { id, createdAt };
     },
-    async outcome(commandId, aggregateId, status, reason) {
+    async outcome(commandId, aggregateId, status, reason, fingerprint) {
       await run(
-        'INSERT INTO command_outcomes (command_id, aggregate_id, status, reason_code, reason_message, events, decided_at) ' +
-          'VALUES (?, ?, ?, ?, ?, ?, ?)',
-        [commandId, aggregateId, status, reason?.code ?? '', reason?.message ?? '', [], new Date()],
+        'INSERT INTO command_outcomes (command_id, aggregate_id, status, reason_code, reason_message, events, decided_at, payload_fingerprint) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [commandId, aggregateId, status, reason?.code ?? '', reason?.message ?? '', [], new Date(), fingerprint ?? ''],
       );
     },
   };

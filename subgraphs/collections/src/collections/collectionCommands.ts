@@ -19,6 +19,11 @@ export interface CollectionCommandSpec {
     viewerId: string,
     collectionId: string,
   ) => MessageInitShape<typeof CollectionCommandSchema>['command'];
+  /**
+   * Whether the viewer may see the command's target now: checked on every send, a resend
+   * answered from the record included (see `CommandRights.sees`).
+   */
+  readonly sees?: (viewerId: string) => Promise<void>;
   /** The viewer's rights, checked against the read model when the command is new. */
   readonly check?: (viewerId: string) => Promise<void>;
 }
@@ -40,6 +45,7 @@ export async function runCollectionCommand(
   const { bus, commandsTopic } = ctx.services;
   const deadline = Date.now() + bus.waitMs;
   const commandId = commandIdFor({
+    secret: ctx.services.idSecret,
     viewerId,
     mutation: spec.mutation,
     idempotencyKey: idempotencyKeyOf(spec.clientMutationId, ctx.viewer.idempotencyKey),
@@ -59,7 +65,10 @@ export async function runCollectionCommand(
           create(CollectionCommandSchema, { envelope, command: spec.command(viewerId, collectionId) }),
         ),
     },
-    spec.check ? () => spec.check!(viewerId) : undefined,
+    {
+      sees: spec.sees && (() => spec.sees!(viewerId)),
+      check: spec.check && (() => spec.check!(viewerId)),
+    },
   );
   return { viewerId, collectionId, result, deadline };
 }

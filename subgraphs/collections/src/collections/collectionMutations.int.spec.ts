@@ -24,6 +24,9 @@ import {
   type TestTopic,
 } from '../testing/testEngines.ts';
 
+/** A secret of this run: ids derived from idempotency keys are computed with it, as the subgraph does. */
+const ID_SECRET = `ids-${randomUUID()}`;
+
 /**
  * Mutations against real engines: the read model a rights check reads (PostgreSQL), a commands
  * topic of this run (Kafka) and a decision log no writer fills (Cassandra), so every new
@@ -75,6 +78,7 @@ describe('collections subgraph mutations', () => {
       host: '127.0.0.1',
       signingSecret: TEST_SECRET,
       mutationWaitMs: 300,
+      idSecret: ID_SECRET,
       commandsTopic: commands.topic,
     });
   });
@@ -139,7 +143,7 @@ describe('collections subgraph mutations', () => {
     const payload = answer.data!.createCollection;
     expect(payload).toMatchObject({ status: 'ACCEPTED', reason: null, clientMutationId: 'create-1', collection: null });
     expect(payload.commandId).toBe(
-      commandIdFor({ viewerId: owner, mutation: 'createCollection', idempotencyKey: 'create-1' }),
+      commandIdFor({ secret: ID_SECRET, viewerId: owner, mutation: 'createCollection', idempotencyKey: 'create-1' }),
     );
     published += 1;
     const records = await recordsOnTopic(published);
@@ -209,6 +213,7 @@ describe('collections subgraph mutations', () => {
 
   it('given a resend whose outcome is recorded, when sent again, then it answers from the record without publishing', async () => {
     const commandId = commandIdFor({
+      secret: ID_SECRET,
       viewerId: owner,
       mutation: 'addToCollection',
       idempotencyKey: 'add-again',
@@ -240,8 +245,55 @@ describe('collections subgraph mutations', () => {
     expect(await recordsOnTopic(published)).toHaveLength(published);
   });
 
+  it('given a post added before its author stopped sharing it with the owner, when the add is resent, then POST_NOT_FOUND as for a missing post and nothing is published', async () => {
+    const lostAuthor = `lost-author-${run}`;
+    const lostPost = randomUUID();
+    await db.pool.query(
+      `INSERT INTO post_audiences (post_id, author_id, audience, deleted) VALUES ($1, $2, 'FOLLOWERS', false)`,
+      [lostPost, lostAuthor],
+    );
+    await db.pool.query(
+      `INSERT INTO audience_grants (author_id, viewer_id, follows, level) VALUES ($1, $2, true, NULL)`,
+      [lostAuthor, owner],
+    );
+    const commandId = commandIdFor({
+      secret: ID_SECRET,
+      viewerId: owner,
+      mutation: 'addToCollection',
+      idempotencyKey: 'add-then-lost',
+      scope: [collection, lostPost],
+    });
+    await outcomes.client.execute(
+      'INSERT INTO command_outcomes (command_id, aggregate_id, status, decided_at) VALUES (?, ?, ?, ?)',
+      [commandId, collection, 'APPLIED', new Date()],
+      { prepare: true },
+    );
+    const before = await askAs<{ addToCollection: Payload }>(server.url, owner, ADD, {
+      c: collection,
+      p: lostPost,
+      m: 'add-then-lost',
+    });
+    expect(before.data!.addToCollection).toMatchObject({ commandId, status: 'APPLIED' });
+
+    await db.pool.query(`DELETE FROM audience_grants WHERE author_id = $1 AND viewer_id = $2`, [lostAuthor, owner]);
+
+    const resend = await askAs(server.url, owner, ADD, { c: collection, p: lostPost, m: 'add-then-lost' });
+    const missingId = randomUUID();
+    const missing = await askAs(server.url, owner, ADD, { c: collection, p: missingId, m: 'add-missing' });
+    expect(codes(resend)).toEqual(['POST_NOT_FOUND']);
+    expect(JSON.stringify(resend).replaceAll(lostPost, '<id>')).toBe(
+      JSON.stringify(missing).replaceAll(missingId, '<id>'),
+    );
+    expect(await recordsOnTopic(published)).toHaveLength(published);
+  });
+
   it('given an APPLIED outcome and the projected row, when created, then the payload holds the collection', async () => {
-    const commandId = commandIdFor({ viewerId: owner, mutation: 'createCollection', idempotencyKey: 'create-applied' });
+    const commandId = commandIdFor({
+      secret: ID_SECRET,
+      viewerId: owner,
+      mutation: 'createCollection',
+      idempotencyKey: 'create-applied',
+    });
     const collectionId = createdIdFor(commandId, 'collection');
     await db.pool.query(
       `INSERT INTO collections (id, owner_id, title, description, created_at, updated_at) VALUES ($1, $2, 'Applied', '', now(), now())`,
@@ -272,7 +324,12 @@ describe('collections subgraph mutations', () => {
       { headers: { 'idempotency-key': 'header-key-1' } },
     );
     expect(answer.data!.createCollection.commandId).toBe(
-      commandIdFor({ viewerId: owner, mutation: 'createCollection', idempotencyKey: 'header-key-1' }),
+      commandIdFor({
+        secret: ID_SECRET,
+        viewerId: owner,
+        mutation: 'createCollection',
+        idempotencyKey: 'header-key-1',
+      }),
     );
     published += 1;
     expect(await recordsOnTopic(published)).toHaveLength(published);

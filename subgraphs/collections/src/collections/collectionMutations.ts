@@ -79,7 +79,9 @@ export const collectionMutations = {
         scope: [collectionId, postId],
         clientMutationId: args.clientMutationId,
         command: () => ({ case: 'addToCollection', value: { collectionId, postId } }),
-        async check(viewerId) {
+        // On a resend too: a viewer who has lost sight of the post is told it does not exist
+        // (a collection's owner never changes, so checking it again changes no resend's answer).
+        async sees(viewerId) {
           await ownedCollection(ctx, collectionId, viewerId);
           await requireVisiblePost(ctx, postId, viewerId);
         },

@@ -19,6 +19,9 @@ import {
   type TestSchema,
 } from '../testing/testEngines.ts';
 
+/** A secret of this run: ids derived from idempotency keys are computed with it, as the subgraph does. */
+const ID_SECRET = `ids-${randomUUID()}`;
+
 /**
  * The read side over a real PostgreSQL read model: rows are seeded as the collections
  * projector would write them, and the subgraph is asked over HTTP as the gateway asks it.
@@ -121,6 +124,7 @@ describe('collections subgraph reads', () => {
       host: '127.0.0.1',
       signingSecret: TEST_SECRET,
       mutationWaitMs: 0,
+      idSecret: ID_SECRET,
     });
   });
 

@@ -13,6 +13,9 @@ import { startCollectionsSubgraph } from '../collectionsSubgraph.ts';
 import { askAs, codes, run, silentLogger, TEST_SECRET } from '../testing/testEngines.ts';
 import { createPostgresPool } from './postgres.ts';
 
+/** A secret of this run: ids derived from idempotency keys are computed with it, as the subgraph does. */
+const ID_SECRET = `ids-${randomUUID()}`;
+
 /** A port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {
   const probe = createServer();
@@ -48,6 +51,7 @@ describe('collections subgraph with PostgreSQL unreachable', () => {
       host: '127.0.0.1',
       signingSecret: TEST_SECRET,
       mutationWaitMs: 0,
+      idSecret: ID_SECRET,
     });
   });
 

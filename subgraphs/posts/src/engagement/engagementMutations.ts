@@ -6,7 +6,7 @@ import type { CommentRow } from '../comments/commentsStore.ts';
 import type { PostsContext } from '../context.ts';
 import { actionablePost, requireProfile, runPostCommand } from '../postCommands.ts';
 import type { PostPayload } from '../posts/postMutations.ts';
-import { freshPost } from '../posts/postMutations.ts';
+import { freshPost, postSeenNow } from '../posts/postMutations.ts';
 
 export interface CommentPayload extends PayloadBase {
   readonly comment: CommentRow | null;
@@ -29,8 +29,9 @@ async function love(ctx: PostsContext, args: PostArgs, loving: boolean): Promise
       loving
         ? { case: 'lovePost', value: { postId, userId: viewerId } }
         : { case: 'unlovePost', value: { postId, userId: viewerId } },
+    // On a resend too: a viewer who has lost sight of the post is told it does not exist.
+    sees: async () => void (await actionablePost(ctx, postId)),
     async check(viewerId) {
-      await actionablePost(ctx, postId);
       await requireProfile(ctx, viewerId);
       const loved = (await ctx.loaders.viewerLoved.load(postId)) === true;
       if (loving && loved) throw new DomainError('ALREADY_LOVED', 'You already love this post.');
@@ -73,10 +74,8 @@ export const engagementMutations = {
           // The comment's id derives from the command's, so a resend never comments twice.
           value: { postId, commentId: createdIdFor(commandId, 'comment'), authorId: viewerId, text },
         }),
-        async check(viewerId) {
-          await actionablePost(ctx, postId);
-          await requireProfile(ctx, viewerId);
-        },
+        sees: async () => void (await actionablePost(ctx, postId)),
+        check: (viewerId) => requireProfile(ctx, viewerId),
       });
       let comment: CommentRow | null = null;
       if (run.result.status === 'APPLIED') {
@@ -84,7 +83,9 @@ export const engagementMutations = {
         const { comments } = ctx.services;
         await awaitReadModel(async () => (await comments.commentsByIds([commentId])).has(commentId), run.deadline);
         ctx.loaders.comment.clear(commentId);
-        comment = (await ctx.loaders.comment.load(commentId)) ?? null;
+        const written = await ctx.loaders.comment.load(commentId);
+        // A comment is as visible as its post, judged now.
+        comment = written && (await postSeenNow(ctx, written.postId)) ? written : null;
       }
       return { ...payloadBase(run.result, args.clientMutationId), comment };
     },

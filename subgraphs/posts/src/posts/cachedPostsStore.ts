@@ -13,9 +13,10 @@ export function cachedPostsStore(store: PostsStore, cache: PostCache, metrics: R
   });
   return {
     ...store,
-    async postsByIds(ids) {
+    async postsByIds(ids, fromMemory) {
       const { found, missing } = cache.lookup(ids);
       if (found.size > 0) lookups.inc({ result: 'hit' }, found.size);
+      for (const id of found.keys()) fromMemory?.add(id);
       if (missing.length === 0) return found;
       lookups.inc({ result: 'miss' }, missing.length);
       const readSince = cache.now();

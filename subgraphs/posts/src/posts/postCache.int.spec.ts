@@ -19,6 +19,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startPostsSubgraph } from '../postsSubgraph.ts';
 
+/** A secret of this run: ids derived from idempotency keys are computed with it, as the subgraph does. */
+const ID_SECRET = `ids-${randomUUID()}`;
+
 /*
  * The post row cache on the real engines: rows come from Cassandra once, events on the posts
  * events topic (a topic of this run, standing in for posts.events) drop them, and what a
@@ -62,6 +65,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     signingSecret: secret,
     mutationWaitMs: 400,
+    idSecret: ID_SECRET,
     rowCache: { ttlMs: 60_000, maxEntries: 1_000, kafka, eventsTopic },
   });
   gql = signedGraphQLClient(server.url, secret, 'posts');
@@ -137,5 +141,35 @@ describe('post row cache', () => {
     const answer = await gql.query<{ post: unknown }>(friend, POST, { id });
     expect(answer.errors).toBeUndefined();
     expect(answer.data?.post).toBeNull();
+  });
+
+  it('given a private post and a deleted one in the cache, when a stranger asks for them, then each costs the reads of a missing id', async () => {
+    const author = await fx.user();
+    const stranger = await fx.user();
+    const { id: privateId } = await fx.post({ authorId: author, audience: 'CLOSE_FRIENDS' });
+    const { id: deletedId } = await fx.post({ authorId: author, audience: 'FOLLOWERS', deleted: true });
+    const hits = async () =>
+      Number(
+        /result="hit"} (\d+)/.exec(await metrics.getSingleMetricAsString('posts_row_cache_lookups_total'))?.[1] ?? 0,
+      );
+    for (const id of [privateId, deletedId]) {
+      // Someone else's reads (here the author's) put the row in the cache.
+      await until('the post cached', async () => {
+        await gql.query(author, POST, { id });
+        const before = await hits();
+        await gql.query(author, POST, { id });
+        return (await hits()) > before ? true : undefined;
+      });
+    }
+    const readsOf = async (id: string) => {
+      counting.reset();
+      const answer = await gql.query<{ post: unknown }>(stranger, POST, { id });
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data?.post).toBeNull();
+      return [...counting.statements].sort();
+    };
+    const missing = await readsOf(randomUUID());
+    expect(await readsOf(privateId)).toEqual(missing);
+    expect(await readsOf(deletedId)).toEqual(missing);
   });
 });

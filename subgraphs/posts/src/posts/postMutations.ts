@@ -8,6 +8,7 @@ import type { PostsContext } from '../context.ts';
 import { actionablePost, requireProfile, runPostCommand } from '../postCommands.ts';
 import type { CreatePostInput } from './postInput.ts';
 import { validNewPost } from './postInput.ts';
+import { createVisibility } from '../visibility/visibility.ts';
 import type { PostKind, PostRow } from './postsStore.ts';
 
 export interface PostPayload extends PayloadBase {
@@ -32,7 +33,21 @@ export const protoAudience: Record<Audience, ProtoAudience> = {
   FOLLOWERS: ProtoAudience.FOLLOWERS,
 };
 
-/** Re-reads a post once the read model shows `shows(post)` (or at the deadline), past the request's cache. */
+/**
+ * A payload's post as the viewer sees it now, with the same rule as `post(id)`: null when
+ * missing, deleted or invisible. The author's relation to the viewer is read afresh, not
+ * taken from the rights check made before the mutation waited for its writer: a viewer
+ * demoted in the meantime gets no caption, counts or comments back.
+ */
+export async function postSeenNow(ctx: PostsContext, postId: string): Promise<PostRow | null> {
+  ctx.loaders.post.clear(postId);
+  const post = await ctx.loaders.post.load(postId);
+  if (post === undefined || post.deleted) return null;
+  const now = createVisibility(ctx.viewer.viewerId, ctx.services.relations);
+  return (await now.canSee(post)) ? post : null;
+}
+
+/** Re-reads a post once the read model shows `shows(post)` (or at the deadline), as the viewer sees it now. */
 export async function freshPost(
   ctx: PostsContext,
   postId: string,
@@ -40,9 +55,7 @@ export async function freshPost(
   shows: (post: PostRow | undefined) => boolean,
 ): Promise<PostRow | null> {
   await awaitReadModel(async () => shows((await ctx.services.posts.postsByIds([postId])).get(postId)), deadline);
-  ctx.loaders.post.clear(postId);
-  const post = await ctx.loaders.post.load(postId);
-  return post && !post.deleted ? post : null;
+  return postSeenNow(ctx, postId);
 }
 
 /** createPost and deletePost. */

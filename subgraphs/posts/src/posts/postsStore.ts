@@ -34,7 +34,11 @@ export interface PostIndexEntry {
 
 /** Batched reads of posts: each call is one Cassandra round trip. */
 export interface PostsStore {
-  postsByIds(ids: readonly string[]): Promise<Map<string, PostRow>>;
+  /**
+   * `fromMemory`, when given, is told the ids answered without a read (the row cache's hits):
+   * an invisible post must cost a read like a missing one (see `visiblePost`).
+   */
+  postsByIds(ids: readonly string[], fromMemory?: Set<string>): Promise<Map<string, PostRow>>;
   /** An author's posts, newest first, strictly after `after`. */
   authorPosts(authorId: string, after: TimeKey | undefined, limit: number): Promise<PostIndexEntry[]>;
   /** Which of the posts the user loved. */

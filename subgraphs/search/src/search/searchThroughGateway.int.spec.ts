@@ -47,7 +47,13 @@ describe('search through the gateway', () => {
   const start = async (elasticsearch = es.client) => {
     const common = { logger: silentLogger, port: 0, host: '127.0.0.1', signingSecret: SIGNING_SECRET };
     // Commands go nowhere a writer reads: these specs only read.
-    const writes = { cassandra: cql, producer, mutationWaitMs: 100, commandsTopic: `unused-${run}` };
+    const writes = {
+      cassandra: cql,
+      producer,
+      mutationWaitMs: 100,
+      commandsTopic: `unused-${run}`,
+      idSecret: `ids-${run}`,
+    };
     const users = await startUsersSubgraph({ ...common, ...writes, metrics: new Registry() });
     const posts = await startPostsSubgraph({ ...common, ...writes, metrics: new Registry() });
     const search = await startSearchSubgraph({

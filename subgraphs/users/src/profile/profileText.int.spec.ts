@@ -57,6 +57,7 @@ describe('users subgraph: profile text', () => {
       port: 0,
       host: '127.0.0.1',
       signingSecret: secret,
+      idSecret: `ids-${randomUUID()}`,
       mutationWaitMs: 100,
       commandsTopic,
     });
