@@ -4,6 +4,8 @@
  * what differs: how to prepare its files, which process to start, and how to tell that
  * it really serves.
  */
+import type { StackCredentials } from './credentials.ts';
+
 export type EngineName = 'kafka' | 'cassandra' | 'elasticsearch' | 'postgres';
 
 export interface EngineContext {
@@ -21,6 +23,8 @@ export interface EngineContext {
   readonly port: number;
   /** Extra ports the engine binds (after environment overrides), keyed by purpose. */
   readonly extraPorts: Readonly<Record<string, number>>;
+  /** Every principal's credential on every engine (generated on first use, kept under the stack folder). */
+  readonly credentials: StackCredentials;
   /** The `java` executable to use (Java 17). */
   readonly java: string;
   /** Progress messages for the person running the CLI. */

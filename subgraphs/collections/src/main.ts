@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   );
   // Not awaited: reads need only PostgreSQL; the driver connects on the first mutation otherwise.
   cassandra.connect().catch((error: unknown) => logger.warn({ err: error }, 'Cassandra is not reachable yet'));
-  const kafka = createKafka(service, config.engines.kafkaBrokers);
+  const kafka = createKafka(service, config.engines.kafkaBrokers, config.engines.kafkaCredentials);
   // The producer hears its commands' outcomes too, so a waiting mutation reads nothing.
   const producer = commandChannel(
     lazyProducer(() => createProducer(kafka), logger),

@@ -49,7 +49,7 @@ export function runCassandraSubgraph(options: {
     // Not awaited: the subgraph serves (and reports not ready) while Cassandra comes up; the
     // driver connects on the first query.
     client.connect().catch((error: unknown) => logger.warn({ err: error }, 'Cassandra is not reachable yet'));
-    const kafka = createKafka(service, config.engines.kafkaBrokers);
+    const kafka = createKafka(service, config.engines.kafkaBrokers, config.engines.kafkaCredentials);
     // The producer hears its commands' outcomes too, so a waiting mutation reads nothing.
     const producer = commandChannel(
       lazyProducer(() => createProducer(kafka), logger),
