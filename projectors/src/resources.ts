@@ -39,6 +39,7 @@ export async function openResources(
         contactPoints: config.engines.cassandraContactPoints,
         localDataCenter: config.engines.cassandraDataCenter,
         keyspace: config.engines.cassandraKeyspace,
+        credentials: config.engines.cassandraCredentials,
       })
     : undefined;
   const elasticsearch = wants('elasticsearch')

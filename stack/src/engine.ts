@@ -65,6 +65,13 @@ export interface EngineDefinition {
    * not merely when its port is open. Must not throw; resolves false when not ready.
    */
   healthy(ctx: EngineContext): Promise<boolean>;
+  /**
+   * Once the engine is healthy (on every `up`): makes its principals — the stack's admin and a
+   * principal per service, with the credentials of `ctx.credentials` — exist and sign in,
+   * replacing any built-in default superuser. Idempotent. What each principal may do is granted
+   * by migrations. Absent for an engine that authenticates through its configuration alone.
+   */
+  ensurePrincipals?(ctx: EngineContext): Promise<void>;
   /** How long to wait for health on start before giving up. */
   readonly startTimeoutMs: number;
 }

@@ -86,6 +86,7 @@ export function createStack(options: StackOptions) {
     const record = readPidRecord(pidFile);
     if (record && isRunning(record)) {
       await waitHealthy(engine, ctx, record.pid);
+      await engine.ensurePrincipals?.(ctx);
       return { name: engine.name, outcome: 'already-running', rssBytes: groupRssBytes(record.pid) };
     }
     if (record) removePidRecord(pidFile);
@@ -118,6 +119,7 @@ export function createStack(options: StackOptions) {
     });
     await waitHealthy(engine, ctx, proc.pid);
     const startMs = performance.now() - started;
+    await engine.ensurePrincipals?.(ctx);
     return { name: engine.name, outcome: 'started', startMs, prepareMs, rssBytes: groupRssBytes(proc.pid) };
   }
 

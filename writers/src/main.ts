@@ -21,6 +21,7 @@ async function main(config: WritersConfig) {
     contactPoints: config.engines.cassandraContactPoints,
     localDataCenter: config.engines.cassandraDataCenter,
     keyspace: config.engines.cassandraKeyspace,
+    credentials: config.engines.cassandraCredentials,
   });
   const producer = coalesceSends(await createProducer(kafka));
 

@@ -70,6 +70,10 @@ describe('Cassandra migrations', () => {
   const client = new cassandra.Client({
     contactPoints: [`${host}:${process.env.CASSANDRA_PORT ?? 9042}`],
     localDataCenter: 'datacenter1',
+    authProvider: new cassandra.auth.PlainTextAuthProvider(
+      credentials.cassandra.admin.username,
+      credentials.cassandra.admin.password,
+    ),
   });
   const keyspace = `probe_${unique}`;
   afterAll(async () => {

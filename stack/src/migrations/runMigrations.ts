@@ -5,6 +5,7 @@ import cassandra from 'cassandra-driver';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 
+import { cassandraAuth } from '../../engines/cassandra/cassandra.ts';
 import { kafkaSasl } from '../../engines/kafka/kafka.ts';
 import { readCredentials, stackDirFromEnv, type StackCredentials } from '../credentials.ts';
 import { repoRoot } from '../layout.ts';
@@ -81,6 +82,7 @@ async function migrateCassandra(at: { host: string; port: number }, settings: Mi
   const client = new cassandra.Client({
     contactPoints: [`${at.host}:${at.port}`],
     localDataCenter: 'datacenter1',
+    authProvider: cassandraAuth(settings.credentials.cassandra.admin),
   });
   await client.connect();
   try {

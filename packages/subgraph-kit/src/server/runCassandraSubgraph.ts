@@ -43,6 +43,7 @@ export function runCassandraSubgraph(options: {
         contactPoints: config.engines.cassandraContactPoints,
         localDataCenter: config.engines.cassandraDataCenter,
         keyspace: config.engines.cassandraKeyspace,
+        credentials: config.engines.cassandraCredentials,
       },
       service,
     );
