@@ -32,7 +32,8 @@ describe('PostgreSQL migrations', () => {
   const client = new pg.Client({
     host,
     port: Number(process.env.POSTGRES_PORT ?? 5432),
-    user: 'postgres',
+    user: credentials.postgres.admin.username,
+    password: credentials.postgres.admin.password,
     database: 'verograph',
   });
   const ledger = `ledger_${unique}`;

@@ -62,14 +62,15 @@ export async function runMigrations(
 }
 
 async function migratePostgres(at: { host: string; port: number }, settings: MigrationSettings): Promise<string[]> {
-  const admin = new pg.Client({ host: at.host, port: at.port, user: 'postgres', database: 'postgres' });
+  const { username: user, password } = settings.credentials.postgres.admin;
+  const admin = new pg.Client({ host: at.host, port: at.port, user, password, database: 'postgres' });
   await admin.connect();
   try {
     await ensureDatabase(admin, settings.postgresDatabase);
   } finally {
     await admin.end();
   }
-  const client = new pg.Client({ host: at.host, port: at.port, user: 'postgres', database: settings.postgresDatabase });
+  const client = new pg.Client({ host: at.host, port: at.port, user, password, database: settings.postgresDatabase });
   await client.connect();
   try {
     return await migrate(postgresTarget(client), loadMigrations(join(settings.dir, 'postgres'), 'sql'));

@@ -36,12 +36,12 @@ describe('collections subgraph with PostgreSQL unreachable', () => {
       silentLogger,
     );
     cql = new cassandra.Client({
-      contactPoints: ['127.0.0.1:9042'],
+      contactPoints: [`127.0.0.1:${process.env.CASSANDRA_PORT ?? 9042}`],
       localDataCenter: 'datacenter1',
       authProvider: cassandraSignIn(),
     });
     producer = lazyProducer(
-      () => createProducer(createKafka(`collections-down-${run}`, ['127.0.0.1:9092'])),
+      () => createProducer(createKafka(`collections-down-${run}`, [`127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`])),
       silentLogger,
     );
     server = await startCollectionsSubgraph({
