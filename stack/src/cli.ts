@@ -21,7 +21,7 @@ const USAGE = `usage: npm run stack -- <command> [engine…]
   up [engine…]        start engines (all by default) and apply migrations; idempotent
   ensure [engine…]    like up, but quiet when everything already serves
   down [engine…]      stop what up started (by pid)
-  status              each engine's version, address, health, pid and memory
+  status [engine…]    each engine's version, address, health, pid and memory
   logs ENGINE [-f]    print (or follow) an engine's log
   reset               stop everything and delete all data and logs (keeps resolved jars)
   migrate             make the engines' principals and apply pending migrations to running engines
@@ -78,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'status':
-      return (await printStatus(stack)) ? 0 : 1;
+      return (await printStatus(stack, chosen)) ? 0 : 1;
     case 'logs': {
       const engine = selected[0];
       if (!engine) throw new Error('which engine? npm run stack -- logs kafka');
@@ -121,8 +121,8 @@ async function migrateAll(
   }
 }
 
-async function printStatus(stack: Stack): Promise<boolean> {
-  const rows = await stack.status();
+async function printStatus(stack: Stack, chosen?: readonly EngineDefinition[]): Promise<boolean> {
+  const rows = await stack.status(chosen);
   console.log(
     `\n${'ENGINE'.padEnd(14)}${'VERSION'.padEnd(10)}${'STATE'.padEnd(11)}${'PID'.padEnd(9)}${'MEMORY'.padEnd(10)}ADDRESS`,
   );
