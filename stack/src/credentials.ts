@@ -103,3 +103,14 @@ export function credentialsEnv(credentials: StackCredentials, principal: string)
   }
   return env;
 }
+
+/**
+ * Signs this process's own engine clients in as the stack's admin (tests, benches, tools): sets
+ * each *_USERNAME / *_PASSWORD variable that is not set already, from the credentials of the
+ * stack folder in `STACK_DIR`. Services never do this; the launcher gives them their own.
+ */
+export function signInAsAdmin(env: NodeJS.ProcessEnv = process.env): void {
+  for (const [name, value] of Object.entries(credentialsEnv(readCredentials(stackDirFromEnv(env)), 'admin'))) {
+    env[name] ||= value;
+  }
+}

@@ -5,8 +5,6 @@
  * service's own, narrower principal reads it with `stackCredentials()`. Variables already set
  * (a CI job's secrets) win.
  */
-import { credentialsEnv, readCredentials, stackDirFromEnv } from '../credentials.ts';
+import { signInAsAdmin } from '../credentials.ts';
 
-for (const [name, value] of Object.entries(credentialsEnv(readCredentials(stackDirFromEnv()), 'admin'))) {
-  process.env[name] ||= value;
-}
+signInAsAdmin();
