@@ -170,7 +170,8 @@ async function format(ctx: EngineContext, classpath: string): Promise<void> {
     // Belt and braces: prepare() already skips formatted storage, but a race with a second
     // prepare must not turn into an error.
     '--ignore-formatted',
-    // The SCRAM users of every principal, in the metadata log from the first start on.
+    // The SCRAM users of every principal, in the metadata log from the first start on. The
+    // passwords are on this one short-lived command line (the tool takes them no other way).
     ...Object.values(ctx.credentials.kafka).flatMap((c) => [
       '--add-scram',
       `${SCRAM_MECHANISM}=[name=${c.username},password=${c.password}]`,
@@ -237,6 +238,16 @@ export const kafka: EngineDefinition = {
         `${ctx.dataDir} was formatted before Kafka required sign-in, so it has no SCRAM users. ` +
           'Start again from empty engines: npm run stack -- reset && npm run stack -- up',
       );
+    } else {
+      // SCRAM users are made at format time only: a principal added to the code since has none.
+      const formatted = new Set(readFileSync(scramMarker(ctx), 'utf8').split('\n'));
+      const missing = Object.values(ctx.credentials.kafka).filter((c) => !formatted.has(c.username));
+      if (missing.length > 0) {
+        throw new Error(
+          `Kafka in ${ctx.dataDir} has no SCRAM user for ${missing.map((c) => c.username).join(', ')}. ` +
+            'Start again from empty engines: npm run stack -- reset && npm run stack -- up',
+        );
+      }
     }
   },
 
