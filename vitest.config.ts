@@ -6,6 +6,8 @@ const require = createRequire(import.meta.url);
 const exclude = ['**/node_modules/**', '.stack/**'];
 // Integration and e2e files share the engines: one file at a time keeps them independent.
 const oneFileAtATime = { pool: 'forks', poolOptions: { forks: { singleFork: true } } } as const;
+// The engines require sign-in: specs use the admin credentials of the stack they test against.
+const signedIn = { setupFiles: ['stack/src/testing/signInAsAdmin.ts'] };
 
 // The test tier lives in the file name (*.unit / *.int / *.e2e), so each tier is a project.
 export default defineConfig({
@@ -25,6 +27,7 @@ export default defineConfig({
           exclude,
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          ...signedIn,
           ...oneFileAtATime,
         },
       },
@@ -38,6 +41,7 @@ export default defineConfig({
           globalSetup: ['e2e/src/globalSetup.ts'],
           testTimeout: 120_000,
           hookTimeout: 600_000,
+          ...signedIn,
           ...oneFileAtATime,
         },
       },

@@ -1,8 +1,14 @@
 /** `npm run bench -- read|write|fanout|live [options]`: commands that print figures, each beside its baseline. */
+import { signInAsAdmin } from '@verograph/stack';
+
 import { measureFanout, printFanout } from './fanout.ts';
 import { benchLive } from './live.ts';
 import { benchRead } from './read.ts';
 import { benchWrite } from './write.ts';
+
+// The bench's own clients (loaders, watchers) sign in as the stack's admin; the services it
+// starts get their own principals from the launcher.
+signInAsAdmin();
 
 const [which, ...rest] = process.argv.slice(2);
 const option = (name: string, fallback: number) => {

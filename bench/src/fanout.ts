@@ -83,6 +83,7 @@ export async function measureFanout(options: { followers: number; runs: number }
     contactPoints: engines.cassandraContactPoints,
     localDataCenter: engines.cassandraDataCenter,
     keyspace,
+    credentials: engines.cassandraCredentials,
   });
   try {
     await client.connect();

@@ -71,10 +71,12 @@ const BENCH_PORTS = {
 export async function benchWrite(options: WriteBenchOptions): Promise<void> {
   const run = randomUUID().replace(/-/g, '').slice(0, 8);
   const started = performance.now();
+  const engines = engineAddresses();
   // kafkajs's own logs stay off: a benchmark prints figures, and failures surface as errors.
   const kafka = new kafkajs.Kafka({
     clientId: `bench-${run}`,
-    brokers: engineAddresses().kafkaBrokers,
+    brokers: engines.kafkaBrokers,
+    ...(engines.kafkaCredentials && { sasl: { mechanism: 'scram-sha-512', ...engines.kafkaCredentials } }),
     logLevel: kafkajs.logLevel.NOTHING,
     retry: { initialRetryTime: 100, retries: 8 },
   });

@@ -32,13 +32,14 @@ export async function openResources(
   clientId: string,
 ): Promise<Resources> {
   const wants = (engine: keyof typeof needs) => names.some((n) => (needs[engine] as ProjectorName[]).includes(n));
-  const kafka = createKafka(clientId, config.engines.kafkaBrokers);
+  const kafka = createKafka(clientId, config.engines.kafkaBrokers, config.engines.kafkaCredentials);
   // Connected on first use, so an engine that is down stalls (and retries) only its projectors.
   const cassandraClient = wants('cassandra')
     ? createCassandraClient({
         contactPoints: config.engines.cassandraContactPoints,
         localDataCenter: config.engines.cassandraDataCenter,
         keyspace: config.engines.cassandraKeyspace,
+        credentials: config.engines.cassandraCredentials,
       })
     : undefined;
   const elasticsearch = wants('elasticsearch')

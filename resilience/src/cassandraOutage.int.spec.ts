@@ -18,6 +18,8 @@ import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 
+import { cassandraSignIn } from '@verograph/stack/testing';
+
 import { commandIdFor, createdIdFor, LOCAL_ID_DERIVATION_SECRET } from '@verograph/subgraph-kit';
 
 import { createCleanups } from './cleanups.ts';
@@ -336,6 +338,8 @@ describe('Cassandra stopped and restarted under load', () => {
       contactPoints: [stack.addresses.CASSANDRA_CONTACT_POINTS!],
       localDataCenter: 'datacenter1',
       keyspace: 'verograph',
+      // The private stack shares the credentials of the stack the test signs in to (privateStack.ts).
+      authProvider: cassandraSignIn(),
     });
     cleanups.add('closing the Cassandra client', () => client.shutdown());
     const column = async (cql: string, params: unknown[], name: string) =>

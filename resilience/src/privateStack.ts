@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { repoRoot } from '@verograph/stack';
+import { credentialsFile, repoRoot, stackDirFromEnv } from '@verograph/stack';
 
 import { onAbnormalExit } from './cleanups.ts';
 import { freePorts } from './ports.ts';
@@ -52,6 +52,10 @@ export async function createPrivateStack(engines: readonly PrivateEngine[]): Pro
   // Resolved classpaths from the shared stack, so the private one does not run Maven again.
   const sharedCache = join(repoRoot, '.stack', 'cache');
   if (existsSync(sharedCache)) cpSync(sharedCache, join(dir, 'cache'), { recursive: true });
+  // The credentials of the stack the test signs in to (its admin is in the environment), so the
+  // test's own clients sign in to the private engines too; the services get their own principals.
+  const credentials = credentialsFile(stackDirFromEnv());
+  if (existsSync(credentials)) cpSync(credentials, credentialsFile(dir));
 
   const env: Record<string, string> = { STACK_DIR: dir };
   const addresses: Record<string, string> = {};

@@ -1,8 +1,9 @@
 /**
  * `npm run check:compose`: docker-compose.yml cannot run where there is no Docker engine,
  * so it is checked statically against the local stack, which is the source of truth:
- * same versions, same heaps, same ports, health checks, and services that wait for
- * healthy engines.
+ * same versions, same heaps, same ports, health checks, services that wait for healthy
+ * engines, and the same sign-in: engines that require it, and each service reading its own
+ * principal's env file (written by `npm run stack -- credentials`).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ interface ComposeService {
   image?: string;
   build?: unknown;
   environment?: Record<string, string | number | boolean | null>;
+  env_file?: string | string[];
   command?: string | string[];
   ports?: string[];
   healthcheck?: { test?: unknown };
@@ -30,15 +32,38 @@ interface ComposeFile {
   volumes?: Record<string, unknown>;
 }
 
+interface Twin {
+  image: RegExp;
+  mustContain: string[];
+  /** Settings that would turn sign-in or authorization off. */
+  mustNotContain?: string[];
+}
+
 /** The image each engine runs in compose and what must show that its settings match ours. */
-const twins: Record<string, (engine: EngineDefinition) => { image: RegExp; mustContain: string[] }> = {
+const twins: Record<string, (engine: EngineDefinition) => Twin> = {
   kafka: (e) => ({
     image: new RegExp(`^apache/kafka:${escape(e.version)}$`),
-    mustContain: [`-Xmx${e.heap}`, 'broker,controller', 'KAFKA_AUTO_CREATE_TOPICS_ENABLE=false'],
+    mustContain: [
+      `-Xmx${e.heap}`,
+      'broker,controller',
+      'KAFKA_AUTO_CREATE_TOPICS_ENABLE=false',
+      'KAFKA_LISTENERS=SASL_PLAINTEXT://',
+      'CONTROLLER:SASL_PLAINTEXT',
+      'KAFKA_SASL_ENABLED_MECHANISMS=SCRAM-SHA-512',
+      'KAFKA_AUTHORIZER_CLASS_NAME=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      'KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND=false',
+    ],
+    mustNotContain: ['PLAINTEXT:PLAINTEXT'],
   }),
   cassandra: (e) => ({
     image: new RegExp(`^cassandra:${escape(e.version)}$`),
-    mustContain: [`MAX_HEAP_SIZE=${e.heap}`, 'CASSANDRA_NUM_TOKENS=1', 'skip_wait_for_gossip_to_settle=0'],
+    mustContain: [
+      `MAX_HEAP_SIZE=${e.heap}`,
+      'CASSANDRA_NUM_TOKENS=1',
+      'skip_wait_for_gossip_to_settle=0',
+      'PasswordAuthenticator',
+      'CassandraAuthorizer',
+    ],
   }),
   elasticsearch: (e) => ({
     image: new RegExp(`^docker\\.elastic\\.co/elasticsearch/elasticsearch:${escape(e.version)}$`),
@@ -46,9 +71,14 @@ const twins: Record<string, (engine: EngineDefinition) => { image: RegExp; mustC
   }),
   postgres: (e) => ({
     image: new RegExp(`^postgres:${escape(e.version)}(\\.\\d+)?$`),
-    mustContain: ['shared_buffers=256MB', 'max_connections=200', 'POSTGRES_HOST_AUTH_METHOD=trust'],
+    mustContain: ['shared_buffers=256MB', 'max_connections=200', 'POSTGRES_HOST_AUTH_METHOD=scram-sha-256'],
+    mustNotContain: ['trust'],
   }),
 };
+
+function envFiles(service: ComposeService): string[] {
+  return [service.env_file ?? []].flat();
+}
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -66,6 +96,9 @@ export function composeProblems(
     const service = services[project.name];
     if (!service) problems.push(`${project.name}: the project's service is missing`);
     else if (!service.healthcheck?.test) problems.push(`${project.name}: has no health check`);
+    if (service && !envFiles(service).includes(`.stack/env/${project.name}.env`)) {
+      problems.push(`${project.name}: must sign in as its own principal (env_file: .stack/env/${project.name}.env)`);
+    }
   }
   for (const engine of stackEngines) {
     const service = services[engine.name];
@@ -87,6 +120,12 @@ export function composeProblems(
     ].join('\n');
     for (const expected of twin.mustContain) {
       if (!settings.includes(expected)) problems.push(`${engine.name}: settings lack ${expected}`);
+    }
+    for (const unwanted of twin.mustNotContain ?? []) {
+      if (settings.includes(unwanted)) problems.push(`${engine.name}: settings must not contain ${unwanted}`);
+    }
+    if (engine.name !== 'elasticsearch' && !envFiles(service).includes(`.stack/env/${engine.name}.env`)) {
+      problems.push(`${engine.name}: must read its credentials (env_file: .stack/env/${engine.name}.env)`);
     }
     const port = `127.0.0.1:${engine.defaultPort}:${engine.defaultPort}`;
     if (!(service.ports ?? []).includes(port)) problems.push(`${engine.name}: must publish ${port}`);

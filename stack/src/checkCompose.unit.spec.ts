@@ -44,4 +44,20 @@ describe('docker-compose.yml', () => {
       'migrate: must wait for kafka to be healthy (condition: service_healthy)',
     );
   });
+
+  it('is caught when an engine stops requiring sign-in, or a service signs in as another', () => {
+    const drifted = compose();
+    drifted.services.postgres.environment.POSTGRES_HOST_AUTH_METHOD = 'trust';
+    drifted.services.kafka.environment.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP =
+      'SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT';
+    delete drifted.services.kafka.environment.KAFKA_AUTHORIZER_CLASS_NAME;
+    drifted.services.search.env_file = '.stack/env/writers.env';
+    const problems = composeProblems(drifted, engines, services);
+    expect(problems).toContain('postgres: settings must not contain trust');
+    expect(problems).toContain('kafka: settings lack CONTROLLER:SASL_PLAINTEXT');
+    expect(problems).toContain(
+      'kafka: settings lack KAFKA_AUTHORIZER_CLASS_NAME=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    );
+    expect(problems).toContain('search: must sign in as its own principal (env_file: .stack/env/search.env)');
+  });
 });

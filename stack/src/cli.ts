@@ -6,11 +6,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-import type { EngineDefinition } from './engine.ts';
+import { writeComposeEnvFiles } from './composeEnv.ts';
+import { ensureCredentials } from './credentials.ts';
+import type { EngineContext, EngineDefinition } from './engine.ts';
 import { engineNamed, engines } from './engines.ts';
 import { stackLayout } from './layout.ts';
 import type { MigrationEndpoints } from './migrations/runMigrations.ts';
 import { migrationSettings, runMigrations } from './migrations/runMigrations.ts';
+import { services } from './services.ts';
 import { createStack, type Stack } from './stack.ts';
 
 const USAGE = `usage: npm run stack -- <command> [engine…]
@@ -18,10 +21,11 @@ const USAGE = `usage: npm run stack -- <command> [engine…]
   up [engine…]        start engines (all by default) and apply migrations; idempotent
   ensure [engine…]    like up, but quiet when everything already serves
   down [engine…]      stop what up started (by pid)
-  status              each engine's version, address, health, pid and memory
+  status [engine…]    each engine's version, address, health, pid and memory
   logs ENGINE [-f]    print (or follow) an engine's log
   reset               stop everything and delete all data and logs (keeps resolved jars)
-  migrate             apply pending migrations to running engines
+  migrate             make the engines' principals and apply pending migrations to running engines
+  credentials         generate the stack's credentials if needed and write docker compose's env files
 
 engines: ${engines.map((e) => e.name).join(', ')}`;
 
@@ -55,14 +59,26 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'migrate':
-      await migrateAll(stack, chosen, false);
+      await migrateAll(stack, chosen, false, true);
       return 0;
+    case 'credentials': {
+      const credentials = ensureCredentials(layout.stackDir);
+      const files = writeComposeEnvFiles(
+        layout.stackDir,
+        credentials,
+        services.map((s) => s.name),
+      );
+      console.log(
+        `credentials in ${layout.stackDir}/credentials.json; docker compose env files:\n  ${files.join('\n  ')}`,
+      );
+      return 0;
+    }
     case 'down': {
       for (const r of await stack.down(chosen)) console.log(`${r.name.padEnd(14)} ${r.outcome}`);
       return 0;
     }
     case 'status':
-      return (await printStatus(stack)) ? 0 : 1;
+      return (await printStatus(stack, chosen)) ? 0 : 1;
     case 'logs': {
       const engine = selected[0];
       if (!engine) throw new Error('which engine? npm run stack -- logs kafka');
@@ -83,12 +99,20 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function migrateAll(stack: Stack, chosen: readonly EngineDefinition[], quiet: boolean): Promise<void> {
+async function migrateAll(
+  stack: Stack,
+  chosen: readonly EngineDefinition[],
+  quiet: boolean,
+  principals = false,
+): Promise<void> {
   const endpoints: Record<string, { host: string; port: number }> = {};
   for (const engine of chosen) {
     const ctx = stack.context(engine);
     // In docker compose each engine is its own host: KAFKA_HOST=kafka and so on.
-    endpoints[engine.name] = { host: process.env[`${engine.name.toUpperCase()}_HOST`] ?? ctx.host, port: ctx.port };
+    const host = process.env[`${engine.name.toUpperCase()}_HOST`] ?? ctx.host;
+    endpoints[engine.name] = { host, port: ctx.port };
+    // `up` made them already; `migrate` alone (docker compose, a Kubernetes Job) makes them here.
+    if (principals) await engine.ensurePrincipals?.(Object.create(ctx, { host: { value: host } }) as EngineContext);
   }
   const report = await runMigrations(endpoints as MigrationEndpoints, migrationSettings());
   for (const [engine, changes] of Object.entries(report)) {
@@ -97,8 +121,8 @@ async function migrateAll(stack: Stack, chosen: readonly EngineDefinition[], qui
   }
 }
 
-async function printStatus(stack: Stack): Promise<boolean> {
-  const rows = await stack.status();
+async function printStatus(stack: Stack, chosen?: readonly EngineDefinition[]): Promise<boolean> {
+  const rows = await stack.status(chosen);
   console.log(
     `\n${'ENGINE'.padEnd(14)}${'VERSION'.padEnd(10)}${'STATE'.padEnd(11)}${'PID'.padEnd(9)}${'MEMORY'.padEnd(10)}ADDRESS`,
   );

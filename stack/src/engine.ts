@@ -4,6 +4,8 @@
  * what differs: how to prepare its files, which process to start, and how to tell that
  * it really serves.
  */
+import type { StackCredentials } from './credentials.ts';
+
 export type EngineName = 'kafka' | 'cassandra' | 'elasticsearch' | 'postgres';
 
 export interface EngineContext {
@@ -21,6 +23,8 @@ export interface EngineContext {
   readonly port: number;
   /** Extra ports the engine binds (after environment overrides), keyed by purpose. */
   readonly extraPorts: Readonly<Record<string, number>>;
+  /** Every principal's credential on every engine (generated on first use, kept under the stack folder). */
+  readonly credentials: StackCredentials;
   /** The `java` executable to use (Java 17). */
   readonly java: string;
   /** Progress messages for the person running the CLI. */
@@ -61,6 +65,13 @@ export interface EngineDefinition {
    * not merely when its port is open. Must not throw; resolves false when not ready.
    */
   healthy(ctx: EngineContext): Promise<boolean>;
+  /**
+   * Once the engine is healthy (on every `up`): makes its principals — the stack's admin and a
+   * principal per service, with the credentials of `ctx.credentials` — exist and sign in,
+   * replacing any built-in default superuser. Idempotent. What each principal may do is granted
+   * by migrations. Absent for an engine that authenticates through its configuration alone.
+   */
+  ensurePrincipals?(ctx: EngineContext): Promise<void>;
   /** How long to wait for health on start before giving up. */
   readonly startTimeoutMs: number;
 }

@@ -7,3 +7,12 @@ export type { RunningService, ServiceDefinition, StartServicesOptions } from './
 export { migrationSettings, runMigrations } from './migrations/runMigrations.ts';
 export type { MigrationEndpoints, MigrationSettings } from './migrations/runMigrations.ts';
 export { splitCql } from './migrations/cassandraTarget.ts';
+export {
+  credentialsEnv,
+  credentialsFile,
+  enginePrincipals,
+  readCredentials,
+  signInAsAdmin,
+  stackDirFromEnv,
+} from './credentials.ts';
+export type { Credential, StackCredentials } from './credentials.ts';

@@ -76,4 +76,22 @@ describe('Kubernetes manifests', () => {
     expect(topicPartitions()).toBeGreaterThanOrEqual(1);
     expect(Number.isInteger(topicPartitions())).toBe(true);
   });
+
+  it("give each service its own engine credentials by Secret reference, and the migrations the admin's", () => {
+    for (const service of services) {
+      expect(container(service.name).envFrom).toContainEqual({
+        secretRef: { name: `verograph-${service.name}-engines` },
+      });
+      // References only: no credential value is ever written into a manifest.
+      expect(JSON.stringify(container(service.name))).not.toMatch(/PASSWORD/);
+    }
+    const job = find('Job', 'migrate')?.spec as {
+      template: { spec: { volumes: unknown[]; containers: Array<{ env: unknown[] }> } };
+    };
+    expect(job.template.spec.volumes).toContainEqual({
+      name: 'stack-credentials',
+      secret: { secretName: 'verograph-stack-credentials' },
+    });
+    expect(job.template.spec.containers[0]!.env).toContainEqual({ name: 'STACK_DIR', value: '/run/secrets/verograph' });
+  });
 });

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { credentialsEnv, readCredentials, stackDirFromEnv } from './credentials.ts';
 import { repoRoot } from './layout.ts';
 
 /** One deployable of the workspace, as `npm start` and the e2e tests run it: its own process. */
@@ -111,13 +112,15 @@ export async function startServices(options: StartServicesOptions = {}): Promise
         'is another verograph running? Stop it first.',
     );
   }
+  // Each service signs in to the engines as its own principal (see README, Security model).
+  const credentials = readCredentials(stackDirFromEnv(env));
   const running: RunningService[] = [];
   for (const definition of chosen) {
     const entry = join(repoRoot, definition.entry);
     if (!existsSync(entry)) throw new Error(`${definition.name}: ${definition.entry} does not exist`);
     const child = spawn(process.execPath, ['--import', 'tsx', entry], {
       cwd: repoRoot,
-      env,
+      env: { ...env, ...credentialsEnv(credentials, definition.name) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const print = options.output ?? ((name, line) => process.stdout.write(`${name.padEnd(12)}| ${line}\n`));

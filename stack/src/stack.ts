@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { ensureCredentials, type StackCredentials } from './credentials.ts';
 import type { EngineContext, EngineDefinition } from './engine.ts';
 import { findJava17 } from './java.ts';
 import type { StackLayout } from './layout.ts';
@@ -53,6 +54,7 @@ export function createStack(options: StackOptions) {
   const log = options.log ?? ((m: string) => console.log(m));
   const host = env.STACK_HOST ?? '127.0.0.1';
   let java: string | undefined;
+  let credentials: StackCredentials | undefined;
 
   function context(engine: EngineDefinition): EngineContext {
     const extraPorts: Record<string, number> = {};
@@ -68,6 +70,9 @@ export function createStack(options: StackOptions) {
       port: portFromEnv(env, engine.portEnv, engine.defaultPort),
       extraPorts,
       // Looked up on first use: `status` and `migrate` never need a JVM.
+      get credentials() {
+        return (credentials ??= ensureCredentials(options.layout.stackDir));
+      },
       get java() {
         return (java ??= findJava17(env));
       },
@@ -81,6 +86,7 @@ export function createStack(options: StackOptions) {
     const record = readPidRecord(pidFile);
     if (record && isRunning(record)) {
       await waitHealthy(engine, ctx, record.pid);
+      await engine.ensurePrincipals?.(ctx);
       return { name: engine.name, outcome: 'already-running', rssBytes: groupRssBytes(record.pid) };
     }
     if (record) removePidRecord(pidFile);
@@ -113,6 +119,7 @@ export function createStack(options: StackOptions) {
     });
     await waitHealthy(engine, ctx, proc.pid);
     const startMs = performance.now() - started;
+    await engine.ensurePrincipals?.(ctx);
     return { name: engine.name, outcome: 'started', startMs, prepareMs, rssBytes: groupRssBytes(proc.pid) };
   }
 

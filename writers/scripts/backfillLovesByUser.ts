@@ -15,6 +15,7 @@ const client = await connectCassandra({
   contactPoints: engines.cassandraContactPoints,
   localDataCenter: engines.cassandraDataCenter,
   keyspace: engines.cassandraKeyspace,
+  credentials: engines.cassandraCredentials,
 });
 try {
   const copied = await backfillLovesByUser(client, {

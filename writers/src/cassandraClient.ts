@@ -9,11 +9,18 @@ export async function connectCassandra(options: {
   contactPoints: readonly string[];
   localDataCenter: string;
   keyspace: string;
+  credentials?: { readonly username: string; readonly password: string } | undefined;
 }): Promise<cassandra.Client> {
   const client = new cassandra.Client({
     contactPoints: [...options.contactPoints],
     localDataCenter: options.localDataCenter,
     keyspace: options.keyspace,
+    ...(options.credentials && {
+      authProvider: new cassandra.auth.PlainTextAuthProvider(
+        options.credentials.username,
+        options.credentials.password,
+      ),
+    }),
     // Back within seconds of an outage: the driver's default waits double up to 10 minutes.
     policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false) },
     // Protocol v4 allows 32 768 requests in flight on one connection; the driver's default of

@@ -15,11 +15,12 @@ const logger = createLogger('writers');
 
 async function main(config: WritersConfig) {
   const metrics = createMetricsRegistry('writers');
-  const kafka = createKafka('writers', config.engines.kafkaBrokers);
+  const kafka = createKafka('writers', config.engines.kafkaBrokers, config.engines.kafkaCredentials);
   const cassandra = await connectCassandra({
     contactPoints: config.engines.cassandraContactPoints,
     localDataCenter: config.engines.cassandraDataCenter,
     keyspace: config.engines.cassandraKeyspace,
+    credentials: config.engines.cassandraCredentials,
   });
   const producer = coalesceSends(await createProducer(kafka));
 

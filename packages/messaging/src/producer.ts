@@ -17,11 +17,44 @@ export interface MessageProducer {
   disconnect(): Promise<void>;
 }
 
-export function createKafka(clientId: string, brokers: readonly string[]): Kafka {
+/** A Kafka principal's sign-in (SASL/SCRAM-SHA-512, as the stack's brokers require). */
+export interface KafkaCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * KAFKA_USERNAME / KAFKA_PASSWORD, both or neither: a half-given pair fails at once rather
+ * than as an authentication error on the first request.
+ */
+export function kafkaCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaCredentials | undefined {
+  const username = env.KAFKA_USERNAME || undefined;
+  const password = env.KAFKA_PASSWORD || undefined;
+  if (username === undefined && password === undefined) return undefined;
+  if (username === undefined || password === undefined) {
+    throw new Error(
+      "KAFKA_USERNAME and KAFKA_PASSWORD go together: set both (the service's Kafka principal) or neither",
+    );
+  }
+  return { username, password };
+}
+
+/**
+ * A Kafka client signed in as `credentials`; a service passes the ones its configuration read,
+ * and a script or test that passes none signs in as KAFKA_USERNAME / KAFKA_PASSWORD.
+ */
+export function createKafka(
+  clientId: string,
+  brokers: readonly string[],
+  credentials: KafkaCredentials | undefined = kafkaCredentialsFromEnv(),
+): Kafka {
   stopKafkajsIdleLoop();
   return new kafkajs.Kafka({
     clientId,
     brokers: [...brokers],
+    ...(credentials && {
+      sasl: { mechanism: 'scram-sha-512', username: credentials.username, password: credentials.password },
+    }),
     logLevel: kafkajs.logLevel.WARN,
     retry: { initialRetryTime: 100, retries: 8 },
   });

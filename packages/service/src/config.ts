@@ -48,12 +48,46 @@ export function envReader(env: NodeJS.ProcessEnv = process.env): EnvReader {
   };
 }
 
-/** Where the engines are; the defaults are the local stack's. */
+/** One principal's sign-in to an engine. */
+export interface EngineCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** `<ENGINE>_USERNAME` and `<ENGINE>_PASSWORD`, both or neither. */
+function credentials(env: EnvReader, engine: 'KAFKA' | 'CASSANDRA' | 'POSTGRES'): EngineCredentials | undefined {
+  const username = env.optional(`${engine}_USERNAME`);
+  const password = env.optional(`${engine}_PASSWORD`);
+  if (username === undefined && password === undefined) return undefined;
+  if (username === undefined || password === undefined) {
+    throw new ConfigError(`${engine}_USERNAME and ${engine}_PASSWORD go together: set both or neither`);
+  }
+  return { username, password };
+}
+
+/** The URL with the principal's name and password in place of any it held. */
+function withCredentials(url: string, principal: EngineCredentials | undefined): string {
+  if (!principal) return url;
+  const parsed = new URL(url);
+  parsed.username = encodeURIComponent(principal.username);
+  parsed.password = encodeURIComponent(principal.password);
+  return parsed.toString();
+}
+
+/**
+ * Where the engines are, and who this process signs in as; the defaults are the local stack's.
+ * The stack's launcher gives each service its own principal on each engine it uses.
+ */
 export interface EngineAddresses {
   readonly kafkaBrokers: string[];
+  /** KAFKA_USERNAME / KAFKA_PASSWORD (SASL/SCRAM). */
+  readonly kafkaCredentials: EngineCredentials | undefined;
   readonly cassandraContactPoints: string[];
   readonly cassandraKeyspace: string;
   readonly cassandraDataCenter: string;
+  /** CASSANDRA_USERNAME / CASSANDRA_PASSWORD (PasswordAuthenticator). */
+  readonly cassandraCredentials: EngineCredentials | undefined;
+  /** POSTGRES_URL, signed in as POSTGRES_USERNAME / POSTGRES_PASSWORD when they are given. */
   readonly postgresUrl: string;
   readonly elasticsearchUrl: string;
 }
@@ -62,14 +96,19 @@ export function engineAddresses(env: EnvReader = envReader()): EngineAddresses {
   const host = (name: string) => env.string(`${name}_HOST`, '127.0.0.1');
   return {
     kafkaBrokers: env.list('KAFKA_BROKERS', [`${host('KAFKA')}:${env.int('KAFKA_PORT', 9092)}`]),
+    kafkaCredentials: credentials(env, 'KAFKA'),
     cassandraContactPoints: env.list('CASSANDRA_CONTACT_POINTS', [
       `${host('CASSANDRA')}:${env.int('CASSANDRA_PORT', 9042)}`,
     ]),
     cassandraKeyspace: env.string('CASSANDRA_KEYSPACE', 'verograph'),
     cassandraDataCenter: env.string('CASSANDRA_DATACENTER', 'datacenter1'),
-    postgresUrl: env.string(
-      'POSTGRES_URL',
-      `postgres://postgres@${host('POSTGRES')}:${env.int('POSTGRES_PORT', 5432)}/${env.string('POSTGRES_DB', 'verograph')}`,
+    cassandraCredentials: credentials(env, 'CASSANDRA'),
+    postgresUrl: withCredentials(
+      env.string(
+        'POSTGRES_URL',
+        `postgres://postgres@${host('POSTGRES')}:${env.int('POSTGRES_PORT', 5432)}/${env.string('POSTGRES_DB', 'verograph')}`,
+      ),
+      credentials(env, 'POSTGRES'),
     ),
     elasticsearchUrl: env.string(
       'ELASTICSEARCH_URL',

@@ -4,6 +4,8 @@ export interface CassandraSettings {
   readonly contactPoints: readonly string[];
   readonly localDataCenter: string;
   readonly keyspace: string;
+  /** The role to sign in as (PasswordAuthenticator); none for an engine that asks for no sign-in. */
+  readonly credentials?: { readonly username: string; readonly password: string } | undefined;
 }
 
 /**
@@ -16,6 +18,12 @@ export function createCassandraClient(settings: CassandraSettings): cassandra.Cl
     contactPoints: [...settings.contactPoints],
     localDataCenter: settings.localDataCenter,
     keyspace: settings.keyspace,
+    ...(settings.credentials && {
+      authProvider: new cassandra.auth.PlainTextAuthProvider(
+        settings.credentials.username,
+        settings.credentials.password,
+      ),
+    }),
     // Back within seconds of an outage: the driver's default waits double up to 10 minutes.
     policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 5_000, false) },
     encoding: { useBigIntAsLong: true, useUndefinedAsUnset: true },

@@ -51,7 +51,7 @@ export interface TestTopics {
 }
 
 export async function freshTopics(name: string, partitions = 3): Promise<TestTopics> {
-  const kafka = createKafka(`projectors-test-${name}-${run}`, [`${host}:9092`]);
+  const kafka = createKafka(`projectors-test-${name}-${run}`, [`${host}:${process.env.KAFKA_PORT ?? 9092}`]);
   const t = (what: string) => `test.projectors.${name}.${what}.${run}`;
   const topics: StreamTopics = { users: t('users'), posts: t('posts'), collections: t('collections') };
   const extra = {

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import cassandraDriver from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { cassandraSignIn } from '../../src/testing/scratchEngines.ts';
+
 /**
  * Proves that the engine the stack runs really serves CQL: schema changes, prepared writes,
  * a logged batch and reads, through the same driver the subgraphs use.
@@ -16,6 +18,7 @@ describe('cassandra engine', () => {
   const client = new cassandraDriver.Client({
     contactPoints: [`${host}:${port}`],
     localDataCenter: 'datacenter1',
+    authProvider: cassandraSignIn(),
     socketOptions: { connectTimeout: 5_000, readTimeout: 20_000 },
   });
 

@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import cassandraDriver from 'cassandra-driver';
 
+import type { Credential } from '../../src/credentials.ts';
 import type { EngineContext, EngineDefinition, ProcessSpec } from '../../src/engine.ts';
 import { resolveClasspath } from '../../src/maven.ts';
 
@@ -11,6 +12,80 @@ const VERSION = '5.0.9';
 const HEAP = '1g';
 /** SimpleSnitch puts every node in this data centre. */
 const DATA_CENTER = 'datacenter1';
+
+/** Made by Cassandra on a first start with PasswordAuthenticator; dropped once the stack's admin exists. */
+const DEFAULT_SUPERUSER: Credential = { username: 'cassandra', password: 'cassandra' };
+
+/** The driver's sign-in for one of the stack's principals. */
+export function cassandraAuth(credential: Credential): cassandraDriver.auth.PlainTextAuthProvider {
+  return new cassandraDriver.auth.PlainTextAuthProvider(credential.username, credential.password);
+}
+
+function probeClient(ctx: EngineContext, credential: Credential): cassandraDriver.Client {
+  return new cassandraDriver.Client({
+    contactPoints: [`${ctx.host}:${ctx.port}`],
+    localDataCenter: DATA_CENTER,
+    authProvider: cassandraAuth(credential),
+    socketOptions: { connectTimeout: 2_000, readTimeout: 2_000 },
+    // A probe needs no schema metadata; fetching it makes each probe several times slower.
+    isMetadataSyncEnabled: false,
+  });
+}
+
+/** Whether a connection attempt failed because the credential was refused (not because the node is down). */
+function refused(error: unknown): boolean {
+  const inner = (error as { innerErrors?: Record<string, unknown> }).innerErrors ?? {};
+  return Object.values(inner).some((e) => e instanceof cassandraDriver.errors.AuthenticationError);
+}
+
+/** CQL string literal (role options take no bind markers). */
+const literal = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+
+async function answersAs(ctx: EngineContext, credential: Credential): Promise<boolean> {
+  const client = probeClient(ctx, credential);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), 5_000);
+  });
+  const probe = client
+    .execute('SELECT release_version FROM system.local')
+    .then((result) => typeof result.first()?.get('release_version') === 'string')
+    .catch(() => false);
+  try {
+    return await Promise.race([probe, deadline]);
+  } finally {
+    clearTimeout(timer);
+    await client.shutdown().catch(() => undefined);
+  }
+}
+
+/**
+ * Signs in as the stack's admin role, making it first (as the built-in `cassandra` superuser,
+ * whose well-known password is then no use to anybody: the role is dropped) on a first start.
+ */
+async function connectAsAdmin(ctx: EngineContext): Promise<cassandraDriver.Client> {
+  const admin = ctx.credentials.cassandra.admin;
+  const client = probeClient(ctx, admin);
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    await client.shutdown().catch(() => undefined);
+    if (!refused(error)) throw error;
+  }
+  ctx.log(`creating the admin role ${admin.username} in place of the default superuser`);
+  const bootstrap = probeClient(ctx, DEFAULT_SUPERUSER);
+  try {
+    await bootstrap.execute(
+      `CREATE ROLE IF NOT EXISTS ${admin.username} WITH SUPERUSER = true AND LOGIN = true AND PASSWORD = ${literal(admin.password)}`,
+    );
+  } finally {
+    await bootstrap.shutdown().catch(() => undefined);
+  }
+  const signedIn = probeClient(ctx, admin);
+  await signedIn.connect();
+  return signedIn;
+}
 
 const resource = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 // process() is synchronous, so prepare() leaves the resolved classpath next to the config.
@@ -106,7 +181,7 @@ export const cassandra: EngineDefinition = {
       // address, not on others) and the 30 s ring delay only bound waits for peers and schema.
       '-Dcassandra.skip_wait_for_gossip_to_settle=0',
       '-Dcassandra.ring_delay_ms=1000',
-      // The default role (unused with AllowAllAuthenticator) is set up at once, not after 10 s.
+      // The default superuser, which ensurePrincipals replaces, is set up at once, not after 10 s.
       '-Dcassandra.superuser_setup_delay_ms=0',
       // The memtable's per-row overhead, otherwise measured at every start by filling a
       // 100 000-entry skip list and weighing it: 3-7 s with C1. It measures 180-181 on Java 17.
@@ -119,25 +194,29 @@ export const cassandra: EngineDefinition = {
   },
 
   async healthy(ctx) {
-    const client = new cassandraDriver.Client({
-      contactPoints: [`${ctx.host}:${ctx.port}`],
-      localDataCenter: DATA_CENTER,
-      socketOptions: { connectTimeout: 2_000, readTimeout: 2_000 },
-      // A probe needs no schema metadata; fetching it makes each probe several times slower.
-      isMetadataSyncEnabled: false,
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), 5_000);
-    });
-    const probe = client
-      .execute('SELECT release_version FROM system.local')
-      .then((result) => typeof result.first()?.get('release_version') === 'string')
-      .catch(() => false);
+    // Before the first ensurePrincipals only the built-in superuser exists.
+    return (await answersAs(ctx, ctx.credentials.cassandra.admin)) || (await answersAs(ctx, DEFAULT_SUPERUSER));
+  },
+
+  async ensurePrincipals(ctx) {
+    const client = await connectAsAdmin(ctx);
     try {
-      return await Promise.race([probe, deadline]);
+      const existing = new Set(
+        (await client.execute('SELECT role FROM system_auth.roles')).rows.map((r) => String(r.get('role'))),
+      );
+      for (const credential of Object.values(ctx.credentials.cassandra)) {
+        if (existing.has(credential.username)) continue;
+        // No rights yet: migrations/cassandra grants each role the tables it reads or owns.
+        await client.execute(
+          `CREATE ROLE IF NOT EXISTS ${credential.username} WITH LOGIN = true AND PASSWORD = ${literal(credential.password)}`,
+        );
+        ctx.log(`created role ${credential.username}`);
+      }
+      if (existing.has(DEFAULT_SUPERUSER.username)) {
+        await client.execute(`DROP ROLE IF EXISTS ${DEFAULT_SUPERUSER.username}`);
+        ctx.log(`dropped the default superuser ${DEFAULT_SUPERUSER.username}`);
+      }
     } finally {
-      clearTimeout(timer);
       await client.shutdown().catch(() => undefined);
     }
   },

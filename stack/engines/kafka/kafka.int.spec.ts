@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
 
+import { readCredentials, stackDirFromEnv } from '../../src/credentials.ts';
+import { kafkaSasl } from './kafka.ts';
+
 // Assumes the engine already runs (`npm run stack -- up`); this proves that kafkajs 2.2.4
 // still speaks to it after Kafka 4 removed the old protocol versions (KIP-896).
 const broker = `127.0.0.1:${process.env.KAFKA_PORT ?? '9092'}`;
@@ -9,7 +12,13 @@ const run = randomUUID().slice(0, 8);
 const topic = `stack-int-${run}`;
 const groupId = `stack-int-${run}`;
 
-const client = new Kafka({ clientId: `stack-int-${run}`, brokers: [broker], logLevel: logLevel.ERROR });
+// As the admin: the spec creates and deletes its own topic and group.
+const client = new Kafka({
+  clientId: `stack-int-${run}`,
+  brokers: [broker],
+  sasl: kafkaSasl(readCredentials(stackDirFromEnv()).kafka.admin),
+  logLevel: logLevel.ERROR,
+});
 const admin: Admin = client.admin();
 let producer: Producer | undefined;
 let consumer: Consumer | undefined;

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import type { Credential } from '../../src/credentials.ts';
 import type { EngineContext, EngineDefinition, ProcessSpec } from '../../src/engine.ts';
 import { resolveClasspath } from '../../src/maven.ts';
 
@@ -20,6 +21,21 @@ const classpathFile = (ctx: EngineContext): string => join(ctx.dataDir, 'classpa
 const topicsDir = (ctx: EngineContext): string => join(ctx.dataDir, 'topics');
 const metadataDir = (ctx: EngineContext): string => join(ctx.dataDir, 'metadata');
 const metaProperties = (ctx: EngineContext): string => join(metadataDir(ctx), 'meta.properties');
+/** Written after a format that created the SCRAM users; storage without it predates authentication. */
+const scramMarker = (ctx: EngineContext): string => join(metadataDir(ctx), 'scram-users.txt');
+
+/** Clients sign in with SCRAM (kafkajs speaks both SHA variants); the password never crosses the wire. */
+export const SCRAM_MECHANISM = 'SCRAM-SHA-512';
+
+/** The kafkajs `sasl` option for one of the stack's principals. */
+export function kafkaSasl(credential: Credential): { mechanism: 'scram-sha-512'; username: string; password: string } {
+  return { mechanism: 'scram-sha-512', username: credential.username, password: credential.password };
+}
+
+const jaas = (module: string, options: Record<string, string>): string =>
+  `${module} required ${Object.entries(options)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(' ')};`;
 
 /** A wildcard bind address cannot be advertised to clients or used as a voter address. */
 function reachableHost(host: string): string {
@@ -47,6 +63,7 @@ function renderServerProperties(ctx: EngineContext): string {
   const controllerPort = ctx.extraPorts.controller;
   if (controllerPort === undefined) throw new Error('kafka needs the "controller" extra port');
   const host = reachableHost(ctx.host);
+  const admin = ctx.credentials.kafka.admin;
   const settings: Record<string, string | number | boolean> = {
     // One process is both the only broker and the only controller (KRaft combined mode).
     'process.roles': 'broker,controller',
@@ -55,11 +72,34 @@ function renderServerProperties(ctx: EngineContext): string {
     // then comes from this file on every start (so KAFKA_CONTROLLER_PORT may change later),
     // whereas a dynamic quorum (`format --standalone`) persists it in the metadata log.
     'controller.quorum.voters': `${NODE_ID}@${host}:${controllerPort}`,
-    listeners: `PLAINTEXT://${ctx.host}:${ctx.port},CONTROLLER://${ctx.host}:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${host}:${ctx.port}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'inter.broker.listener.name': 'PLAINTEXT',
+    listeners: `SASL_PLAINTEXT://${ctx.host}:${ctx.port},CONTROLLER://${ctx.host}:${controllerPort}`,
+    'advertised.listeners': `SASL_PLAINTEXT://${host}:${ctx.port}`,
+    'listener.security.protocol.map': 'SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT',
+    'inter.broker.listener.name': 'SASL_PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
+
+    // Every connection signs in. Clients use SCRAM, whose users live in the metadata log
+    // (created at format time, `--add-scram`). The controller listener cannot use SCRAM (its
+    // users are not known before the metadata log is loaded), so the broker half of this one
+    // process signs in to the controller half with PLAIN, as the admin, from this file only.
+    'sasl.enabled.mechanisms': SCRAM_MECHANISM,
+    'sasl.mechanism.inter.broker.protocol': SCRAM_MECHANISM,
+    [`listener.name.sasl_plaintext.${SCRAM_MECHANISM.toLowerCase()}.sasl.jaas.config`]: jaas(
+      'org.apache.kafka.common.security.scram.ScramLoginModule',
+      { username: admin.username, password: admin.password },
+    ),
+    'listener.name.controller.sasl.enabled.mechanisms': 'PLAIN',
+    'sasl.mechanism.controller.protocol': 'PLAIN',
+    'listener.name.controller.plain.sasl.jaas.config': jaas('org.apache.kafka.common.security.plain.PlainLoginModule', {
+      username: admin.username,
+      password: admin.password,
+      [`user_${admin.username}`]: admin.password,
+    }),
+    // What each principal may do is in ACLs (migrations/kafka); nothing is allowed without one.
+    // The admin (migrations, tooling, tests, and the broker itself) is the only super user.
+    'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'super.users': `User:${admin.username}`,
+    'allow.everyone.if.no.acl.found': false,
     'log.dirs': topicsDir(ctx),
     // Kafka locks a separate metadata directory as soon as the Raft layer starts; when it
     // shares log.dirs the lock comes only after the controller is live, and a second start
@@ -130,11 +170,23 @@ async function format(ctx: EngineContext, classpath: string): Promise<void> {
     // Belt and braces: prepare() already skips formatted storage, but a race with a second
     // prepare must not turn into an error.
     '--ignore-formatted',
+    // The SCRAM users of every principal, in the metadata log from the first start on. The
+    // passwords are on this one short-lived command line (the tool takes them no other way).
+    ...Object.values(ctx.credentials.kafka).flatMap((c) => [
+      '--add-scram',
+      `${SCRAM_MECHANISM}=[name=${c.username},password=${c.password}]`,
+    ]),
   ];
   try {
     const { stdout } = await run(ctx.java, args, { cwd: ctx.dataDir, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
     // The rest of its output is broker logging; this line names the metadata.version chosen.
     for (const line of stdout.split('\n')) if (line.startsWith('Formatting')) ctx.log(line.trim());
+    writeFileSync(
+      scramMarker(ctx),
+      `${Object.values(ctx.credentials.kafka)
+        .map((c) => c.username)
+        .join('\n')}\n`,
+    );
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
     throw new Error(`Kafka StorageTool could not format ${ctx.dataDir}:\n${e.stdout ?? ''}${e.stderr ?? ''}`, {
@@ -177,8 +229,26 @@ export const kafka: EngineDefinition = {
     const classpath = await resolveClasspath(pomFile, ctx.cacheDir, (m) => ctx.log(m));
     mkdirSync(ctx.dataDir, { recursive: true });
     writeFileSync(classpathFile(ctx), classpath);
-    writeFileSync(serverProperties(ctx), renderServerProperties(ctx));
+    // It holds the admin's password: readable by its owner only.
+    writeFileSync(serverProperties(ctx), renderServerProperties(ctx), { mode: 0o600 });
+    chmodSync(serverProperties(ctx), 0o600);
     if (!existsSync(metaProperties(ctx))) await format(ctx, classpath);
+    else if (!existsSync(scramMarker(ctx))) {
+      throw new Error(
+        `${ctx.dataDir} was formatted before Kafka required sign-in, so it has no SCRAM users. ` +
+          'Start again from empty engines: npm run stack -- reset && npm run stack -- up',
+      );
+    } else {
+      // SCRAM users are made at format time only: a principal added to the code since has none.
+      const formatted = new Set(readFileSync(scramMarker(ctx), 'utf8').split('\n'));
+      const missing = Object.values(ctx.credentials.kafka).filter((c) => !formatted.has(c.username));
+      if (missing.length > 0) {
+        throw new Error(
+          `Kafka in ${ctx.dataDir} has no SCRAM user for ${missing.map((c) => c.username).join(', ')}. ` +
+            'Start again from empty engines: npm run stack -- reset && npm run stack -- up',
+        );
+      }
+    }
   },
 
   process(ctx): ProcessSpec {
@@ -199,6 +269,7 @@ export const kafka: EngineDefinition = {
     const admin = new Kafka({
       clientId: 'stack-health',
       brokers: [kafka.address(ctx)],
+      sasl: kafkaSasl(ctx.credentials.kafka.admin),
       connectionTimeout: 1_000,
       requestTimeout: 2_000,
       retry: { retries: 0 },

@@ -1,10 +1,14 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { readCredentials, stackDirFromEnv } from '../../src/credentials.ts';
+
+const admin = readCredentials(stackDirFromEnv()).postgres.admin;
 const connection = {
   host: process.env.POSTGRES_HOST ?? '127.0.0.1',
   port: Number(process.env.POSTGRES_PORT ?? 5432),
-  user: 'postgres',
+  user: admin.username,
+  password: admin.password,
   database: process.env.POSTGRES_DB ?? 'verograph',
 };
 

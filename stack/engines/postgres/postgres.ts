@@ -1,13 +1,37 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import pg from 'pg';
 
+import type { Credential } from '../../src/credentials.ts';
 import type { EngineContext, EngineDefinition, ProcessSpec } from '../../src/engine.ts';
 
 /** The major version we run: Debian 12's `postgresql` package, and the `postgres:15` image. */
 const MAJOR = '15';
+
+/** A client of the stack's cluster signed in as one of its principals. */
+function connectAs(ctx: EngineContext, credential: Credential, database: string): pg.Client {
+  const client = new pg.Client({
+    host: ctx.host,
+    port: ctx.port,
+    user: credential.username,
+    password: credential.password,
+    database,
+    connectionTimeoutMillis: 1_000,
+  });
+  client.on('error', () => undefined);
+  return client;
+}
 
 /**
  * PostgreSQL from Debian's packages, run as the stack's own cluster under the stack's data
@@ -24,7 +48,7 @@ export const postgres: EngineDefinition = {
   jvm: false,
   heap: '256m shared_buffers',
   startTimeoutMs: 60_000,
-  address: (ctx) => `postgres://postgres@${ctx.host}:${ctx.port}/verograph`,
+  address: (ctx) => `postgres://${ctx.host}:${ctx.port}/verograph (password sign-in)`,
 
   async prepare(ctx) {
     const bin = binDir();
@@ -38,15 +62,30 @@ export const postgres: EngineDefinition = {
       chownSync(socketDir(ctx), owner.uid, owner.gid);
     }
     if (owner) assertReachable(ctx.dataDir);
-    if (existsSync(join(ctx.dataDir, 'PG_VERSION'))) return;
+    if (existsSync(join(ctx.dataDir, 'PG_VERSION'))) {
+      if (/^\s*(local|host)\b.*\btrust\s*$/m.test(readFileSync(join(ctx.dataDir, 'pg_hba.conf'), 'utf8'))) {
+        throw new Error(
+          `${ctx.dataDir} was initialised before PostgreSQL required passwords (its pg_hba.conf trusts clients). ` +
+            'Start again from empty engines: npm run stack -- reset && npm run stack -- up',
+        );
+      }
+      return;
+    }
     ctx.log(`initialising a new cluster in ${ctx.dataDir}`);
+    // The bootstrap superuser is the stack's admin (migrations, tooling, tests), with its
+    // generated password; every connection, local socket included, signs in with SCRAM.
+    const admin = ctx.credentials.postgres.admin;
+    const pwfile = join(ctx.dataDir, '..', 'postgres-admin.pw');
+    writeFileSync(pwfile, `${admin.password}\n`, { mode: 0o600 });
+    if (owner) chownSync(pwfile, owner.uid, owner.gid);
     const initdb = [
       join(bin, 'initdb'),
       '-D',
       ctx.dataDir,
       '-U',
-      'postgres',
-      '--auth=trust',
+      admin.username,
+      `--pwfile=${pwfile}`,
+      '--auth=scram-sha-256',
       '-E',
       'UTF8',
       '--locale=C',
@@ -58,7 +97,12 @@ export const postgres: EngineDefinition = {
     } catch (error) {
       const e = error as { stderr?: Buffer };
       throw new Error(`initdb failed: ${e.stderr?.toString() ?? String(error)}`, { cause: error });
+    } finally {
+      rmSync(pwfile, { force: true });
     }
+    // initdb's pg_hba.conf covers the loopback addresses; a stack listening wider (STACK_HOST)
+    // asks the same password of everyone.
+    appendFileSync(join(ctx.dataDir, 'pg_hba.conf'), 'host all all all scram-sha-256\n');
     // Settings live in the cluster's own file, so `postgres` runs with the same ones however it is started.
     writeFileSync(
       join(ctx.dataDir, 'postgresql.auto.conf'),
@@ -95,20 +139,33 @@ export const postgres: EngineDefinition = {
   },
 
   async healthy(ctx) {
-    const client = new pg.Client({
-      host: ctx.host,
-      port: ctx.port,
-      user: 'postgres',
-      database: 'postgres',
-      connectionTimeoutMillis: 1_000,
-    });
-    client.on('error', () => undefined);
+    const client = connectAs(ctx, ctx.credentials.postgres.admin, 'postgres');
     try {
       await client.connect();
       const result = await client.query<{ ok: number }>('SELECT 1 AS ok');
       return result.rows[0]?.ok === 1;
     } catch {
       return false;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  },
+
+  async ensurePrincipals(ctx) {
+    const client = connectAs(ctx, ctx.credentials.postgres.admin, 'postgres');
+    await client.connect();
+    try {
+      for (const [principal, credential] of Object.entries(ctx.credentials.postgres)) {
+        if (principal === 'admin') continue;
+        const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [credential.username]);
+        if (exists.rowCount) continue;
+        // No superuser, no role or database creation: migrations grant it the tables it may use.
+        await client.query(
+          `CREATE ROLE ${pg.escapeIdentifier(credential.username)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE ` +
+            `PASSWORD ${pg.escapeLiteral(credential.password)}`,
+        );
+        ctx.log(`created role ${credential.username}`);
+      }
     } finally {
       await client.end().catch(() => undefined);
     }

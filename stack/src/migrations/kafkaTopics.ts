@@ -14,7 +14,7 @@ export interface TopicSpec {
 }
 
 interface KafkaMigration {
-  readonly topics: readonly TopicSpec[];
+  readonly topics?: readonly TopicSpec[];
 }
 
 /**
@@ -29,7 +29,7 @@ export async function reconcileTopics(
 ): Promise<string[]> {
   const wanted = new Map<string, TopicSpec>();
   for (const migration of migrations) {
-    for (const topic of (JSON.parse(migration.body) as KafkaMigration).topics) wanted.set(topic.name, topic);
+    for (const topic of (JSON.parse(migration.body) as KafkaMigration).topics ?? []) wanted.set(topic.name, topic);
   }
   const changes: string[] = [];
   const existing = new Set(await admin.listTopics());

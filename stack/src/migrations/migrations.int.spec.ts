@@ -10,12 +10,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { cassandraTarget, keyspaceCql } from './cassandraTarget.ts';
 import { elasticsearchTarget } from './elasticsearchTarget.ts';
+import { kafkaSasl } from '../../engines/kafka/kafka.ts';
+import { readCredentials, stackDirFromEnv } from '../credentials.ts';
+import { reconcileAcls } from './kafkaAcls.ts';
 import { reconcileTopics } from './kafkaTopics.ts';
 import { loadMigrations, migrate } from './migration.ts';
 import { postgresTarget } from './postgresTarget.ts';
 
 const host = '127.0.0.1';
 const unique = `${process.pid}_${Date.now()}`;
+// Migrations run as each engine's admin.
+const credentials = readCredentials(stackDirFromEnv());
 
 function folder(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
@@ -27,7 +32,8 @@ describe('PostgreSQL migrations', () => {
   const client = new pg.Client({
     host,
     port: Number(process.env.POSTGRES_PORT ?? 5432),
-    user: 'postgres',
+    user: credentials.postgres.admin.username,
+    password: credentials.postgres.admin.password,
     database: 'verograph',
   });
   const ledger = `ledger_${unique}`;
@@ -65,6 +71,10 @@ describe('Cassandra migrations', () => {
   const client = new cassandra.Client({
     contactPoints: [`${host}:${process.env.CASSANDRA_PORT ?? 9042}`],
     localDataCenter: 'datacenter1',
+    authProvider: new cassandra.auth.PlainTextAuthProvider(
+      credentials.cassandra.admin.username,
+      credentials.cassandra.admin.password,
+    ),
   });
   const keyspace = `probe_${unique}`;
   afterAll(async () => {
@@ -143,11 +153,26 @@ describe('Elasticsearch migrations', () => {
 describe('Kafka topic migrations', () => {
   const admin = new kafkajs.Kafka({
     brokers: [`${host}:${process.env.KAFKA_PORT ?? 9092}`],
+    sasl: kafkaSasl(credentials.kafka.admin),
     logLevel: kafkajs.logLevel.NOTHING,
   }).admin();
   const topic = `probe.migrations.${unique}`;
+  const principal = `probe_${unique}`;
   afterAll(async () => {
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin
+      .deleteAcls({
+        filters: [
+          {
+            resourceType: kafkajs.AclResourceTypes.ANY,
+            resourcePatternType: kafkajs.ResourcePatternTypes.ANY,
+            principal: `User:${principal}`,
+            operation: kafkajs.AclOperationTypes.ANY,
+            permissionType: kafkajs.AclPermissionTypes.ANY,
+          },
+        ],
+      })
+      .catch(() => undefined);
     await admin.disconnect();
   });
 
@@ -169,5 +194,17 @@ describe('Kafka topic migrations', () => {
     ]);
     const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
     expect(metadata.topics[0]?.partitions).toHaveLength(4);
+  });
+
+  it('grants the declared ACLs once, and revokes a right a later declaration takes away', async () => {
+    await admin.connect();
+    const acls = (consume: string[]) =>
+      JSON.stringify({ principals: { [principal]: { consume, produce: [], groupPrefix: `probe-${unique}` } } });
+    const v1 = loadMigrations(folder({ '0002_acls.json': acls([topic]) }), 'json');
+    // READ on the topic, READ and DELETE on the group prefix.
+    expect(await reconcileAcls(admin, v1)).toEqual(['granted 3 ACLs']);
+    expect(await reconcileAcls(admin, v1)).toEqual([]);
+    const v2 = loadMigrations(folder({ '0002_acls.json': acls([]) }), 'json');
+    expect(await reconcileAcls(admin, v2)).toEqual(['revoked 1 ACLs']);
   });
 });

@@ -5,9 +5,13 @@ import cassandra from 'cassandra-driver';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 
+import { cassandraAuth } from '../../engines/cassandra/cassandra.ts';
+import { kafkaSasl } from '../../engines/kafka/kafka.ts';
+import { readCredentials, stackDirFromEnv, type StackCredentials } from '../credentials.ts';
 import { repoRoot } from '../layout.ts';
 import { cassandraTarget, keyspaceCql } from './cassandraTarget.ts';
 import { elasticsearchTarget } from './elasticsearchTarget.ts';
+import { reconcileAcls } from './kafkaAcls.ts';
 import { reconcileTopics } from './kafkaTopics.ts';
 import { loadMigrations, migrate } from './migration.ts';
 import { ensureDatabase, postgresTarget } from './postgresTarget.ts';
@@ -27,6 +31,8 @@ export interface MigrationSettings {
   readonly postgresDatabase: string;
   /** 1 on one machine; 3 in production. */
   readonly replicationFactor: number;
+  /** The stack's credentials: migrations run as each engine's admin. */
+  readonly credentials: StackCredentials;
 }
 
 export function migrationSettings(env: NodeJS.ProcessEnv = process.env): MigrationSettings {
@@ -35,6 +41,10 @@ export function migrationSettings(env: NodeJS.ProcessEnv = process.env): Migrati
     cassandraKeyspace: env.CASSANDRA_KEYSPACE ?? 'verograph',
     postgresDatabase: env.POSTGRES_DB ?? 'verograph',
     replicationFactor: Number(env.STACK_REPLICATION_FACTOR ?? 1),
+    // Read on first use: settings are built before knowing which engines migrate.
+    get credentials() {
+      return readCredentials(stackDirFromEnv(env));
+    },
   };
 }
 
@@ -52,14 +62,15 @@ export async function runMigrations(
 }
 
 async function migratePostgres(at: { host: string; port: number }, settings: MigrationSettings): Promise<string[]> {
-  const admin = new pg.Client({ host: at.host, port: at.port, user: 'postgres', database: 'postgres' });
+  const { username: user, password } = settings.credentials.postgres.admin;
+  const admin = new pg.Client({ host: at.host, port: at.port, user, password, database: 'postgres' });
   await admin.connect();
   try {
     await ensureDatabase(admin, settings.postgresDatabase);
   } finally {
     await admin.end();
   }
-  const client = new pg.Client({ host: at.host, port: at.port, user: 'postgres', database: settings.postgresDatabase });
+  const client = new pg.Client({ host: at.host, port: at.port, user, password, database: settings.postgresDatabase });
   await client.connect();
   try {
     return await migrate(postgresTarget(client), loadMigrations(join(settings.dir, 'postgres'), 'sql'));
@@ -72,6 +83,7 @@ async function migrateCassandra(at: { host: string; port: number }, settings: Mi
   const client = new cassandra.Client({
     contactPoints: [`${at.host}:${at.port}`],
     localDataCenter: 'datacenter1',
+    authProvider: cassandraAuth(settings.credentials.cassandra.admin),
   });
   await client.connect();
   try {
@@ -102,15 +114,15 @@ async function migrateKafka(at: { host: string; port: number }, settings: Migrat
   const admin = new kafkajs.Kafka({
     clientId: 'verograph-migrations',
     brokers: [`${at.host}:${at.port}`],
+    sasl: kafkaSasl(settings.credentials.kafka.admin),
     logLevel: kafkajs.logLevel.NOTHING,
   }).admin();
   await admin.connect();
   try {
-    return await reconcileTopics(
-      admin,
-      loadMigrations(join(settings.dir, 'kafka'), 'json'),
-      settings.replicationFactor,
-    );
+    const migrations = loadMigrations(join(settings.dir, 'kafka'), 'json');
+    // Topics first: an ACL may name a topic that this run creates.
+    const topics = await reconcileTopics(admin, migrations, settings.replicationFactor);
+    return [...topics, ...(await reconcileAcls(admin, migrations))];
   } finally {
     await admin.disconnect();
   }

@@ -6,6 +6,7 @@ import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import cassandra from 'cassandra-driver';
 import pg from 'pg';
 
+import { readCredentials, stackDirFromEnv, type Credential, type StackCredentials } from '../credentials.ts';
 import { repoRoot } from '../layout.ts';
 import { splitCql } from '../migrations/cassandraTarget.ts';
 
@@ -18,6 +19,24 @@ import { splitCql } from '../migrations/cassandraTarget.ts';
 
 const host = process.env.STACK_HOST ?? '127.0.0.1';
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+let credentials: StackCredentials | undefined;
+/** The credentials of the stack the specs run against (`STACK_DIR`); specs sign in as its admin. */
+export function stackCredentials(): StackCredentials {
+  return (credentials ??= readCredentials(stackDirFromEnv()));
+}
+
+/** The Cassandra driver's sign-in as the stack's admin (or as one service's role). */
+export function cassandraSignIn(principal: keyof StackCredentials['cassandra'] = 'admin'): cassandra.auth.AuthProvider {
+  const { username, password } = stackCredentials().cassandra[principal];
+  return new cassandra.auth.PlainTextAuthProvider(username, password);
+}
+
+/** A PostgreSQL URL of the stack's database, signed in as its admin (or as one service's role). */
+export function postgresUrl(principal: keyof StackCredentials['postgres'] = 'admin', database = 'verograph'): string {
+  const { username, password } = stackCredentials().postgres[principal];
+  return `postgres://${encodeURIComponent(username)}:${encodeURIComponent(password)}@${host}:${port('POSTGRES_PORT', 5432)}/${database}`;
+}
 
 /** This test run's id: every scratch name carries it. */
 export const testRun = randomUUID().replace(/-/g, '').slice(0, 10);
@@ -39,7 +58,12 @@ export interface ScratchKeyspace<C extends cassandra.Client = cassandra.Client> 
 
 export interface ScratchKeyspaceOptions<C extends cassandra.Client> {
   /** Builds the client the spec uses, on the scratch keyspace (default: a plain driver client). */
-  readonly connect?: (settings: { contactPoints: string[]; localDataCenter: string; keyspace: string }) => C;
+  readonly connect?: (settings: {
+    contactPoints: string[];
+    localDataCenter: string;
+    keyspace: string;
+    credentials: Credential;
+  }) => C;
   /** Which migration statements to run (default: all of them). */
   readonly statements?: (statement: string) => boolean;
 }
@@ -54,13 +78,14 @@ export async function scratchKeyspace<C extends cassandra.Client = cassandra.Cli
     contactPoints: [`${host}:${port('CASSANDRA_PORT', 9042)}`],
     localDataCenter: process.env.CASSANDRA_DATA_CENTER ?? 'datacenter1',
   };
-  const admin = new cassandra.Client(settings);
+  const admin = new cassandra.Client({ ...settings, authProvider: cassandraSignIn() });
   await admin.connect();
   await admin.execute(
     `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`,
   );
   await admin.shutdown();
-  const client = (options.connect?.({ ...settings, keyspace }) ?? new cassandra.Client({ ...settings, keyspace })) as C;
+  const client = (options.connect?.({ ...settings, keyspace, credentials: stackCredentials().cassandra.admin }) ??
+    new cassandra.Client({ ...settings, keyspace, authProvider: cassandraSignIn() })) as C;
   await client.connect();
   const wanted = options.statements ?? (() => true);
   for (const script of migrationScripts('cassandra', 'cql')) {
@@ -86,7 +111,7 @@ export interface ScratchSchema {
 /** A PostgreSQL schema of this run holding the tables of migrations/postgres. */
 export async function scratchPostgresSchema(name: string): Promise<ScratchSchema> {
   const schema = `t_${name}_${testRun}`.toLowerCase();
-  const url = `postgres://postgres@${host}:${port('POSTGRES_PORT', 5432)}/verograph`;
+  const url = postgresUrl();
   const setup = new pg.Client({ connectionString: url });
   await setup.connect();
   await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);

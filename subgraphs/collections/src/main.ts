@@ -37,12 +37,13 @@ async function main(): Promise<void> {
       contactPoints: config.engines.cassandraContactPoints,
       localDataCenter: config.engines.cassandraDataCenter,
       keyspace: config.engines.cassandraKeyspace,
+      credentials: config.engines.cassandraCredentials,
     },
     service,
   );
   // Not awaited: reads need only PostgreSQL; the driver connects on the first mutation otherwise.
   cassandra.connect().catch((error: unknown) => logger.warn({ err: error }, 'Cassandra is not reachable yet'));
-  const kafka = createKafka(service, config.engines.kafkaBrokers);
+  const kafka = createKafka(service, config.engines.kafkaBrokers, config.engines.kafkaCredentials);
   // The producer hears its commands' outcomes too, so a waiting mutation reads nothing.
   const producer = commandChannel(
     lazyProducer(() => createProducer(kafka), logger),

@@ -25,6 +25,12 @@ export async function testCassandra(keyspace = TEST_KEYSPACE): Promise<cassandra
   const admin = new cassandra.Client({
     contactPoints: engines.cassandraContactPoints,
     localDataCenter: engines.cassandraDataCenter,
+    ...(engines.cassandraCredentials && {
+      authProvider: new cassandra.auth.PlainTextAuthProvider(
+        engines.cassandraCredentials.username,
+        engines.cassandraCredentials.password,
+      ),
+    }),
   });
   await admin.connect();
   try {
@@ -38,6 +44,7 @@ export async function testCassandra(keyspace = TEST_KEYSPACE): Promise<cassandra
     contactPoints: engines.cassandraContactPoints,
     localDataCenter: engines.cassandraDataCenter,
     keyspace,
+    credentials: engines.cassandraCredentials,
   });
   for (const file of readdirSync(migrationsDir)
     .filter((f) => f.endsWith('.cql'))

@@ -29,6 +29,7 @@ const cassandra = await connectCassandra({
   contactPoints: engines.cassandraContactPoints,
   localDataCenter: engines.cassandraDataCenter,
   keyspace: config.keyspace,
+  credentials: engines.cassandraCredentials,
 });
 const producer = coalesceSends(await createProducer(kafka));
 const consumer = await startWriter(config.name, {

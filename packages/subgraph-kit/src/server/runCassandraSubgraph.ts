@@ -44,13 +44,14 @@ export function runCassandraSubgraph(options: {
         contactPoints: config.engines.cassandraContactPoints,
         localDataCenter: config.engines.cassandraDataCenter,
         keyspace: config.engines.cassandraKeyspace,
+        credentials: config.engines.cassandraCredentials,
       },
       service,
     );
     // Not awaited: the subgraph serves (and reports not ready) while Cassandra comes up; the
     // driver connects on the first query.
     client.connect().catch((error: unknown) => logger.warn({ err: error }, 'Cassandra is not reachable yet'));
-    const kafka = createKafka(service, config.engines.kafkaBrokers);
+    const kafka = createKafka(service, config.engines.kafkaBrokers, config.engines.kafkaCredentials);
     // The producer hears its commands' outcomes too, so a waiting mutation reads nothing.
     const producer = commandChannel(
       lazyProducer(() => createProducer(kafka), logger),

@@ -11,6 +11,7 @@ export async function localCassandra(clientName: string): Promise<cassandra.Clie
       contactPoints: engines.cassandraContactPoints,
       localDataCenter: engines.cassandraDataCenter,
       keyspace: engines.cassandraKeyspace,
+      credentials: engines.cassandraCredentials,
     },
     clientName,
   );

@@ -8,6 +8,8 @@ import cassandra from 'cassandra-driver';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { cassandraSignIn } from '@verograph/stack/testing';
+
 import { startCollectionsSubgraph } from '../collectionsSubgraph.ts';
 import {
   askAs,
@@ -109,9 +111,13 @@ describe('collections subgraph reads', () => {
     await insertItems(curated, [post.closeFriends, post.curatorsOwn, post.followers]);
     await insertCollection(empty, author, 'Empty', '2026-01-01T10:00:00.000002Z');
 
-    cql = new cassandra.Client({ contactPoints: ['127.0.0.1:9042'], localDataCenter: 'datacenter1' });
+    cql = new cassandra.Client({
+      contactPoints: [`127.0.0.1:${process.env.CASSANDRA_PORT ?? 9042}`],
+      localDataCenter: 'datacenter1',
+      authProvider: cassandraSignIn(),
+    });
     producer = lazyProducer(
-      () => createProducer(createKafka(`collections-reads-${run}`, ['127.0.0.1:9092'])),
+      () => createProducer(createKafka(`collections-reads-${run}`, [`127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`])),
       silentLogger,
     );
     server = await startCollectionsSubgraph({

@@ -9,6 +9,8 @@ import type pg from 'pg';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { cassandraSignIn } from '@verograph/stack/testing';
+
 import { startCollectionsSubgraph } from '../collectionsSubgraph.ts';
 import { askAs, codes, run, silentLogger, TEST_SECRET } from '../testing/testEngines.ts';
 import { createPostgresPool } from './postgres.ts';
@@ -36,9 +38,13 @@ describe('collections subgraph with PostgreSQL unreachable', () => {
       { url: `postgres://postgres@127.0.0.1:${await closedPort()}/verograph`, applicationName: 'spec' },
       silentLogger,
     );
-    cql = new cassandra.Client({ contactPoints: ['127.0.0.1:9042'], localDataCenter: 'datacenter1' });
+    cql = new cassandra.Client({
+      contactPoints: [`127.0.0.1:${process.env.CASSANDRA_PORT ?? 9042}`],
+      localDataCenter: 'datacenter1',
+      authProvider: cassandraSignIn(),
+    });
     producer = lazyProducer(
-      () => createProducer(createKafka(`collections-down-${run}`, ['127.0.0.1:9092'])),
+      () => createProducer(createKafka(`collections-down-${run}`, [`127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`])),
       silentLogger,
     );
     server = await startCollectionsSubgraph({

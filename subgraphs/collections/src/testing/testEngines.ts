@@ -40,7 +40,7 @@ export interface TestTopic {
 
 /** A topic of this run, with a consumer (a group of its own) collecting what lands on it. */
 export async function freshCommandsTopic(name: string): Promise<TestTopic> {
-  const kafka = createKafka(`collections-spec-${run}`, [`${host}:9092`]);
+  const kafka = createKafka(`collections-spec-${run}`, [`${host}:${process.env.KAFKA_PORT ?? 9092}`]);
   const topic = `test.collections.${name}.commands.${run}`;
   const admin = kafka.admin();
   await admin.connect();

@@ -1,0 +1,98 @@
+import type { AclEntry, Admin } from 'kafkajs';
+import kafkajs from 'kafkajs';
+
+import type { Migration } from './migration.ts';
+
+// kafkajs is CommonJS: its enums are reachable from the default export only.
+const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
+
+/** What one principal may do, as a Kafka migration file declares it. */
+export interface PrincipalRights {
+  /** Topics it reads (as a consumer, or through the admin API's offsets). */
+  readonly consume: readonly string[];
+  /** Topics it writes to. */
+  readonly produce: readonly string[];
+  /** Its consumer groups all start with this: it may join, commit, describe and delete them. */
+  readonly groupPrefix: string;
+}
+
+interface AclMigration {
+  readonly principals?: Readonly<Record<string, PrincipalRights>>;
+}
+
+/** The ACL bindings that grant exactly the declared rights (READ and WRITE imply DESCRIBE). */
+export function aclBindings(principals: Readonly<Record<string, PrincipalRights>>): AclEntry[] {
+  return Object.entries(principals).flatMap(([name, rights]) => {
+    const base = { principal: `User:${name}`, host: '*', permissionType: AclPermissionTypes.ALLOW };
+    const topic = (resourceName: string, operation: number): AclEntry => ({
+      ...base,
+      resourceType: AclResourceTypes.TOPIC,
+      resourceName,
+      resourcePatternType: ResourcePatternTypes.LITERAL,
+      operation,
+    });
+    const group = (operation: number): AclEntry => ({
+      ...base,
+      resourceType: AclResourceTypes.GROUP,
+      resourceName: rights.groupPrefix,
+      resourcePatternType: ResourcePatternTypes.PREFIXED,
+      operation,
+    });
+    return [
+      ...rights.consume.map((t) => topic(t, AclOperationTypes.READ)),
+      ...rights.produce.map((t) => topic(t, AclOperationTypes.WRITE)),
+      group(AclOperationTypes.READ),
+      group(AclOperationTypes.DELETE),
+    ];
+  });
+}
+
+const keyOf = (a: AclEntry): string =>
+  [a.principal, a.host, a.resourceType, a.resourceName, a.resourcePatternType, a.operation, a.permissionType].join('|');
+
+/**
+ * Kafka's ACLs are declarative like its topics: every `up` makes the brokers' ACLs of the
+ * declared principals equal to the union of the migration files, creating what is missing and
+ * deleting what is no longer declared (a right taken away in a later file is really gone).
+ * Principals no file names (the admin, a super user) are left alone.
+ */
+export async function reconcileAcls(admin: Admin, migrations: readonly Migration[]): Promise<string[]> {
+  const principals: Record<string, PrincipalRights> = {};
+  for (const migration of migrations)
+    Object.assign(principals, (JSON.parse(migration.body) as AclMigration).principals);
+  const wanted = new Map(aclBindings(principals).map((a) => [keyOf(a), a]));
+
+  const described = await admin.describeAcls({
+    resourceType: AclResourceTypes.ANY,
+    resourcePatternType: ResourcePatternTypes.ANY,
+    operation: AclOperationTypes.ANY,
+    permissionType: AclPermissionTypes.ANY,
+  });
+  const managed = new Set(Object.keys(principals).map((p) => `User:${p}`));
+  const existing = new Map<string, AclEntry>();
+  for (const resource of described.resources) {
+    for (const acl of resource.acls) {
+      if (!managed.has(acl.principal)) continue;
+      const entry: AclEntry = {
+        resourceType: resource.resourceType,
+        resourceName: resource.resourceName,
+        resourcePatternType: resource.resourcePatternType,
+        ...acl,
+      };
+      existing.set(keyOf(entry), entry);
+    }
+  }
+
+  const changes: string[] = [];
+  const missing = [...wanted].filter(([key]) => !existing.has(key)).map(([, acl]) => acl);
+  if (missing.length > 0) {
+    await admin.createAcls({ acl: missing });
+    changes.push(`granted ${missing.length} ACLs`);
+  }
+  const stale = [...existing].filter(([key]) => !wanted.has(key)).map(([, acl]) => acl);
+  if (stale.length > 0) {
+    await admin.deleteAcls({ filters: stale });
+    changes.push(`revoked ${stale.length} ACLs`);
+  }
+  return changes;
+}

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import kafkajs from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+
+import { enginePrincipals } from '../credentials.ts';
+import { repoRoot } from '../layout.ts';
+import { aclBindings, type PrincipalRights } from './kafkaAcls.ts';
+
+const declared = JSON.parse(readFileSync(join(repoRoot, 'migrations', 'kafka', '0002_service_acls.json'), 'utf8')) as {
+  principals: Record<string, PrincipalRights>;
+};
+const { AclOperationTypes: Op, AclResourceTypes: Resource } = kafkajs;
+
+const writersOf = (topic: string) =>
+  aclBindings(declared.principals)
+    .filter((a) => a.resourceType === Resource.TOPIC && a.resourceName === topic && a.operation === Op.WRITE)
+    .map((a) => a.principal)
+    .sort();
+
+describe('the Kafka ACLs of migrations/kafka', () => {
+  it('let only the subgraphs produce commands, each to its own aggregate', () => {
+    expect(writersOf('users.commands')).toEqual(['User:users']);
+    expect(writersOf('posts.commands')).toEqual(['User:posts']);
+    expect(writersOf('collections.commands')).toEqual(['User:collections']);
+  });
+
+  it('let only the writers produce events and outcomes, and the projectors the live updates', () => {
+    for (const topic of ['users.events', 'posts.events', 'collections.events', 'commands.outcomes']) {
+      expect(writersOf(topic)).toEqual(['User:writers']);
+    }
+    expect(writersOf('feed.updates')).toEqual(['User:projectors']);
+    expect(writersOf('engagement.updates')).toEqual(['User:projectors']);
+    expect(writersOf('deadletter')).toEqual(['User:projectors', 'User:writers']);
+  });
+
+  it('name only principals the stack has credentials for, and never the admin', () => {
+    const known = new Set<string>(enginePrincipals.kafka);
+    for (const principal of Object.keys(declared.principals)) {
+      expect(known.has(principal), principal).toBe(true);
+      expect(principal).not.toBe('admin');
+    }
+  });
+
+  it('give each principal its consumer groups by prefix, to join and to delete', () => {
+    const groups = aclBindings({ posts: declared.principals.posts! }).filter((a) => a.resourceType === Resource.GROUP);
+    expect(groups.map((g) => [g.resourceName, g.resourcePatternType, g.operation])).toEqual([
+      ['posts-subgraph-', kafkajs.ResourcePatternTypes.PREFIXED, Op.READ],
+      ['posts-subgraph-', kafkajs.ResourcePatternTypes.PREFIXED, Op.DELETE],
+    ]);
+  });
+});

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+
+import cassandra from 'cassandra-driver';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { readCredentials, stackDirFromEnv, type Credential } from '../credentials.ts';
+
+/**
+ * Least privilege on Cassandra, tried with each service's own role on the real keyspace: the
+ * subgraphs read what they serve and write nothing; the writers and projectors write what they
+ * own only. Before PasswordAuthenticator and CassandraAuthorizer anyone could write anything.
+ */
+const contactPoint = `${process.env.CASSANDRA_HOST ?? '127.0.0.1'}:${process.env.CASSANDRA_PORT ?? '9042'}`;
+const keyspace = process.env.CASSANDRA_KEYSPACE ?? 'verograph';
+const credentials = readCredentials(stackDirFromEnv());
+const id = `security-${randomUUID()}`;
+const clients: cassandra.Client[] = [];
+
+function signedIn(credential: Credential): cassandra.Client {
+  const client = new cassandra.Client({
+    contactPoints: [contactPoint],
+    localDataCenter: 'datacenter1',
+    keyspace,
+    authProvider: new cassandra.auth.PlainTextAuthProvider(credential.username, credential.password),
+  });
+  clients.push(client);
+  return client;
+}
+
+/** Runs one statement; resolves to 'DONE' or to the driver's error name (e.g. 'UnauthorizedError'). */
+async function attempt(client: cassandra.Client, cql: string, params: unknown[] = []): Promise<string> {
+  try {
+    await client.execute(cql, params, { prepare: true });
+    return 'DONE';
+  } catch (error) {
+    const code = (error as { code?: number }).code;
+    // 0x2100 is the native protocol's Unauthorized.
+    return code === cassandra.types.responseErrorCodes.unauthorized ? 'Unauthorized' : String(error);
+  }
+}
+
+afterAll(async () => {
+  await signedIn(credentials.cassandra.admin)
+    .execute('DELETE FROM feed_by_viewer WHERE viewer_id = ?', [id], { prepare: true })
+    .catch(() => undefined);
+  await Promise.allSettled(clients.map((c) => c.shutdown()));
+});
+
+describe('Cassandra roles', () => {
+  it('refuses a client that does not sign in, and the default superuser', async () => {
+    const anonymous = new cassandra.Client({ contactPoints: [contactPoint], localDataCenter: 'datacenter1' });
+    clients.push(anonymous);
+    await expect(anonymous.connect()).rejects.toThrow(/requires authentication|AuthenticationError|No host/i);
+    await expect(signedIn({ username: 'cassandra', password: 'cassandra' }).connect()).rejects.toThrow();
+  });
+
+  it("refuses a write with the search subgraph's role (Unauthorized)", async () => {
+    const search = signedIn(credentials.cassandra.search);
+    expect(await attempt(search, 'INSERT INTO users (id, username) VALUES (?, ?)', [id, id])).toBe('Unauthorized');
+    expect(await attempt(search, 'UPDATE posts SET caption = ? WHERE id = ?', ['pwned', id])).toBe('Unauthorized');
+    expect(await attempt(search, 'SELECT id FROM users WHERE id = ?', [id])).toBe('Unauthorized');
+    // What its audience check reads, it may read.
+    expect(await attempt(search, 'SELECT id FROM posts WHERE id = ?', [id])).toBe('DONE');
+  });
+
+  it('lets a subgraph read the tables it serves and write none of them', async () => {
+    const posts = signedIn(credentials.cassandra.posts);
+    expect(await attempt(posts, 'SELECT id FROM posts WHERE id = ?', [id])).toBe('DONE');
+    expect(await attempt(posts, 'UPDATE posts SET caption = ? WHERE id = ?', ['pwned', id])).toBe('Unauthorized');
+    expect(await attempt(posts, 'DELETE FROM comments WHERE id = ?', [id])).toBe('Unauthorized');
+    // Nor what another subgraph serves and it does not read.
+    expect(await attempt(posts, 'SELECT user_id FROM users_by_username WHERE username = ?', [id])).toBe('Unauthorized');
+  });
+
+  it('lets the projectors write their read models but not the system of record', async () => {
+    const projectors = signedIn(credentials.cassandra.projectors);
+    expect(
+      await attempt(
+        projectors,
+        'INSERT INTO feed_by_viewer (viewer_id, created_at, post_id, author_id) VALUES (?, ?, ?, ?)',
+        [id, new Date(), id, id],
+      ),
+    ).toBe('DONE');
+    expect(await attempt(projectors, 'UPDATE posts SET caption = ? WHERE id = ?', ['pwned', id])).toBe('Unauthorized');
+  });
+
+  it('lets the writers write the system of record but not the read models', async () => {
+    const writers = signedIn(credentials.cassandra.writers);
+    expect(
+      await attempt(writers, 'INSERT INTO feed_by_viewer (viewer_id, created_at, post_id) VALUES (?, ?, ?)', [
+        id,
+        new Date(),
+        id,
+      ]),
+    ).toBe('Unauthorized');
+    expect(await attempt(writers, 'SELECT id FROM users WHERE id = ?', [id])).toBe('DONE');
+  });
+
+  it('keeps roles from granting themselves more', async () => {
+    const users = signedIn(credentials.cassandra.users);
+    expect(await attempt(users, `GRANT MODIFY ON TABLE ${keyspace}.users TO users`)).toBe('Unauthorized');
+  });
+});
