@@ -29,6 +29,7 @@ async function main(): Promise<void> {
       contactPoints: config.engines.cassandraContactPoints,
       localDataCenter: config.engines.cassandraDataCenter,
       keyspace: config.engines.cassandraKeyspace,
+      credentials: config.engines.cassandraCredentials,
     },
     service,
   );
