@@ -128,6 +128,43 @@ describe('the social graph lists', () => {
     );
   });
 
+  it('stops a filtered page on its budget with a cursor that resumes past the rows it read', async () => {
+    const me = await fx.user();
+    // 1,001 connections whose ids sort before any fixture user's ("u-0-" < "u-<hex>"): more
+    // than one page's budget (10 chunks of 100) to read before the one pending request.
+    const fillers = Array.from({ length: 1001 }, (_, i) => `u-0-${String(i).padStart(4, '0')}`);
+    for (let i = 0; i < fillers.length; i += 100) {
+      await Promise.all(
+        fillers
+          .slice(i, i + 100)
+          .map((other) =>
+            client.execute(
+              "INSERT INTO connections (user_id, other_id, state, my_level, updated_at) VALUES (?, ?, 'CONNECTED', 'FRIEND', ?)",
+              [me, other, new Date()],
+              { prepare: true },
+            ),
+          ),
+      );
+    }
+    const asker = await fx.user();
+    await fx.request(asker, me, 'FRIEND');
+    const pages: Page[] = [];
+    const ids = await all(me, async (after) => {
+      const answer = await gql.query<{ viewer: { connectionRequests: Page } }>(me, REQUESTS, {
+        d: 'INCOMING',
+        first: 5,
+        after,
+      });
+      pages.push(answer.data!.viewer.connectionRequests);
+      return answer.data!.viewer.connectionRequests;
+    });
+    expect(ids).toEqual([asker]);
+    expect(pages.map((p) => [p.edges.length, p.pageInfo.hasNextPage])).toEqual([
+      [0, true],
+      [1, false],
+    ]);
+  });
+
   it('skips a follower without a profile and still knows when the list ends', async () => {
     const star = await fx.user();
     const fans = await Promise.all([1, 2].map(() => fx.user()));

@@ -62,13 +62,15 @@ async function page<R, E extends object>(
   fetch: (afterId: string | undefined, limit: number) => Promise<ScanChunk<R>>,
   idOf: (row: R) => string,
   extra: (row: R) => E | undefined,
+  /** Whether `extra` drops rows by state: then every chunk is a full one, however small the page. */
+  filtered = false,
 ): Promise<RichConnection<E>> {
   const want = pageSize(args.first);
   const after = decodeIdCursor(args.after);
   const result: ScanResult<EdgeItem<E>, IdKey> = await scanPage({
     want,
     after,
-    chunkSize: Math.min(CHUNK, want + 1),
+    chunkSize: filtered ? CHUNK : Math.min(CHUNK, want + 1),
     maxChunks: MAX_CHUNKS,
     fetch: (from, limit) => fetch(from?.id, limit),
     keyOf: (row) => ({ id: idOf(row) }),
@@ -148,6 +150,7 @@ export const socialGraphResolvers = {
           if (level !== undefined && row.myLevel !== level) return undefined;
           return { level: row.myLevel };
         },
+        true,
       );
     },
 
@@ -166,6 +169,7 @@ export const socialGraphResolvers = {
             requestedAt: row.updatedAt,
           };
         },
+        true,
       );
     },
   },
