@@ -35,7 +35,7 @@ describe('composing the subgraphs', () => {
     // The API schema is what clients see: the contract's names, none of federation's machinery.
     const api = buildSchema(apiSdl);
     expect(Object.keys(api.getQueryType()?.getFields() ?? {}).sort()).toEqual(
-      ['collection', 'feed', 'me', 'post', 'search', 'user'].sort(),
+      ['collection', 'feed', 'me', 'post', 'search', 'user', 'viewer'].sort(),
     );
     expect(api.getType('SearchResult')).toBeDefined();
     expect(apiSdl).not.toMatch(/join__|_entities|_service|@link/);

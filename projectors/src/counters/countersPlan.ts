@@ -28,8 +28,11 @@ export function usersToRecount(projected: ProjectedEvent): string[] {
         required(body.value.userId, 'ConnectionRemoved.user_id'),
         required(body.value.otherId, 'ConnectionRemoved.other_id'),
       ];
-    // A pending request is not a connection; levels and profile edits change no count.
+    // A pending request is not a connection (nor is one declined or withdrawn); levels and
+    // profile edits change no count.
     case 'connectionRequested':
+    case 'connectionDeclined':
+    case 'connectionRequestCancelled':
     case 'connectionLevelSet':
     case 'profileUpdated':
     case undefined:

@@ -15,8 +15,10 @@ describe('users to recount', () => {
     expect(usersToRecount(events.profileCreated('u', 'u'))).toEqual(['u']);
   });
 
-  it('ignores what changes no count: pending requests, levels, profile edits, posts', () => {
+  it('ignores what changes no count: pending, declined or withdrawn requests, levels, profile edits, posts', () => {
     expect(usersToRecount(events.connectionRequested('r', 'a', 'FRIEND'))).toEqual([]);
+    expect(usersToRecount(events.connectionDeclined('a', 'r'))).toEqual([]);
+    expect(usersToRecount(events.connectionRequestCancelled('r', 'a'))).toEqual([]);
     expect(usersToRecount(events.connectionLevelSet('u', 'o', 'CLOSE_FRIEND'))).toEqual([]);
     expect(usersToRecount(events.profileUpdated('u', 'u', 'U'))).toEqual([]);
     expect(usersToRecount(events.postLoved('p', 'u', 1))).toEqual([]);

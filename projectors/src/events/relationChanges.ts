@@ -66,8 +66,11 @@ export function relationChanges(event: UserEvent): RelationChange[] {
         { authorId: other, viewerId: user, level: null },
       ];
     }
-    // A request changes nobody's audience until it is accepted; profiles are not relations.
+    // A request changes nobody's audience until it is accepted, so neither does declining or
+    // withdrawing it; profiles are not relations.
     case 'connectionRequested':
+    case 'connectionDeclined':
+    case 'connectionRequestCancelled':
     case 'profileCreated':
     case 'profileUpdated':
     case undefined:

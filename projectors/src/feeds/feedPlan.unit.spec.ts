@@ -191,6 +191,8 @@ describe('feed work for each event', () => {
 
   it('ignores what does not change a timeline', () => {
     expect(feedWorkFor(events.connectionRequested('a', 'b', 'FRIEND'))).toEqual({ kind: 'none' });
+    expect(feedWorkFor(events.connectionDeclined('b', 'a'))).toEqual({ kind: 'none' });
+    expect(feedWorkFor(events.connectionRequestCancelled('a', 'b'))).toEqual({ kind: 'none' });
     expect(feedWorkFor(events.profileCreated('a', 'alice'))).toEqual({ kind: 'none' });
     expect(feedWorkFor(events.postLoved('p', 'a', 3))).toEqual({ kind: 'none' });
   });

@@ -107,6 +107,13 @@ export const events = {
     }),
   connectionRemoved: (userId: string, otherId: string) =>
     user(connectionId(userId, otherId), { case: 'connectionRemoved', value: { userId, otherId } }),
+  connectionDeclined: (declinerId: string, requesterId: string) =>
+    user(connectionId(declinerId, requesterId), { case: 'connectionDeclined', value: { declinerId, requesterId } }),
+  connectionRequestCancelled: (requesterId: string, addresseeId: string) =>
+    user(connectionId(requesterId, addresseeId), {
+      case: 'connectionRequestCancelled',
+      value: { requesterId, addresseeId },
+    }),
   postCreated: (p: {
     postId: string;
     authorId: string;

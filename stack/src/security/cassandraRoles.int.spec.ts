@@ -70,6 +70,13 @@ describe('Cassandra roles', () => {
     expect(await attempt(posts, 'DELETE FROM comments WHERE id = ?', [id])).toBe('Unauthorized');
     // Nor what another subgraph serves and it does not read.
     expect(await attempt(posts, 'SELECT user_id FROM users_by_username WHERE username = ?', [id])).toBe('Unauthorized');
+    // The users subgraph lists followers (User.followers) and connections, and writes neither.
+    const users = signedIn(credentials.cassandra.users);
+    expect(await attempt(users, 'SELECT follower_id FROM follows_by_followee WHERE followee_id = ?', [id])).toBe(
+      'DONE',
+    );
+    expect(await attempt(users, 'SELECT other_id FROM connections WHERE user_id = ?', [id])).toBe('DONE');
+    expect(await attempt(users, 'DELETE FROM connections WHERE user_id = ?', [id])).toBe('Unauthorized');
   });
 
   it('lets the projectors write their read models but not the system of record', async () => {

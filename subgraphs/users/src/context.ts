@@ -3,12 +3,15 @@ import { keyedLoader } from '@verograph/subgraph-kit';
 import type DataLoader from 'dataloader';
 
 import type { ConnectionSide, RelationshipsStore } from './relationships/relationshipsStore.ts';
+import type { SocialGraphStore } from './relationships/socialGraphStore.ts';
 import type { UserCounts, UserRow, UsersStore } from './users/usersStore.ts';
 
 /** The stores and the command path, built once by main.ts and shared by every request. */
 export interface UsersServices {
   readonly users: UsersStore;
   readonly relationships: RelationshipsStore;
+  /** Whole follow and connection lists, page by page. */
+  readonly socialGraph: SocialGraphStore;
   readonly bus: CommandBus;
   /** ID_DERIVATION_SECRET: keys the ids derived from clients' idempotency keys (see `commandIdFor`). */
   readonly idSecret: string;

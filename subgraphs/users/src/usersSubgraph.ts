@@ -18,6 +18,8 @@ import { createUsersContext, type UsersContext, type UsersServices } from './con
 import { profileResolvers } from './profile/profileMutations.ts';
 import { relationshipResolvers } from './relationships/relationshipMutations.ts';
 import { createRelationshipsStore } from './relationships/relationshipsStore.ts';
+import { socialGraphResolvers } from './relationships/socialGraphResolvers.ts';
+import { createSocialGraphStore } from './relationships/socialGraphStore.ts';
 import { userResolvers } from './users/userResolvers.ts';
 import { createUsersStore } from './users/usersStore.ts';
 
@@ -47,6 +49,7 @@ export async function startUsersSubgraph(options: UsersSubgraphOptions): Promise
   const services: UsersServices = {
     users: createUsersStore(cassandra),
     relationships: createRelationshipsStore(cassandra),
+    socialGraph: createSocialGraphStore(cassandra),
     bus: createCommandBus({
       producer,
       outcomes: createOutcomeReader(cassandra),
@@ -62,8 +65,9 @@ export async function startUsersSubgraph(options: UsersSubgraphOptions): Promise
     typeDefs: usersTypeDefs,
     resolvers: {
       DateTime: dateTimeScalar,
-      Query: userResolvers.Query,
-      User: userResolvers.User,
+      Query: { ...userResolvers.Query, ...socialGraphResolvers.Query },
+      User: { ...userResolvers.User, ...socialGraphResolvers.User },
+      Viewer: socialGraphResolvers.Viewer,
       Mutation: { ...profileResolvers.Mutation, ...relationshipResolvers.Mutation },
     },
     context: (viewer) => createUsersContext(services, viewer),

@@ -7,6 +7,7 @@ import {
   decideRequestConnection,
   decideSetConnectionLevel,
 } from './connections.ts';
+import { decideCancelConnectionRequest, decideDeclineConnection } from './connectionRequests.ts';
 import { decideFollow, decideUnfollow } from './follows.ts';
 import { decideCreateProfile, decideUpdateProfile } from './profiles.ts';
 import type { UserCommand, UserEvent, UserState } from './userModel.ts';
@@ -30,6 +31,10 @@ export function decideUser(command: UserCommand, state: UserState, context: Deci
       return decideSetConnectionLevel(command, state, context);
     case 'RemoveConnection':
       return decideRemoveConnection(command, state, context);
+    case 'DeclineConnection':
+      return decideDeclineConnection(command, state, context);
+    case 'CancelConnectionRequest':
+      return decideCancelConnectionRequest(command, state, context);
     default:
       return assertNever(command);
   }
@@ -54,6 +59,10 @@ export function userAggregateId(command: UserCommand): string {
     case 'SetConnectionLevel':
     case 'RemoveConnection':
       return connectionId(command.userId, command.otherId);
+    case 'DeclineConnection':
+      return connectionId(command.declinerId, command.requesterId);
+    case 'CancelConnectionRequest':
+      return connectionId(command.requesterId, command.addresseeId);
     default:
       return assertNever(command);
   }

@@ -70,6 +70,18 @@ export function decodeUserCommand(bytes: Uint8Array): Decoded<UserCommand> {
       });
     case 'removeConnection':
       return ok({ type: 'RemoveConnection', userId: command.value.userId, otherId: command.value.otherId });
+    case 'declineConnection':
+      return ok({
+        type: 'DeclineConnection',
+        declinerId: command.value.declinerId,
+        requesterId: command.value.requesterId,
+      });
+    case 'cancelConnectionRequest':
+      return ok({
+        type: 'CancelConnectionRequest',
+        requesterId: command.value.requesterId,
+        addresseeId: command.value.addresseeId,
+      });
     case undefined:
       return { ok: false, code: 'UNKNOWN_COMMAND', reason: 'the UserCommand names no command this writer knows' };
     default:
@@ -113,6 +125,13 @@ function eventMessage(event: UserEvent): NonNullable<MessageInitShape<typeof Use
       };
     case 'ConnectionRemoved':
       return { case: 'connectionRemoved', value: { userId: event.userId, otherId: event.otherId } };
+    case 'ConnectionDeclined':
+      return { case: 'connectionDeclined', value: { declinerId: event.declinerId, requesterId: event.requesterId } };
+    case 'ConnectionRequestCancelled':
+      return {
+        case: 'connectionRequestCancelled',
+        value: { requesterId: event.requesterId, addresseeId: event.addresseeId },
+      };
     default:
       return assertNever(event);
   }
@@ -169,6 +188,18 @@ export function decodeUserEvent(bytes: Uint8Array): RecordedEvent<UserEvent> {
         };
       case 'connectionRemoved':
         return { type: 'ConnectionRemoved', userId: event.value.userId, otherId: event.value.otherId };
+      case 'connectionDeclined':
+        return {
+          type: 'ConnectionDeclined',
+          declinerId: event.value.declinerId,
+          requesterId: event.value.requesterId,
+        };
+      case 'connectionRequestCancelled':
+        return {
+          type: 'ConnectionRequestCancelled',
+          requesterId: event.value.requesterId,
+          addresseeId: event.value.addresseeId,
+        };
       case undefined:
         throw new Error('a recorded users event names no event');
       default:

@@ -59,6 +59,10 @@ describe('users commands on the wire', () => {
       'amy~zed',
     );
     expect(userAggregateId({ type: 'RemoveConnection', userId: 'amy', otherId: 'zed' })).toBe('amy~zed');
+    expect(userAggregateId({ type: 'DeclineConnection', declinerId: 'zed', requesterId: 'amy' })).toBe('amy~zed');
+    expect(userAggregateId({ type: 'CancelConnectionRequest', requesterId: 'zed', addresseeId: 'amy' })).toBe(
+      'amy~zed',
+    );
   });
 });
 
@@ -86,6 +90,8 @@ describe('users events on the wire', () => {
     },
     { type: 'ConnectionLevelSet', userId: 'alice', otherId: 'bob', level: 'CLOSE_FRIEND' },
     { type: 'ConnectionRemoved', userId: 'bob', otherId: 'alice' },
+    { type: 'ConnectionDeclined', declinerId: 'bob', requesterId: 'alice' },
+    { type: 'ConnectionRequestCancelled', requesterId: 'alice', addresseeId: 'bob' },
   ];
 
   it('round-trip, envelope included, for every event type', () => {

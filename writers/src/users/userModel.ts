@@ -38,7 +38,9 @@ export type UserCommand =
       readonly otherId: string;
       readonly level: ConnectionLevel | undefined;
     }
-  | { readonly type: 'RemoveConnection'; readonly userId: string; readonly otherId: string };
+  | { readonly type: 'RemoveConnection'; readonly userId: string; readonly otherId: string }
+  | { readonly type: 'DeclineConnection'; readonly declinerId: string; readonly requesterId: string }
+  | { readonly type: 'CancelConnectionRequest'; readonly requesterId: string; readonly addresseeId: string };
 
 /** Events on users.events: what happened, in the past tense. */
 export type UserEvent =
@@ -65,7 +67,9 @@ export type UserEvent =
       readonly otherId: string;
       readonly level: ConnectionLevel;
     }
-  | { readonly type: 'ConnectionRemoved'; readonly userId: string; readonly otherId: string };
+  | { readonly type: 'ConnectionRemoved'; readonly userId: string; readonly otherId: string }
+  | { readonly type: 'ConnectionDeclined'; readonly declinerId: string; readonly requesterId: string }
+  | { readonly type: 'ConnectionRequestCancelled'; readonly requesterId: string; readonly addresseeId: string };
 
 /** One side of a connection, as that side's row in `connections` says. */
 export interface ConnectionSide {

@@ -167,16 +167,11 @@ export function createUserStore(client: cassandra.Client): UserStore {
           },
         ];
       case 'ConnectionRemoved':
-        return [
-          {
-            query: 'DELETE FROM connections WHERE user_id = ? AND other_id = ?',
-            params: [event.userId, event.otherId],
-          },
-          {
-            query: 'DELETE FROM connections WHERE user_id = ? AND other_id = ?',
-            params: [event.otherId, event.userId],
-          },
-        ];
+        return bothSidesGone(event.userId, event.otherId);
+      case 'ConnectionDeclined':
+        return bothSidesGone(event.declinerId, event.requesterId);
+      case 'ConnectionRequestCancelled':
+        return bothSidesGone(event.requesterId, event.addresseeId);
       default:
         return assertNever(event);
     }
@@ -209,6 +204,10 @@ export function createUserStore(client: cassandra.Client): UserStore {
         case 'SetConnectionLevel':
         case 'RemoveConnection':
           return { profiles: new Map(), connection: await connection(command.userId, command.otherId) };
+        case 'DeclineConnection':
+          return { profiles: new Map(), connection: await connection(command.declinerId, command.requesterId) };
+        case 'CancelConnectionRequest':
+          return { profiles: new Map(), connection: await connection(command.requesterId, command.addresseeId) };
         default:
           return assertNever(command);
       }
@@ -239,6 +238,14 @@ export function createUserStore(client: cassandra.Client): UserStore {
 
 function profileColumns(profile: Profile): string[] {
   return [profile.username, profile.displayName, profile.bio, profile.avatarUrl];
+}
+
+/** Both rows of a pair deleted: a removed connection, or a declined or withdrawn request. */
+function bothSidesGone(a: string, b: string): Statement[] {
+  return [
+    { query: 'DELETE FROM connections WHERE user_id = ? AND other_id = ?', params: [a, b] },
+    { query: 'DELETE FROM connections WHERE user_id = ? AND other_id = ?', params: [b, a] },
+  ];
 }
 
 function connectionRow(

@@ -96,7 +96,10 @@ async function relationship(
   return { ...payloadBase(run.result, args.clientMutationId), user };
 }
 
-/** follow, unfollow and the connection life cycle: request, accept, file at a level, remove. */
+/**
+ * follow, unfollow and the connection life cycle: request, then accept, decline or cancel;
+ * file at a level; remove.
+ */
 export const relationshipResolvers = {
   Mutation: {
     follow: (_: unknown, args: TargetArgs, ctx: UsersContext) =>
@@ -170,6 +173,44 @@ export const relationshipResolvers = {
             throw new DomainError('NOT_CONNECTED', 'You are not connected with this user.');
         },
         shows: (side) => side?.state === 'CONNECTED' && side.myLevel === args.level,
+      }),
+
+    declineConnection: (_: unknown, args: TargetArgs, ctx: UsersContext) =>
+      relationship(ctx, args, {
+        mutation: 'declineConnection',
+        connection: true,
+        command: (viewerId, target) => ({
+          case: 'declineConnection',
+          value: { declinerId: viewerId, requesterId: target },
+        }),
+        check: (side) => {
+          if (side?.state === 'CONNECTED') {
+            throw new DomainError('CONNECTION_EXISTS', 'You are connected; use removeConnection to disconnect.');
+          }
+          if (side?.state !== 'INCOMING') {
+            throw new DomainError('NO_PENDING_REQUEST', 'This user has not asked to connect with you.');
+          }
+        },
+        shows: (side) => side === undefined,
+      }),
+
+    cancelConnectionRequest: (_: unknown, args: TargetArgs, ctx: UsersContext) =>
+      relationship(ctx, args, {
+        mutation: 'cancelConnectionRequest',
+        connection: true,
+        command: (viewerId, target) => ({
+          case: 'cancelConnectionRequest',
+          value: { requesterId: viewerId, addresseeId: target },
+        }),
+        check: (side) => {
+          if (side?.state === 'CONNECTED') {
+            throw new DomainError('CONNECTION_EXISTS', 'You are connected; use removeConnection to disconnect.');
+          }
+          if (side?.state !== 'OUTGOING') {
+            throw new DomainError('NO_PENDING_REQUEST', 'You have not asked this user to connect.');
+          }
+        },
+        shows: (side) => side === undefined,
       }),
 
     removeConnection: (_: unknown, args: TargetArgs, ctx: UsersContext) =>

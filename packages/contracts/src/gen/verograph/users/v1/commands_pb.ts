@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file verograph/users/v1/commands.proto.
  */
 export const file_verograph_users_v1_commands: GenFile = /*@__PURE__*/
-  fileDesc("CiF2ZXJvZ3JhcGgvdXNlcnMvdjEvY29tbWFuZHMucHJvdG8SEnZlcm9ncmFwaC51c2Vycy52MSK2BAoLVXNlckNvbW1hbmQSLwoIZW52ZWxvcGUYASABKAsyHS52ZXJvZ3JhcGguY29tbW9uLnYxLkVudmVsb3BlEjsKDmNyZWF0ZV9wcm9maWxlGAIgASgLMiEudmVyb2dyYXBoLnVzZXJzLnYxLkNyZWF0ZVByb2ZpbGVIABI7Cg51cGRhdGVfcHJvZmlsZRgDIAEoCzIhLnZlcm9ncmFwaC51c2Vycy52MS5VcGRhdGVQcm9maWxlSAASLAoGZm9sbG93GAQgASgLMhoudmVyb2dyYXBoLnVzZXJzLnYxLkZvbGxvd0gAEjAKCHVuZm9sbG93GAUgASgLMhwudmVyb2dyYXBoLnVzZXJzLnYxLlVuZm9sbG93SAASQwoScmVxdWVzdF9jb25uZWN0aW9uGAYgASgLMiUudmVyb2dyYXBoLnVzZXJzLnYxLlJlcXVlc3RDb25uZWN0aW9uSAASQQoRYWNjZXB0X2Nvbm5lY3Rpb24YByABKAsyJC52ZXJvZ3JhcGgudXNlcnMudjEuQWNjZXB0Q29ubmVjdGlvbkgAEkYKFHNldF9jb25uZWN0aW9uX2xldmVsGAggASgLMiYudmVyb2dyYXBoLnVzZXJzLnYxLlNldENvbm5lY3Rpb25MZXZlbEgAEkEKEXJlbW92ZV9jb25uZWN0aW9uGAkgASgLMiQudmVyb2dyYXBoLnVzZXJzLnYxLlJlbW92ZUNvbm5lY3Rpb25IAEIJCgdjb21tYW5kIk4KDUNyZWF0ZVByb2ZpbGUSDwoHdXNlcl9pZBgBIAEoCRIsCgdwcm9maWxlGAIgASgLMhsudmVyb2dyYXBoLnVzZXJzLnYxLlByb2ZpbGUiYwoNVXBkYXRlUHJvZmlsZRIPCgd1c2VyX2lkGAEgASgJEiwKB3Byb2ZpbGUYAiABKAsyGy52ZXJvZ3JhcGgudXNlcnMudjEuUHJvZmlsZRITCgt1cGRhdGVfbWFzaxgDIAMoCSIyCgZGb2xsb3cSEwoLZm9sbG93ZXJfaWQYASABKAkSEwoLZm9sbG93ZWVfaWQYAiABKAkiNAoIVW5mb2xsb3cSEwoLZm9sbG93ZXJfaWQYASABKAkSEwoLZm9sbG93ZWVfaWQYAiABKAkicwoRUmVxdWVzdENvbm5lY3Rpb24SFAoMcmVxdWVzdGVyX2lkGAEgASgJEhQKDGFkZHJlc3NlZV9pZBgCIAEoCRIyCgVsZXZlbBgDIAEoDjIjLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uTGV2ZWwicQoQQWNjZXB0Q29ubmVjdGlvbhITCgthY2NlcHRlcl9pZBgBIAEoCRIUCgxyZXF1ZXN0ZXJfaWQYAiABKAkSMgoFbGV2ZWwYAyABKA4yIy52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvbkxldmVsImsKElNldENvbm5lY3Rpb25MZXZlbBIPCgd1c2VyX2lkGAEgASgJEhAKCG90aGVyX2lkGAIgASgJEjIKBWxldmVsGAMgASgOMiMudmVyb2dyYXBoLnVzZXJzLnYxLkNvbm5lY3Rpb25MZXZlbCI1ChBSZW1vdmVDb25uZWN0aW9uEg8KB3VzZXJfaWQYASABKAkSEAoIb3RoZXJfaWQYAiABKAliBnByb3RvMw", [file_verograph_common_v1_envelope, file_verograph_users_v1_users]);
+  fileDesc("CiF2ZXJvZ3JhcGgvdXNlcnMvdjEvY29tbWFuZHMucHJvdG8SEnZlcm9ncmFwaC51c2Vycy52MSLNBQoLVXNlckNvbW1hbmQSLwoIZW52ZWxvcGUYASABKAsyHS52ZXJvZ3JhcGguY29tbW9uLnYxLkVudmVsb3BlEjsKDmNyZWF0ZV9wcm9maWxlGAIgASgLMiEudmVyb2dyYXBoLnVzZXJzLnYxLkNyZWF0ZVByb2ZpbGVIABI7Cg51cGRhdGVfcHJvZmlsZRgDIAEoCzIhLnZlcm9ncmFwaC51c2Vycy52MS5VcGRhdGVQcm9maWxlSAASLAoGZm9sbG93GAQgASgLMhoudmVyb2dyYXBoLnVzZXJzLnYxLkZvbGxvd0gAEjAKCHVuZm9sbG93GAUgASgLMhwudmVyb2dyYXBoLnVzZXJzLnYxLlVuZm9sbG93SAASQwoScmVxdWVzdF9jb25uZWN0aW9uGAYgASgLMiUudmVyb2dyYXBoLnVzZXJzLnYxLlJlcXVlc3RDb25uZWN0aW9uSAASQQoRYWNjZXB0X2Nvbm5lY3Rpb24YByABKAsyJC52ZXJvZ3JhcGgudXNlcnMudjEuQWNjZXB0Q29ubmVjdGlvbkgAEkYKFHNldF9jb25uZWN0aW9uX2xldmVsGAggASgLMiYudmVyb2dyYXBoLnVzZXJzLnYxLlNldENvbm5lY3Rpb25MZXZlbEgAEkEKEXJlbW92ZV9jb25uZWN0aW9uGAkgASgLMiQudmVyb2dyYXBoLnVzZXJzLnYxLlJlbW92ZUNvbm5lY3Rpb25IABJDChJkZWNsaW5lX2Nvbm5lY3Rpb24YCiABKAsyJS52ZXJvZ3JhcGgudXNlcnMudjEuRGVjbGluZUNvbm5lY3Rpb25IABJQChljYW5jZWxfY29ubmVjdGlvbl9yZXF1ZXN0GAsgASgLMisudmVyb2dyYXBoLnVzZXJzLnYxLkNhbmNlbENvbm5lY3Rpb25SZXF1ZXN0SABCCQoHY29tbWFuZCJOCg1DcmVhdGVQcm9maWxlEg8KB3VzZXJfaWQYASABKAkSLAoHcHJvZmlsZRgCIAEoCzIbLnZlcm9ncmFwaC51c2Vycy52MS5Qcm9maWxlImMKDVVwZGF0ZVByb2ZpbGUSDwoHdXNlcl9pZBgBIAEoCRIsCgdwcm9maWxlGAIgASgLMhsudmVyb2dyYXBoLnVzZXJzLnYxLlByb2ZpbGUSEwoLdXBkYXRlX21hc2sYAyADKAkiMgoGRm9sbG93EhMKC2ZvbGxvd2VyX2lkGAEgASgJEhMKC2ZvbGxvd2VlX2lkGAIgASgJIjQKCFVuZm9sbG93EhMKC2ZvbGxvd2VyX2lkGAEgASgJEhMKC2ZvbGxvd2VlX2lkGAIgASgJInMKEVJlcXVlc3RDb25uZWN0aW9uEhQKDHJlcXVlc3Rlcl9pZBgBIAEoCRIUCgxhZGRyZXNzZWVfaWQYAiABKAkSMgoFbGV2ZWwYAyABKA4yIy52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvbkxldmVsInEKEEFjY2VwdENvbm5lY3Rpb24SEwoLYWNjZXB0ZXJfaWQYASABKAkSFAoMcmVxdWVzdGVyX2lkGAIgASgJEjIKBWxldmVsGAMgASgOMiMudmVyb2dyYXBoLnVzZXJzLnYxLkNvbm5lY3Rpb25MZXZlbCJrChJTZXRDb25uZWN0aW9uTGV2ZWwSDwoHdXNlcl9pZBgBIAEoCRIQCghvdGhlcl9pZBgCIAEoCRIyCgVsZXZlbBgDIAEoDjIjLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uTGV2ZWwiNQoQUmVtb3ZlQ29ubmVjdGlvbhIPCgd1c2VyX2lkGAEgASgJEhAKCG90aGVyX2lkGAIgASgJIj4KEURlY2xpbmVDb25uZWN0aW9uEhMKC2RlY2xpbmVyX2lkGAEgASgJEhQKDHJlcXVlc3Rlcl9pZBgCIAEoCSJFChdDYW5jZWxDb25uZWN0aW9uUmVxdWVzdBIUCgxyZXF1ZXN0ZXJfaWQYASABKAkSFAoMYWRkcmVzc2VlX2lkGAIgASgJYgZwcm90bzM", [file_verograph_common_v1_envelope, file_verograph_users_v1_users]);
 
 /**
  * A command on users.commands. The aggregate is the user for profiles and follows, and the
@@ -79,6 +79,18 @@ export type UserCommand = Message<"verograph.users.v1.UserCommand"> & {
      */
     value: RemoveConnection;
     case: "removeConnection";
+  } | {
+    /**
+     * @generated from field: verograph.users.v1.DeclineConnection decline_connection = 10;
+     */
+    value: DeclineConnection;
+    case: "declineConnection";
+  } | {
+    /**
+     * @generated from field: verograph.users.v1.CancelConnectionRequest cancel_connection_request = 11;
+     */
+    value: CancelConnectionRequest;
+    case: "cancelConnectionRequest";
   } | { case: undefined; value?: undefined };
 };
 
@@ -290,4 +302,52 @@ export type RemoveConnection = Message<"verograph.users.v1.RemoveConnection"> & 
  */
 export const RemoveConnectionSchema: GenMessage<RemoveConnection> = /*@__PURE__*/
   messageDesc(file_verograph_users_v1_commands, 8);
+
+/**
+ * The addressee of a pending request turns it down; the request is gone for both sides.
+ *
+ * @generated from message verograph.users.v1.DeclineConnection
+ */
+export type DeclineConnection = Message<"verograph.users.v1.DeclineConnection"> & {
+  /**
+   * @generated from field: string decliner_id = 1;
+   */
+  declinerId: string;
+
+  /**
+   * @generated from field: string requester_id = 2;
+   */
+  requesterId: string;
+};
+
+/**
+ * Describes the message verograph.users.v1.DeclineConnection.
+ * Use `create(DeclineConnectionSchema)` to create a new message.
+ */
+export const DeclineConnectionSchema: GenMessage<DeclineConnection> = /*@__PURE__*/
+  messageDesc(file_verograph_users_v1_commands, 9);
+
+/**
+ * The requester withdraws a pending request; it is gone for both sides.
+ *
+ * @generated from message verograph.users.v1.CancelConnectionRequest
+ */
+export type CancelConnectionRequest = Message<"verograph.users.v1.CancelConnectionRequest"> & {
+  /**
+   * @generated from field: string requester_id = 1;
+   */
+  requesterId: string;
+
+  /**
+   * @generated from field: string addressee_id = 2;
+   */
+  addresseeId: string;
+};
+
+/**
+ * Describes the message verograph.users.v1.CancelConnectionRequest.
+ * Use `create(CancelConnectionRequestSchema)` to create a new message.
+ */
+export const CancelConnectionRequestSchema: GenMessage<CancelConnectionRequest> = /*@__PURE__*/
+  messageDesc(file_verograph_users_v1_commands, 10);
 

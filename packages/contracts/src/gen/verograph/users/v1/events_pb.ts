@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file verograph/users/v1/events.proto.
  */
 export const file_verograph_users_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch92ZXJvZ3JhcGgvdXNlcnMvdjEvZXZlbnRzLnByb3RvEhJ2ZXJvZ3JhcGgudXNlcnMudjEiyAQKCVVzZXJFdmVudBIvCghlbnZlbG9wZRgBIAEoCzIdLnZlcm9ncmFwaC5jb21tb24udjEuRW52ZWxvcGUSPQoPcHJvZmlsZV9jcmVhdGVkGAIgASgLMiIudmVyb2dyYXBoLnVzZXJzLnYxLlByb2ZpbGVDcmVhdGVkSAASPQoPcHJvZmlsZV91cGRhdGVkGAMgASgLMiIudmVyb2dyYXBoLnVzZXJzLnYxLlByb2ZpbGVVcGRhdGVkSAASMAoIZm9sbG93ZWQYBCABKAsyHC52ZXJvZ3JhcGgudXNlcnMudjEuRm9sbG93ZWRIABI0Cgp1bmZvbGxvd2VkGAUgASgLMh4udmVyb2dyYXBoLnVzZXJzLnYxLlVuZm9sbG93ZWRIABJHChRjb25uZWN0aW9uX3JlcXVlc3RlZBgGIAEoCzInLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uUmVxdWVzdGVkSAASRQoTY29ubmVjdGlvbl9hY2NlcHRlZBgHIAEoCzImLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uQWNjZXB0ZWRIABJGChRjb25uZWN0aW9uX2xldmVsX3NldBgIIAEoCzImLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uTGV2ZWxTZXRIABJDChJjb25uZWN0aW9uX3JlbW92ZWQYCSABKAsyJS52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvblJlbW92ZWRIAEIHCgVldmVudCJPCg5Qcm9maWxlQ3JlYXRlZBIPCgd1c2VyX2lkGAEgASgJEiwKB3Byb2ZpbGUYAiABKAsyGy52ZXJvZ3JhcGgudXNlcnMudjEuUHJvZmlsZSJPCg5Qcm9maWxlVXBkYXRlZBIPCgd1c2VyX2lkGAEgASgJEiwKB3Byb2ZpbGUYAiABKAsyGy52ZXJvZ3JhcGgudXNlcnMudjEuUHJvZmlsZSI0CghGb2xsb3dlZBITCgtmb2xsb3dlcl9pZBgBIAEoCRITCgtmb2xsb3dlZV9pZBgCIAEoCSI2CgpVbmZvbGxvd2VkEhMKC2ZvbGxvd2VyX2lkGAEgASgJEhMKC2ZvbGxvd2VlX2lkGAIgASgJInUKE0Nvbm5lY3Rpb25SZXF1ZXN0ZWQSFAoMcmVxdWVzdGVyX2lkGAEgASgJEhQKDGFkZHJlc3NlZV9pZBgCIAEoCRIyCgVsZXZlbBgDIAEoDjIjLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uTGV2ZWwiugEKEkNvbm5lY3Rpb25BY2NlcHRlZBIUCgxyZXF1ZXN0ZXJfaWQYASABKAkSEwoLYWNjZXB0ZXJfaWQYAiABKAkSPAoPcmVxdWVzdGVyX2xldmVsGAMgASgOMiMudmVyb2dyYXBoLnVzZXJzLnYxLkNvbm5lY3Rpb25MZXZlbBI7Cg5hY2NlcHRlcl9sZXZlbBgEIAEoDjIjLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uTGV2ZWwiawoSQ29ubmVjdGlvbkxldmVsU2V0Eg8KB3VzZXJfaWQYASABKAkSEAoIb3RoZXJfaWQYAiABKAkSMgoFbGV2ZWwYAyABKA4yIy52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvbkxldmVsIjYKEUNvbm5lY3Rpb25SZW1vdmVkEg8KB3VzZXJfaWQYASABKAkSEAoIb3RoZXJfaWQYAiABKAliBnByb3RvMw", [file_verograph_common_v1_envelope, file_verograph_users_v1_users]);
+  fileDesc("Ch92ZXJvZ3JhcGgvdXNlcnMvdjEvZXZlbnRzLnByb3RvEhJ2ZXJvZ3JhcGgudXNlcnMudjEi5wUKCVVzZXJFdmVudBIvCghlbnZlbG9wZRgBIAEoCzIdLnZlcm9ncmFwaC5jb21tb24udjEuRW52ZWxvcGUSPQoPcHJvZmlsZV9jcmVhdGVkGAIgASgLMiIudmVyb2dyYXBoLnVzZXJzLnYxLlByb2ZpbGVDcmVhdGVkSAASPQoPcHJvZmlsZV91cGRhdGVkGAMgASgLMiIudmVyb2dyYXBoLnVzZXJzLnYxLlByb2ZpbGVVcGRhdGVkSAASMAoIZm9sbG93ZWQYBCABKAsyHC52ZXJvZ3JhcGgudXNlcnMudjEuRm9sbG93ZWRIABI0Cgp1bmZvbGxvd2VkGAUgASgLMh4udmVyb2dyYXBoLnVzZXJzLnYxLlVuZm9sbG93ZWRIABJHChRjb25uZWN0aW9uX3JlcXVlc3RlZBgGIAEoCzInLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uUmVxdWVzdGVkSAASRQoTY29ubmVjdGlvbl9hY2NlcHRlZBgHIAEoCzImLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uQWNjZXB0ZWRIABJGChRjb25uZWN0aW9uX2xldmVsX3NldBgIIAEoCzImLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uTGV2ZWxTZXRIABJDChJjb25uZWN0aW9uX3JlbW92ZWQYCSABKAsyJS52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvblJlbW92ZWRIABJFChNjb25uZWN0aW9uX2RlY2xpbmVkGAogASgLMiYudmVyb2dyYXBoLnVzZXJzLnYxLkNvbm5lY3Rpb25EZWNsaW5lZEgAElYKHGNvbm5lY3Rpb25fcmVxdWVzdF9jYW5jZWxsZWQYCyABKAsyLi52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvblJlcXVlc3RDYW5jZWxsZWRIAEIHCgVldmVudCJPCg5Qcm9maWxlQ3JlYXRlZBIPCgd1c2VyX2lkGAEgASgJEiwKB3Byb2ZpbGUYAiABKAsyGy52ZXJvZ3JhcGgudXNlcnMudjEuUHJvZmlsZSJPCg5Qcm9maWxlVXBkYXRlZBIPCgd1c2VyX2lkGAEgASgJEiwKB3Byb2ZpbGUYAiABKAsyGy52ZXJvZ3JhcGgudXNlcnMudjEuUHJvZmlsZSI0CghGb2xsb3dlZBITCgtmb2xsb3dlcl9pZBgBIAEoCRITCgtmb2xsb3dlZV9pZBgCIAEoCSI2CgpVbmZvbGxvd2VkEhMKC2ZvbGxvd2VyX2lkGAEgASgJEhMKC2ZvbGxvd2VlX2lkGAIgASgJInUKE0Nvbm5lY3Rpb25SZXF1ZXN0ZWQSFAoMcmVxdWVzdGVyX2lkGAEgASgJEhQKDGFkZHJlc3NlZV9pZBgCIAEoCRIyCgVsZXZlbBgDIAEoDjIjLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uTGV2ZWwiugEKEkNvbm5lY3Rpb25BY2NlcHRlZBIUCgxyZXF1ZXN0ZXJfaWQYASABKAkSEwoLYWNjZXB0ZXJfaWQYAiABKAkSPAoPcmVxdWVzdGVyX2xldmVsGAMgASgOMiMudmVyb2dyYXBoLnVzZXJzLnYxLkNvbm5lY3Rpb25MZXZlbBI7Cg5hY2NlcHRlcl9sZXZlbBgEIAEoDjIjLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uTGV2ZWwiawoSQ29ubmVjdGlvbkxldmVsU2V0Eg8KB3VzZXJfaWQYASABKAkSEAoIb3RoZXJfaWQYAiABKAkSMgoFbGV2ZWwYAyABKA4yIy52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvbkxldmVsIjYKEUNvbm5lY3Rpb25SZW1vdmVkEg8KB3VzZXJfaWQYASABKAkSEAoIb3RoZXJfaWQYAiABKAkiPwoSQ29ubmVjdGlvbkRlY2xpbmVkEhMKC2RlY2xpbmVyX2lkGAEgASgJEhQKDHJlcXVlc3Rlcl9pZBgCIAEoCSJIChpDb25uZWN0aW9uUmVxdWVzdENhbmNlbGxlZBIUCgxyZXF1ZXN0ZXJfaWQYASABKAkSFAoMYWRkcmVzc2VlX2lkGAIgASgJYgZwcm90bzM", [file_verograph_common_v1_envelope, file_verograph_users_v1_users]);
 
 /**
  * An event on users.events, keyed like the command that caused it.
@@ -78,6 +78,18 @@ export type UserEvent = Message<"verograph.users.v1.UserEvent"> & {
      */
     value: ConnectionRemoved;
     case: "connectionRemoved";
+  } | {
+    /**
+     * @generated from field: verograph.users.v1.ConnectionDeclined connection_declined = 10;
+     */
+    value: ConnectionDeclined;
+    case: "connectionDeclined";
+  } | {
+    /**
+     * @generated from field: verograph.users.v1.ConnectionRequestCancelled connection_request_cancelled = 11;
+     */
+    value: ConnectionRequestCancelled;
+    case: "connectionRequestCancelled";
   } | { case: undefined; value?: undefined };
 };
 
@@ -287,4 +299,52 @@ export type ConnectionRemoved = Message<"verograph.users.v1.ConnectionRemoved"> 
  */
 export const ConnectionRemovedSchema: GenMessage<ConnectionRemoved> = /*@__PURE__*/
   messageDesc(file_verograph_users_v1_events, 8);
+
+/**
+ * The addressee turned the request down; neither side holds it any more.
+ *
+ * @generated from message verograph.users.v1.ConnectionDeclined
+ */
+export type ConnectionDeclined = Message<"verograph.users.v1.ConnectionDeclined"> & {
+  /**
+   * @generated from field: string decliner_id = 1;
+   */
+  declinerId: string;
+
+  /**
+   * @generated from field: string requester_id = 2;
+   */
+  requesterId: string;
+};
+
+/**
+ * Describes the message verograph.users.v1.ConnectionDeclined.
+ * Use `create(ConnectionDeclinedSchema)` to create a new message.
+ */
+export const ConnectionDeclinedSchema: GenMessage<ConnectionDeclined> = /*@__PURE__*/
+  messageDesc(file_verograph_users_v1_events, 9);
+
+/**
+ * The requester withdrew the request; neither side holds it any more.
+ *
+ * @generated from message verograph.users.v1.ConnectionRequestCancelled
+ */
+export type ConnectionRequestCancelled = Message<"verograph.users.v1.ConnectionRequestCancelled"> & {
+  /**
+   * @generated from field: string requester_id = 1;
+   */
+  requesterId: string;
+
+  /**
+   * @generated from field: string addressee_id = 2;
+   */
+  addresseeId: string;
+};
+
+/**
+ * Describes the message verograph.users.v1.ConnectionRequestCancelled.
+ * Use `create(ConnectionRequestCancelledSchema)` to create a new message.
+ */
+export const ConnectionRequestCancelledSchema: GenMessage<ConnectionRequestCancelled> = /*@__PURE__*/
+  messageDesc(file_verograph_users_v1_events, 10);
 
