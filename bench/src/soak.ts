@@ -2,8 +2,8 @@
  * The soak: mixed reads, writes and live subscriptions at a steady rate for many minutes,
  * printing every minute each process's RSS and heap, the errors, the consumer lag and the
  * p99 of reads and writes, and at the end whether RSS stayed flat after warm-up, nothing
- * failed and the lag stayed bounded. `runSoak` takes a running system, so the CLI
- * (`npm run soak`, bench/src/soakCli.ts) and the resilience test run the same soak.
+ * failed and the lag stayed bounded. `runSoak` takes a running system (its gateway,
+ * its processes, a Kafka admin), so it runs against any; `npm run soak` (soakCli.ts) starts one.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
