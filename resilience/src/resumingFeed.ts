@@ -27,7 +27,8 @@ export interface Resume {
 
 /**
  * A live feed subscriber that survives its gateway: when the connection ends (the gateway was
- * killed), it subscribes again with the last cursor it received, to the next gateway that
+ * killed) or an event's delivery failed (`{ errors }`, no cursor: a subgraph was away), it
+ * subscribes again with the last cursor it received, to the next gateway that
  * answers (round robin over `gatewayUrls`), as the client contract in gateway/src/live/README.md
  * says a client resumes. Every update of every connection is kept, so a test can assert that
  * nothing was missed and nothing came twice.
@@ -36,6 +37,8 @@ export interface ResumingFeed {
   readonly received: readonly ReceivedUpdate[];
   /** How often it had to subscribe again, and the errors it met doing so. */
   readonly resumes: readonly Resume[];
+  /** Events whose delivery failed (sent as `{ errors }`), each then resumed from the cursor before it. */
+  failedDeliveries(): number;
   /** Resolves once the first subscription is live (its connection is acknowledged). */
   readonly ready: Promise<void>;
   stop(): Promise<void>;
@@ -46,6 +49,7 @@ export async function resumingFeed(gatewayUrls: readonly string[], viewerId: str
   const received: ReceivedUpdate[] = [];
   const resumes: Resume[] = [];
   let previousEnding = '';
+  let failedDeliveries = 0;
   let stopping = false;
   let current: LiveSubscription<FeedUpdate> | undefined;
   let markReady: () => void = () => undefined;
@@ -63,27 +67,33 @@ export async function resumingFeed(gatewayUrls: readonly string[], viewerId: str
       // so the first one counts as live after a moment without an ending.
       await sleep(500);
       if (connection === 0 && subscription.ending === undefined) markReady();
-      while (!stopping && subscription.ending === undefined) {
-        for (; seen < subscription.results.length; seen++) {
+      // An event whose delivery failed (a subgraph away) comes as `{ errors }` without a cursor:
+      // the client resumes from the cursor before it, once, and reads nothing after it here.
+      let failed: string | undefined;
+      const take = () => {
+        for (; failed === undefined && seen < subscription.results.length; seen++) {
           const result = subscription.results[seen]!;
           const update = result.data?.feedUpdated;
           if (update) received.push({ ...update, connection, at: result.at });
+          else failed = JSON.stringify(result.errors?.map((e) => e.extensions?.code ?? e.message));
         }
+      };
+      while (!stopping && subscription.ending === undefined && failed === undefined) {
+        take();
         await sleep(20);
       }
-      for (; seen < subscription.results.length; seen++) {
-        const update = subscription.results[seen]!.data?.feedUpdated;
-        if (update) received.push({ ...update, connection, at: subscription.results[seen]!.at });
-      }
-      previousEnding = JSON.stringify(subscription.ending);
+      take();
+      if (failed !== undefined) failedDeliveries++;
+      previousEnding = failed !== undefined ? `delivery failed ${failed}` : JSON.stringify(subscription.ending);
       await subscription.close().catch(() => undefined);
-      if (!stopping) await sleep(200);
+      if (!stopping) await sleep(failed !== undefined ? 500 : 200);
     }
   })();
 
   return {
     received,
     resumes,
+    failedDeliveries: () => failedDeliveries,
     ready,
     async stop() {
       stopping = true;
