@@ -48,6 +48,10 @@ export async function openResources(
   const postgres = wants('postgres')
     ? new pg.Pool({ connectionString: config.engines.postgresUrl, max: 8 })
     : undefined;
+  // An idle connection that PostgreSQL drops (a restart) emits 'error' on the pool, which
+  // would end the process unhandled; pg-pool has already discarded it, and the next query
+  // meets the outage itself, fails, and is retried and logged by its consumer.
+  postgres?.on('error', () => undefined);
   // Shared by every partition of the feeds and live consumers: their sends go out together.
   const producer = wants('producer') ? coalesceSends(await createProducer(kafka)) : undefined;
   return {

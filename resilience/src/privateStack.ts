@@ -49,8 +49,9 @@ export async function createPrivateStack(engines: readonly PrivateEngine[]): Pro
   const dir = mkdtempSync(join(tmpdir(), 'resilience-stack-'));
   // As root, engines that drop privileges must still reach their folders.
   chmodSync(dir, 0o755);
-  // Resolved classpaths from the shared stack, so the private one does not run Maven again.
-  const sharedCache = join(repoRoot, '.stack', 'cache');
+  // Resolved classpaths from the shared stack (STACK_DIR when it lives elsewhere, as in a
+  // worktree), so the private one does not run Maven again.
+  const sharedCache = join(process.env.STACK_DIR ?? join(repoRoot, '.stack'), 'cache');
   if (existsSync(sharedCache)) cpSync(sharedCache, join(dir, 'cache'), { recursive: true });
   // The credentials of the stack the test signs in to (its admin is in the environment), so the
   // test's own clients sign in to the private engines too; the services get their own principals.

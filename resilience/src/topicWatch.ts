@@ -37,7 +37,13 @@ export async function watchTopics(brokers: readonly string[]): Promise<TopicWatc
   let deadLetters = 0;
   await consumer.connect();
   await consumer.subscribe({
-    topics: [topics.commandOutcomes, topics.deadLetter, topics.usersCommands, topics.postsCommands],
+    topics: [
+      topics.commandOutcomes,
+      topics.deadLetter,
+      topics.usersCommands,
+      topics.postsCommands,
+      topics.collectionsCommands,
+    ],
     fromBeginning: true,
   });
   await consumer.run({

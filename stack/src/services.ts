@@ -89,6 +89,15 @@ export interface StartServicesOptions {
   readonly output?: (service: string, line: string) => void;
   readonly only?: readonly string[];
   readonly readyTimeoutMs?: number;
+  /** Runs each service from its built bundle, `dist/<name>/main.mjs` (`npm run build`), as deployed. */
+  readonly fromBundle?: boolean;
+}
+
+/** The command line that runs a service: its bundle as deployed, or its sources through tsx. */
+function commandOf(definition: ServiceDefinition, fromBundle: boolean): string[] {
+  return fromBundle
+    ? [join(repoRoot, 'dist', definition.name, 'main.mjs')]
+    : ['--import', 'tsx', join(repoRoot, definition.entry)];
 }
 
 /** Starts each service as a child process and waits until its ops port answers /health/ready. */
@@ -116,9 +125,12 @@ export async function startServices(options: StartServicesOptions = {}): Promise
   const credentials = readCredentials(stackDirFromEnv(env));
   const running: RunningService[] = [];
   for (const definition of chosen) {
-    const entry = join(repoRoot, definition.entry);
-    if (!existsSync(entry)) throw new Error(`${definition.name}: ${definition.entry} does not exist`);
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    const args = commandOf(definition, options.fromBundle ?? false);
+    const entry = args.at(-1)!;
+    if (!existsSync(entry)) {
+      throw new Error(`${definition.name}: ${entry} does not exist${options.fromBundle ? ' (npm run build)' : ''}`);
+    }
+    const child = spawn(process.execPath, args, {
       cwd: repoRoot,
       env: { ...env, ...credentialsEnv(credentials, definition.name) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -171,7 +183,7 @@ async function waitReady(service: RunningService, timeoutMs: number): Promise<vo
     } catch {
       // Not listening yet.
     }
-    await sleep(250);
+    await sleep(100);
   }
   throw new Error(
     `${service.definition.name} was not ready within ${timeoutMs / 1000}s (${service.opsUrl}/health/ready)`,

@@ -1,4 +1,5 @@
 import { ConfigError, engineAddresses, envReader, type EngineAddresses, type EnvReader } from '@verograph/service';
+import { DEFAULT_SESSION_TIMEOUT_MS } from '@verograph/messaging';
 
 /** The writers this package runs, one consumer group each. */
 export type WriterName = 'users' | 'posts' | 'collections';
@@ -36,7 +37,10 @@ export function writersConfig(env: EnvReader = envReader()): WritersConfig {
     groupPrefix: env.string('WRITERS_GROUP_PREFIX', 'writers'),
     concurrency: env.int('WRITERS_CONCURRENCY', 12, { min: 1, max: 64 }),
     keyConcurrency: env.int('WRITERS_KEY_CONCURRENCY', 16, { min: 1, max: 64 }),
-    sessionTimeoutMs: env.int('WRITERS_SESSION_TIMEOUT_MS', 30_000, { min: 6_000, max: 300_000 }),
+    sessionTimeoutMs: env.int('WRITERS_SESSION_TIMEOUT_MS', DEFAULT_SESSION_TIMEOUT_MS, {
+      min: 6_000,
+      max: 300_000,
+    }),
     engines: engineAddresses(env),
   };
 }

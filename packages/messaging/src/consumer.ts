@@ -112,6 +112,7 @@ export interface ConsumerOptions {
   readonly keysConsumedConcurrently?: number;
   /** Handled offsets are committed at least this often, and at the end of every batch. Defaults to 1000. */
   readonly commitIntervalMs?: number;
+  /** Defaults to `DEFAULT_SESSION_TIMEOUT_MS`. */
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   /** How often log ends and committed offsets are read for `consumer_lag`; 0 turns it off. Defaults to 10 000. */
@@ -119,6 +120,16 @@ export interface ConsumerOptions {
   /** Source of jitter; tests pin it. */
   readonly random?: () => number;
 }
+
+/**
+ * How long the group waits for a member that stopped heartbeating. A member killed with
+ * `kill -9` cannot leave its group, so until this passes its partitions are not consumed, and
+ * a member that (re)joins meanwhile holds the whole group in a rebalance that waits for the
+ * dead one (resilience/serviceKills: 29–37 s to ready, the live feed still for 25 s, at 30 s).
+ * kafkajs 2.2.4 has no static membership (`group.instance.id`) to skip that wait, so the
+ * timeout is kept short: 10 s, heartbeats every ~1.7 s; the broker's minimum is 6 s.
+ */
+export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
 
 /** Why a consumer stopped for good. */
 export type ConsumerStopped =
@@ -165,7 +176,7 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
   const log = logger.child({ group: groupId });
   const backoff = options.backoff ?? defaultBackoff;
   const random = options.random ?? Math.random;
-  const sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000;
+  const sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
   // Several heartbeats fit in half a session, the lease a batch handler's writes rely on.
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeoutMs / 6));
   const keyConcurrency = options.keysConsumedConcurrently ?? 1;

@@ -56,6 +56,13 @@ export interface CommandBusOptions {
   readonly listener?: OutcomeListener;
   /** MUTATION_WAIT_MS: how long a mutation waits for the writer; 0 answers ACCEPTED at once. */
   readonly waitMs: number;
+  /**
+   * How long Kafka may take to acknowledge the command before the mutation answers
+   * STORE_UNAVAILABLE (retryable). Defaults to 2 500 ms: with the default 2 s wait, a mutation
+   * answers within the gateway's default 5 s subgraph timeout even while the broker is away,
+   * where kafkajs alone would retry for seconds more.
+   */
+  readonly publishTimeoutMs?: number;
   readonly metrics?: Registry;
   readonly logger?: Logger;
 }
@@ -69,6 +76,7 @@ export interface CommandBusOptions {
  */
 export function createCommandBus(options: CommandBusOptions): CommandBus {
   const { producer, outcomes, waitMs, metrics, logger } = options;
+  const publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
   const listener = options.listener ?? producer.outcomes;
   const registers = metrics ? [metrics] : [];
   const published = new Counter({
@@ -104,7 +112,7 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
       // The wait is made before the command leaves, so an outcome that comes back at once is heard.
       const wait = waitMs > 0 && listener?.isListening() ? listener.expect(command.commandId) : undefined;
       try {
-        await publishCommand(producer, command);
+        await withinDeadline(publishCommand(producer, command), publishTimeoutMs, command, logger);
       } catch (error) {
         wait?.cancel();
         throw error;
@@ -155,6 +163,42 @@ function refuseReusedKey(recorded: RecordedOutcome, command: CommandToPublish): 
     'IDEMPOTENCY_KEY_REUSED',
     'This idempotency key (clientMutationId or Idempotency-Key) was used for a different request; use a new key.',
   );
+}
+
+const DEFAULT_PUBLISH_TIMEOUT_MS = 2_500;
+
+/**
+ * Kafka did not acknowledge a command in time. Its code is the socket timeout's, so the error
+ * model answers STORE_UNAVAILABLE: the client resends with its idempotency key, and should the
+ * first copy still reach Kafka, the writer decides the command once and answers both copies.
+ */
+export class CommandPublishTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(commandId: string, timeoutMs: number) {
+    super(`Kafka did not acknowledge command ${commandId} within ${timeoutMs} ms`);
+    this.name = 'CommandPublishTimeoutError';
+  }
+}
+
+async function withinDeadline(
+  publishing: Promise<void>,
+  timeoutMs: number,
+  command: CommandToPublish,
+  logger: Logger | undefined,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CommandPublishTimeoutError(command.commandId, timeoutMs)), timeoutMs);
+  });
+  try {
+    await Promise.race([publishing, deadline]);
+  } finally {
+    clearTimeout(timer);
+    // The producer keeps retrying after the deadline; how that ends is only worth a log line.
+    publishing.catch((error: unknown) =>
+      logger?.debug({ err: error, commandId: command.commandId }, 'command publish failed after its deadline'),
+    );
+  }
 }
 
 /** The fields every mutation payload shares. */

@@ -2,7 +2,8 @@ import type { MessageProducer, OutgoingRecord } from '@verograph/messaging';
 import { continueTrace } from '@verograph/messaging';
 import { describe, expect, it } from 'vitest';
 
-import { createCommandBus } from './commandBus.ts';
+import { maskError } from '../errors/maskError.ts';
+import { CommandPublishTimeoutError, createCommandBus } from './commandBus.ts';
 import { commandChannel, createOutcomeWaiters, type OutcomeListener } from './outcomeListener.ts';
 import type { OutcomeReader, RecordedOutcome } from './outcomes.ts';
 import type { CommandToPublish } from './publishCommand.ts';
@@ -186,6 +187,28 @@ describe('the command bus with an outcome listener', () => {
     });
     await expect(bus.dispatch(command)).rejects.toThrow('no broker');
     expect(waiters.size).toBe(0);
+  });
+});
+
+describe('the command bus while Kafka does not acknowledge', () => {
+  // Regression: with the broker stopped, kafkajs retried each publish for ~8 s, so a mutation
+  // took 8 s to answer (past the gateway's 5 s subgraph timeout) – resilience/kafkaOutage.
+  it('given a publish that never completes, then it fails at the publish deadline with an error answered STORE_UNAVAILABLE', async () => {
+    let settle: (error: Error) => void = () => undefined;
+    const producer: MessageProducer = {
+      send: () => new Promise<void>((_, reject) => (settle = reject)),
+      disconnect: async () => undefined,
+    };
+    const { reader } = countingReader(() => undefined);
+    const bus = createCommandBus({ producer, outcomes: reader, waitMs: 2_000, publishTimeoutMs: 50 });
+    const started = Date.now();
+    const error = await bus.dispatch(command).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(error).toBeInstanceOf(CommandPublishTimeoutError);
+    expect(maskError({ message: 'x', path: ['createPost'] }, error).code).toBe('STORE_UNAVAILABLE');
+    // The producer's own failure, later, is no unhandled rejection.
+    settle(new Error('KafkaJSNumberOfRetriesExceeded'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
   });
 });
 
