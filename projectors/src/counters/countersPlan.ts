@@ -32,6 +32,7 @@ export function usersToRecount(projected: ProjectedEvent): string[] {
     case 'connectionRequested':
     case 'connectionLevelSet':
     case 'profileUpdated':
+    case 'notificationsMarkedRead':
     case undefined:
       return [];
     default: {

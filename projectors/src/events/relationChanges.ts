@@ -70,6 +70,7 @@ export function relationChanges(event: UserEvent): RelationChange[] {
     case 'connectionRequested':
     case 'profileCreated':
     case 'profileUpdated':
+    case 'notificationsMarkedRead':
     case undefined:
       return [];
     default:

@@ -8,6 +8,7 @@ import {
   decideSetConnectionLevel,
 } from './connections.ts';
 import { decideFollow, decideUnfollow } from './follows.ts';
+import { decideMarkNotificationsRead } from './notificationsRead.ts';
 import { decideCreateProfile, decideUpdateProfile } from './profiles.ts';
 import type { UserCommand, UserEvent, UserState } from './userModel.ts';
 
@@ -30,6 +31,8 @@ export function decideUser(command: UserCommand, state: UserState, context: Deci
       return decideSetConnectionLevel(command, state, context);
     case 'RemoveConnection':
       return decideRemoveConnection(command, state, context);
+    case 'MarkNotificationsRead':
+      return decideMarkNotificationsRead(command, context);
     default:
       return assertNever(command);
   }
@@ -43,6 +46,7 @@ export function userAggregateId(command: UserCommand): string {
   switch (command.type) {
     case 'CreateProfile':
     case 'UpdateProfile':
+    case 'MarkNotificationsRead':
       return command.userId;
     case 'Follow':
     case 'Unfollow':

@@ -38,7 +38,16 @@ export type UserCommand =
       readonly otherId: string;
       readonly level: ConnectionLevel | undefined;
     }
-  | { readonly type: 'RemoveConnection'; readonly userId: string; readonly otherId: string };
+  | { readonly type: 'RemoveConnection'; readonly userId: string; readonly otherId: string }
+  | MarkNotificationsRead;
+
+/** Notifications read up to (time, id): a position in the user's notifications, from a cursor. */
+export interface MarkNotificationsRead {
+  readonly type: 'MarkNotificationsRead';
+  readonly userId: string;
+  readonly upToTime: Date | undefined;
+  readonly upToId: string;
+}
 
 /** Events on users.events: what happened, in the past tense. */
 export type UserEvent =
@@ -65,7 +74,13 @@ export type UserEvent =
       readonly otherId: string;
       readonly level: ConnectionLevel;
     }
-  | { readonly type: 'ConnectionRemoved'; readonly userId: string; readonly otherId: string };
+  | { readonly type: 'ConnectionRemoved'; readonly userId: string; readonly otherId: string }
+  | {
+      readonly type: 'NotificationsMarkedRead';
+      readonly userId: string;
+      readonly upToTime: Date;
+      readonly upToId: string;
+    };
 
 /** One side of a connection, as that side's row in `connections` says. */
 export interface ConnectionSide {

@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Envelope } from "../../common/v1/envelope_pb.ts";
 import { file_verograph_common_v1_envelope } from "../../common/v1/envelope_pb.ts";
 import type { ConnectionLevel, Profile } from "./users_pb.ts";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file verograph/users/v1/commands.proto.
  */
 export const file_verograph_users_v1_commands: GenFile = /*@__PURE__*/
-  fileDesc("CiF2ZXJvZ3JhcGgvdXNlcnMvdjEvY29tbWFuZHMucHJvdG8SEnZlcm9ncmFwaC51c2Vycy52MSK2BAoLVXNlckNvbW1hbmQSLwoIZW52ZWxvcGUYASABKAsyHS52ZXJvZ3JhcGguY29tbW9uLnYxLkVudmVsb3BlEjsKDmNyZWF0ZV9wcm9maWxlGAIgASgLMiEudmVyb2dyYXBoLnVzZXJzLnYxLkNyZWF0ZVByb2ZpbGVIABI7Cg51cGRhdGVfcHJvZmlsZRgDIAEoCzIhLnZlcm9ncmFwaC51c2Vycy52MS5VcGRhdGVQcm9maWxlSAASLAoGZm9sbG93GAQgASgLMhoudmVyb2dyYXBoLnVzZXJzLnYxLkZvbGxvd0gAEjAKCHVuZm9sbG93GAUgASgLMhwudmVyb2dyYXBoLnVzZXJzLnYxLlVuZm9sbG93SAASQwoScmVxdWVzdF9jb25uZWN0aW9uGAYgASgLMiUudmVyb2dyYXBoLnVzZXJzLnYxLlJlcXVlc3RDb25uZWN0aW9uSAASQQoRYWNjZXB0X2Nvbm5lY3Rpb24YByABKAsyJC52ZXJvZ3JhcGgudXNlcnMudjEuQWNjZXB0Q29ubmVjdGlvbkgAEkYKFHNldF9jb25uZWN0aW9uX2xldmVsGAggASgLMiYudmVyb2dyYXBoLnVzZXJzLnYxLlNldENvbm5lY3Rpb25MZXZlbEgAEkEKEXJlbW92ZV9jb25uZWN0aW9uGAkgASgLMiQudmVyb2dyYXBoLnVzZXJzLnYxLlJlbW92ZUNvbm5lY3Rpb25IAEIJCgdjb21tYW5kIk4KDUNyZWF0ZVByb2ZpbGUSDwoHdXNlcl9pZBgBIAEoCRIsCgdwcm9maWxlGAIgASgLMhsudmVyb2dyYXBoLnVzZXJzLnYxLlByb2ZpbGUiYwoNVXBkYXRlUHJvZmlsZRIPCgd1c2VyX2lkGAEgASgJEiwKB3Byb2ZpbGUYAiABKAsyGy52ZXJvZ3JhcGgudXNlcnMudjEuUHJvZmlsZRITCgt1cGRhdGVfbWFzaxgDIAMoCSIyCgZGb2xsb3cSEwoLZm9sbG93ZXJfaWQYASABKAkSEwoLZm9sbG93ZWVfaWQYAiABKAkiNAoIVW5mb2xsb3cSEwoLZm9sbG93ZXJfaWQYASABKAkSEwoLZm9sbG93ZWVfaWQYAiABKAkicwoRUmVxdWVzdENvbm5lY3Rpb24SFAoMcmVxdWVzdGVyX2lkGAEgASgJEhQKDGFkZHJlc3NlZV9pZBgCIAEoCRIyCgVsZXZlbBgDIAEoDjIjLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uTGV2ZWwicQoQQWNjZXB0Q29ubmVjdGlvbhITCgthY2NlcHRlcl9pZBgBIAEoCRIUCgxyZXF1ZXN0ZXJfaWQYAiABKAkSMgoFbGV2ZWwYAyABKA4yIy52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvbkxldmVsImsKElNldENvbm5lY3Rpb25MZXZlbBIPCgd1c2VyX2lkGAEgASgJEhAKCG90aGVyX2lkGAIgASgJEjIKBWxldmVsGAMgASgOMiMudmVyb2dyYXBoLnVzZXJzLnYxLkNvbm5lY3Rpb25MZXZlbCI1ChBSZW1vdmVDb25uZWN0aW9uEg8KB3VzZXJfaWQYASABKAkSEAoIb3RoZXJfaWQYAiABKAliBnByb3RvMw", [file_verograph_common_v1_envelope, file_verograph_users_v1_users]);
+  fileDesc("CiF2ZXJvZ3JhcGgvdXNlcnMvdjEvY29tbWFuZHMucHJvdG8SEnZlcm9ncmFwaC51c2Vycy52MSKEBQoLVXNlckNvbW1hbmQSLwoIZW52ZWxvcGUYASABKAsyHS52ZXJvZ3JhcGguY29tbW9uLnYxLkVudmVsb3BlEjsKDmNyZWF0ZV9wcm9maWxlGAIgASgLMiEudmVyb2dyYXBoLnVzZXJzLnYxLkNyZWF0ZVByb2ZpbGVIABI7Cg51cGRhdGVfcHJvZmlsZRgDIAEoCzIhLnZlcm9ncmFwaC51c2Vycy52MS5VcGRhdGVQcm9maWxlSAASLAoGZm9sbG93GAQgASgLMhoudmVyb2dyYXBoLnVzZXJzLnYxLkZvbGxvd0gAEjAKCHVuZm9sbG93GAUgASgLMhwudmVyb2dyYXBoLnVzZXJzLnYxLlVuZm9sbG93SAASQwoScmVxdWVzdF9jb25uZWN0aW9uGAYgASgLMiUudmVyb2dyYXBoLnVzZXJzLnYxLlJlcXVlc3RDb25uZWN0aW9uSAASQQoRYWNjZXB0X2Nvbm5lY3Rpb24YByABKAsyJC52ZXJvZ3JhcGgudXNlcnMudjEuQWNjZXB0Q29ubmVjdGlvbkgAEkYKFHNldF9jb25uZWN0aW9uX2xldmVsGAggASgLMiYudmVyb2dyYXBoLnVzZXJzLnYxLlNldENvbm5lY3Rpb25MZXZlbEgAEkEKEXJlbW92ZV9jb25uZWN0aW9uGAkgASgLMiQudmVyb2dyYXBoLnVzZXJzLnYxLlJlbW92ZUNvbm5lY3Rpb25IABJMChdtYXJrX25vdGlmaWNhdGlvbnNfcmVhZBgUIAEoCzIpLnZlcm9ncmFwaC51c2Vycy52MS5NYXJrTm90aWZpY2F0aW9uc1JlYWRIAEIJCgdjb21tYW5kIk4KDUNyZWF0ZVByb2ZpbGUSDwoHdXNlcl9pZBgBIAEoCRIsCgdwcm9maWxlGAIgASgLMhsudmVyb2dyYXBoLnVzZXJzLnYxLlByb2ZpbGUiYwoNVXBkYXRlUHJvZmlsZRIPCgd1c2VyX2lkGAEgASgJEiwKB3Byb2ZpbGUYAiABKAsyGy52ZXJvZ3JhcGgudXNlcnMudjEuUHJvZmlsZRITCgt1cGRhdGVfbWFzaxgDIAMoCSIyCgZGb2xsb3cSEwoLZm9sbG93ZXJfaWQYASABKAkSEwoLZm9sbG93ZWVfaWQYAiABKAkiNAoIVW5mb2xsb3cSEwoLZm9sbG93ZXJfaWQYASABKAkSEwoLZm9sbG93ZWVfaWQYAiABKAkicwoRUmVxdWVzdENvbm5lY3Rpb24SFAoMcmVxdWVzdGVyX2lkGAEgASgJEhQKDGFkZHJlc3NlZV9pZBgCIAEoCRIyCgVsZXZlbBgDIAEoDjIjLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uTGV2ZWwicQoQQWNjZXB0Q29ubmVjdGlvbhITCgthY2NlcHRlcl9pZBgBIAEoCRIUCgxyZXF1ZXN0ZXJfaWQYAiABKAkSMgoFbGV2ZWwYAyABKA4yIy52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvbkxldmVsImsKElNldENvbm5lY3Rpb25MZXZlbBIPCgd1c2VyX2lkGAEgASgJEhAKCG90aGVyX2lkGAIgASgJEjIKBWxldmVsGAMgASgOMiMudmVyb2dyYXBoLnVzZXJzLnYxLkNvbm5lY3Rpb25MZXZlbCI1ChBSZW1vdmVDb25uZWN0aW9uEg8KB3VzZXJfaWQYASABKAkSEAoIb3RoZXJfaWQYAiABKAkiagoVTWFya05vdGlmaWNhdGlvbnNSZWFkEg8KB3VzZXJfaWQYASABKAkSLgoKdXBfdG9fdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIdXBfdG9faWQYAyABKAliBnByb3RvMw", [file_google_protobuf_timestamp, file_verograph_common_v1_envelope, file_verograph_users_v1_users]);
 
 /**
  * A command on users.commands. The aggregate is the user for profiles and follows, and the
@@ -79,6 +81,14 @@ export type UserCommand = Message<"verograph.users.v1.UserCommand"> & {
      */
     value: RemoveConnection;
     case: "removeConnection";
+  } | {
+    /**
+     * Numbered apart from the relationship commands so both can grow without clashing.
+     *
+     * @generated from field: verograph.users.v1.MarkNotificationsRead mark_notifications_read = 20;
+     */
+    value: MarkNotificationsRead;
+    case: "markNotificationsRead";
   } | { case: undefined; value?: undefined };
 };
 
@@ -290,4 +300,34 @@ export type RemoveConnection = Message<"verograph.users.v1.RemoveConnection"> & 
  */
 export const RemoveConnectionSchema: GenMessage<RemoveConnection> = /*@__PURE__*/
   messageDesc(file_verograph_users_v1_commands, 8);
+
+/**
+ * Marks the user's notifications read up to (and including) one notification, named by the
+ * time and id of its row in the notifications read model (the cursor the API hands out).
+ *
+ * @generated from message verograph.users.v1.MarkNotificationsRead
+ */
+export type MarkNotificationsRead = Message<"verograph.users.v1.MarkNotificationsRead"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp up_to_time = 2;
+   */
+  upToTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string up_to_id = 3;
+   */
+  upToId: string;
+};
+
+/**
+ * Describes the message verograph.users.v1.MarkNotificationsRead.
+ * Use `create(MarkNotificationsReadSchema)` to create a new message.
+ */
+export const MarkNotificationsReadSchema: GenMessage<MarkNotificationsRead> = /*@__PURE__*/
+  messageDesc(file_verograph_users_v1_commands, 9);
 
