@@ -69,6 +69,7 @@ export async function startUsersSubgraph(options: UsersSubgraphOptions): Promise
       Query: userResolvers.Query,
       User: { ...userResolvers.User, ...notificationResolvers.User },
       Notification: notificationResolvers.Notification,
+      Subscription: notificationResolvers.Subscription,
       Mutation: {
         ...profileResolvers.Mutation,
         ...relationshipResolvers.Mutation,

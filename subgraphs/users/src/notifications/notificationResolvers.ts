@@ -125,6 +125,16 @@ export const notificationResolvers = {
     },
   },
 
+  Subscription: {
+    /** Declared here so it composes into the API schema; the gateway serves it from notification.updates. */
+    notificationReceived: (): never => {
+      throw new DomainError(
+        'FORBIDDEN',
+        'Subscriptions are served by the gateway (graphql-ws or SSE at /graphql), not by the users subgraph.',
+      );
+    },
+  },
+
   Mutation: {
     async markNotificationsRead(_: unknown, args: MarkArgs, ctx: UsersContext): Promise<MarkNotificationsReadPayload> {
       const upTo = decodeTimeCursor(args.upTo, 'upTo')!;
