@@ -209,6 +209,30 @@ describe('notificationReceived over graphql-ws', () => {
     expect(received(live)[0]).toMatchObject({ kind: 'POST_COMMENTED', post: { id: post } });
   });
 
+  it('drops a subscriber that falls too far behind with close code 4413', async () => {
+    const viewer = id('gus');
+    const post = id('slow');
+    share(post, viewer);
+    state.slow.set(post, 300);
+    const closes: number[] = [];
+    const client = createClient({
+      url: wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${await mintToken(JWT_SECRET, viewer)}` },
+      on: { closed: (event) => closes.push((event as { code: number }).code) },
+    });
+    clients.push(client);
+    const before = await liveSubscriptions();
+    const live = collect(client);
+    while ((await liveSubscriptions()) < before + 1) await sleep(20);
+    for (let n = 0; n < 8; n++)
+      await notifications.publish(viewer, { kind: 'POST_LOVED', actorId: id('f'), postId: post });
+    await until('the close', () => (closes.length > 0 ? true : undefined));
+    expect(closes).toEqual([4413]);
+    expect(live.results.length).toBeLessThan(8);
+  });
+
   it('refuses an anonymous subscriber, and a cursor of another stream', async () => {
     const anonymous = collect(await wsClient(undefined));
     await until('the refusal', () => (anonymous.errors.length > 0 || anonymous.results.length > 0 ? true : undefined));
