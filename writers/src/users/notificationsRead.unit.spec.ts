@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { deciderSpec } from '../testing/deciderSpec.ts';
 import { decideUser, userAggregateId } from './decideUser.ts';
 import { decodeUserEvent, encodeUserEvent } from './userCodec.ts';
-import type { UserState } from './userModel.ts';
+import type { RecordedEvent } from '../writer/aggregateWriter.ts';
+import type { UserEvent, UserState } from './userModel.ts';
 
 const { given } = deciderSpec(decideUser);
 const alice = { actorId: 'alice', now: new Date('2026-03-01T10:00:00.000Z') };
@@ -33,16 +34,18 @@ describe('MarkNotificationsRead', () => {
   });
 
   it('round-trips its event through the wire', () => {
-    const recorded = {
-      event: { type: 'NotificationsMarkedRead', userId: 'alice', upToTime, upToId: 'e1' } as const,
+    const recorded: RecordedEvent<UserEvent> = {
+      event: { type: 'NotificationsMarkedRead', userId: 'alice', upToTime, upToId: 'e1' },
       envelope: {
         messageId: 'm',
         commandId: 'c',
         aggregateId: 'alice',
         actorId: 'alice',
         occurredAt: alice.now,
+        traceparent: '',
+        tracestate: '',
       },
     };
-    expect(decodeUserEvent(encodeUserEvent(recorded as never)).event).toEqual(recorded.event);
+    expect(decodeUserEvent(encodeUserEvent(recorded)).event).toEqual(recorded.event);
   });
 });
