@@ -49,6 +49,8 @@ export interface LiveConfig {
   readonly kafkaBrokers: readonly string[];
   readonly feedTopic: string;
   readonly engagementTopic: string;
+  /** notification.updates: the notifications projector's live notifications, keyed by recipient. */
+  readonly notificationTopic: string;
   /** Start consuming when the gateway starts; otherwise at the first subscription. */
   readonly consumeOnStart: boolean;
   /** How far back a cursor can resume: age, and events kept per partition. */
@@ -189,6 +191,7 @@ export function readGatewayConfig(env: EnvReader = envReader()): GatewayConfig {
       kafkaBrokers: engineAddresses(env).kafkaBrokers,
       feedTopic: env.string('GATEWAY_LIVE_FEED_TOPIC', 'feed.updates'),
       engagementTopic: env.string('GATEWAY_LIVE_ENGAGEMENT_TOPIC', 'engagement.updates'),
+      notificationTopic: env.string('GATEWAY_LIVE_NOTIFICATION_TOPIC', 'notification.updates'),
       consumeOnStart: env.bool('GATEWAY_LIVE_CONSUME_ON_START', true),
       windowMs: env.int('GATEWAY_LIVE_WINDOW_MS', 10 * 60_000, { min: 0 }),
       windowEventsPerPartition: env.int('GATEWAY_LIVE_WINDOW_EVENTS', 5_000, { min: 0 }),

@@ -1,5 +1,5 @@
 import type { Client as ElasticsearchClient } from '@elastic/elasticsearch';
-import type { MessageProducer } from '@verograph/messaging';
+import { topics, type MessageProducer } from '@verograph/messaging';
 import type cassandra from 'cassandra-driver';
 import type pg from 'pg';
 
@@ -13,6 +13,9 @@ import { createFeedStore, type FeedStoreSettings } from './feeds/feedStore.ts';
 import { createFeedsProjector, type FeedsSettings } from './feeds/feedsProjector.ts';
 import { createFeedUpdatesPublisher, discardFeedUpdates } from './feeds/feedUpdates.ts';
 import { createLiveProjector, createPostCountsReader } from './live/liveProjector.ts';
+import { createNotificationUpdatesPublisher, discardNotificationUpdates } from './notifications/notificationUpdates.ts';
+import { createNotificationsProjector } from './notifications/notificationsProjector.ts';
+import { createNotificationsStore } from './notifications/notificationsStore.ts';
 import { createSearchProjector } from './search/searchProjector.ts';
 import type { SearchTarget } from './search/searchDocs.ts';
 import { createSearchStore, resolveWriteIndices, type SearchIndices } from './search/searchStore.ts';
@@ -29,6 +32,8 @@ export interface ProjectorParts {
   readonly producer?: MessageProducer;
   readonly feedUpdatesTopic: string;
   readonly engagementUpdatesTopic: string;
+  /** `notification.updates` unless a spec keeps its own. */
+  readonly notificationUpdatesTopic?: string;
   readonly feeds: FeedsSettings;
   readonly fanOut: FeedStoreSettings;
   readonly groupPrefix: string;
@@ -91,5 +96,15 @@ export function buildProjector(name: ProjectorName, parts: ProjectorParts): Buil
           group,
         ),
       };
+    case 'notifications': {
+      const store = createNotificationsStore(need(parts.cassandra, 'Cassandra'));
+      const updates = parts.producer
+        ? createNotificationUpdatesPublisher(
+            parts.producer,
+            parts.notificationUpdatesTopic ?? topics.notificationUpdates,
+          )
+        : discardNotificationUpdates;
+      return { projector: createNotificationsProjector({ store, updates }, group), clear: () => store.clear() };
+    }
   }
 }

@@ -17,6 +17,7 @@ export interface ProjectorsConfig {
   readonly topics: StreamTopics;
   readonly feedUpdatesTopic: string;
   readonly engagementUpdatesTopic: string;
+  readonly notificationUpdatesTopic: string;
   readonly deadLetterTopic: string;
   readonly searchAliases: SearchIndices;
   readonly feeds: FeedsSettings;
@@ -43,6 +44,7 @@ export function readConfig(env: EnvReader = envReader()): ProjectorsConfig {
     },
     feedUpdatesTopic: env.string('FEED_UPDATES_TOPIC', topics.feedUpdates),
     engagementUpdatesTopic: env.string('ENGAGEMENT_UPDATES_TOPIC', topics.engagementUpdates),
+    notificationUpdatesTopic: env.string('NOTIFICATION_UPDATES_TOPIC', topics.notificationUpdates),
     deadLetterTopic: env.string('DEAD_LETTER_TOPIC', topics.deadLetter),
     searchAliases: {
       users: env.string('SEARCH_USERS_INDEX', searchAliases.users),

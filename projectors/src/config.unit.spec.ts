@@ -6,7 +6,7 @@ import { readConfig } from './config.ts';
 describe('projectors configuration', () => {
   it('runs every projector with the local defaults', () => {
     const config = readConfig(envReader({}));
-    expect(config.projectors).toEqual(['feeds', 'search', 'collections', 'counters', 'live']);
+    expect(config.projectors).toEqual(['feeds', 'search', 'collections', 'counters', 'live', 'notifications']);
     expect(config.port).toBe(4200);
     expect(config.feeds.pushLimit).toBe(50_000);
     expect(config.topics).toEqual({ users: 'users.events', posts: 'posts.events', collections: 'collections.events' });

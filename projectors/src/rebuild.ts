@@ -13,7 +13,7 @@ import type { ProjectorName } from './consumer/projector.ts';
 import { rebuildReadModel } from './rebuild/rebuildReadModel.ts';
 import { openResources } from './resources.ts';
 
-const REBUILDABLE: readonly ProjectorName[] = ['feeds', 'search', 'collections', 'counters'];
+const REBUILDABLE: readonly ProjectorName[] = ['feeds', 'search', 'collections', 'counters', 'notifications'];
 
 async function main(argv: readonly string[]): Promise<number> {
   const name = argv[0] as ProjectorName | undefined;

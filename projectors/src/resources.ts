@@ -20,10 +20,10 @@ export interface Resources {
 }
 
 const needs = {
-  cassandra: ['feeds', 'counters', 'live'],
+  cassandra: ['feeds', 'counters', 'live', 'notifications'],
   elasticsearch: ['search'],
   postgres: ['collections'],
-  producer: ['feeds', 'live'],
+  producer: ['feeds', 'live', 'notifications'],
 } satisfies Record<string, ProjectorName[]>;
 
 export async function openResources(

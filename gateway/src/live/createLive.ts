@@ -55,7 +55,11 @@ export function createLive(config: GatewayConfig, deps: LiveDependencies): Live 
   });
   const source = createKafkaLiveSource({
     kafka: createKafka('gateway-live', liveConfig.kafkaBrokers),
-    topics: { feed: liveConfig.feedTopic, engagement: liveConfig.engagementTopic },
+    topics: {
+      feed: liveConfig.feedTopic,
+      engagement: liveConfig.engagementTopic,
+      notification: liveConfig.notificationTopic,
+    },
     hub,
     windowMs: liveConfig.windowMs,
     windowEventsPerPartition: liveConfig.windowEventsPerPartition,

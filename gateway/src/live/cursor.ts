@@ -1,5 +1,8 @@
 /** Which live-updates topic a cursor points into. */
-export type LiveStream = 'feed' | 'engagement';
+export type LiveStream = 'feed' | 'engagement' | 'notification';
+
+/** Every live stream, in one place for the per-stream tables. */
+export const liveStreams: readonly LiveStream[] = ['feed', 'engagement', 'notification'];
 
 /** A position in a live-updates topic: one viewer's (or one post's) events all live in one partition. */
 export interface LiveCursor {
@@ -8,8 +11,8 @@ export interface LiveCursor {
   readonly offset: number;
 }
 
-const PREFIX: Record<LiveStream, string> = { feed: 'f', engagement: 'e' };
-const FORMAT = /^([fe])1\.(\d{1,6})\.(\d{1,16})$/;
+const PREFIX: Record<LiveStream, string> = { feed: 'f', engagement: 'e', notification: 'n' };
+const FORMAT = /^([fen])1\.(\d{1,6})\.(\d{1,16})$/;
 
 /**
  * The opaque cursor clients see: base64url of `<stream>1.<partition>.<offset>`. The version

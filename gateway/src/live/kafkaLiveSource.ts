@@ -2,11 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 
 import { fromBinary } from '@bufbuild/protobuf';
-import { EngagementUpdateSchema, FeedUpdateKind, FeedUpdateSchema } from '@verograph/contracts/live/v1/updates';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import {
+  EngagementUpdateSchema,
+  FeedUpdateKind,
+  FeedUpdateSchema,
+  NotificationKind,
+  NotificationUpdateSchema,
+} from '@verograph/contracts/live/v1/updates';
 import type { Logger } from '@verograph/service';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 
-import type { LiveStream } from './cursor.ts';
+import { liveStreams, type LiveStream } from './cursor.ts';
 import type { LiveHub } from './liveHub.ts';
 import { createReplayWindow, type LiveRecord, type ReplayWindow } from './replayWindow.ts';
 
@@ -26,7 +33,29 @@ export interface EngagementValue {
   readonly latestCommentId: string;
 }
 
-export type LiveValue = FeedValue | EngagementValue;
+/** A notification.updates record: a notification its recipient just received. */
+export interface NotificationValue {
+  readonly stream: 'notification';
+  readonly kind: NotificationKindName;
+  readonly actorId: string;
+  /** Empty for notifications about no post. */
+  readonly postId: string;
+  readonly occurredAt: Date;
+  readonly notificationId: string;
+}
+
+export type NotificationKindName =
+  'POST_LOVED' | 'POST_COMMENTED' | 'FOLLOWED' | 'CONNECTION_REQUESTED' | 'CONNECTION_ACCEPTED';
+
+const notificationKinds: Partial<Record<NotificationKind, NotificationKindName>> = {
+  [NotificationKind.POST_LOVED]: 'POST_LOVED',
+  [NotificationKind.POST_COMMENTED]: 'POST_COMMENTED',
+  [NotificationKind.FOLLOWED]: 'FOLLOWED',
+  [NotificationKind.CONNECTION_REQUESTED]: 'CONNECTION_REQUESTED',
+  [NotificationKind.CONNECTION_ACCEPTED]: 'CONNECTION_ACCEPTED',
+};
+
+export type LiveValue = FeedValue | EngagementValue | NotificationValue;
 
 export interface LiveSource {
   /** Starts consuming (once; later calls share the first). Resolves when the replay windows know where they start. */
@@ -37,7 +66,8 @@ export interface LiveSource {
 
 export interface LiveSourceOptions {
   readonly kafka: Kafka;
-  readonly topics: Readonly<Record<LiveStream, string>>;
+  /** The notification stream is read when its topic is given. */
+  readonly topics: Readonly<Record<Exclude<LiveStream, 'notification'>, string>> & { readonly notification?: string };
   readonly hub: LiveHub<LiveValue>;
   readonly windowMs: number;
   readonly windowEventsPerPartition: number;
@@ -58,19 +88,28 @@ export interface LiveSourceOptions {
 export function createKafkaLiveSource(options: LiveSourceOptions): LiveSource {
   const { kafka, topics, hub, logger } = options;
   const groupId = options.groupId ?? `gateway.live.${hostname()}.${randomUUID()}`;
-  const windows: Record<LiveStream, ReplayWindow<LiveValue>> = {
-    feed: createReplayWindow({ maxAgeMs: options.windowMs, maxEventsPerPartition: options.windowEventsPerPartition }),
-    engagement: createReplayWindow({
+  const window = () =>
+    createReplayWindow<LiveValue>({
       maxAgeMs: options.windowMs,
       maxEventsPerPartition: options.windowEventsPerPartition,
-    }),
+    });
+  const windows: Record<LiveStream, ReplayWindow<LiveValue>> = {
+    feed: window(),
+    engagement: window(),
+    notification: window(),
   };
-  const streamOf = new Map<string, LiveStream>([
-    [topics.feed, 'feed'],
-    [topics.engagement, 'engagement'],
-  ]);
+  /** The streams read here, with their topics. */
+  const read = liveStreams.flatMap((stream) => {
+    const topic = topics[stream];
+    return topic === undefined ? [] : [[stream, topic] as const];
+  });
+  const streamOf = new Map<string, LiveStream>(read.map(([stream, topic]) => [topic, stream]));
   /** Per stream and partition: the first offset that is news (the high watermark when we started). */
-  const liveFrom: Record<LiveStream, Map<number, number>> = { feed: new Map(), engagement: new Map() };
+  const liveFrom: Record<LiveStream, Map<number, number>> = {
+    feed: new Map(),
+    engagement: new Map(),
+    notification: new Map(),
+  };
   let consumer: Consumer | undefined;
   let starting: Promise<void> | undefined;
   let consuming: Promise<void> | undefined;
@@ -88,6 +127,20 @@ export function createKafkaLiveSource(options: LiveSourceOptions): LiveSource {
               ? 'POST_REMOVED'
               : undefined;
         return kind && update.postId ? { stream, kind, postId: update.postId } : undefined;
+      }
+      if (stream === 'notification') {
+        const update = fromBinary(NotificationUpdateSchema, message.value);
+        const kind = notificationKinds[update.kind];
+        return kind && update.actorId && update.eventId && update.occurredAt
+          ? {
+              stream,
+              kind,
+              actorId: update.actorId,
+              postId: update.postId,
+              occurredAt: timestampDate(update.occurredAt),
+              notificationId: update.eventId,
+            }
+          : undefined;
       }
       const update = fromBinary(EngagementUpdateSchema, message.value);
       return update.postId
@@ -110,10 +163,7 @@ export function createKafkaLiveSource(options: LiveSourceOptions): LiveSource {
     const seeks: { topic: string; partition: number; offset: string }[] = [];
     try {
       const since = Date.now() - options.windowMs;
-      for (const [stream, topic] of [
-        ['feed', topics.feed],
-        ['engagement', topics.engagement],
-      ] as const) {
+      for (const [stream, topic] of read) {
         const [starts, highs] = await Promise.all([
           admin.fetchTopicOffsetsByTimestamp(topic, since),
           admin.fetchTopicOffsets(topic),
@@ -139,7 +189,7 @@ export function createKafkaLiveSource(options: LiveSourceOptions): LiveSource {
     const created = kafka.consumer({ groupId, maxWaitTimeInMs: 250, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
     consumer = created;
     await created.connect();
-    await created.subscribe({ topics: [topics.feed, topics.engagement], fromBeginning: false });
+    await created.subscribe({ topics: read.map(([, topic]) => topic), fromBeginning: false });
     await created.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {

@@ -110,7 +110,11 @@ export function createLiveHub<T>(options: {
   const startedAt = now();
   // Most keys have one subscription (a viewer's feed): it is stored bare, a Set only from the second on.
   type Entry = LiveSubscription<T> | Set<LiveSubscription<T>>;
-  const byKey: Record<LiveStream, Map<string, Entry>> = { feed: new Map(), engagement: new Map() };
+  const byKey: Record<LiveStream, Map<string, Entry>> = {
+    feed: new Map(),
+    engagement: new Map(),
+    notification: new Map(),
+  };
   const perViewer = new Map<string, number>();
   let count = 0;
 

@@ -18,15 +18,26 @@ import type { LiveStream } from './cursor.ts';
 
 /** The variable the derived query takes the event's post id in. */
 export const POST_ID_VARIABLE = 'vgLivePostId';
+/** For notificationReceived: the actor's id, and whether the notification is about a post at all. */
+export const ACTOR_ID_VARIABLE = 'vgLiveActorId';
+export const HAS_POST_VARIABLE = 'vgLiveHasPost';
 /** The derived query's visibility probe: null means the viewer may not see the post now. */
 export const VISIBLE_KEY = 'vgLiveVisible';
 /** Where, under each `latestComment` key, the newest comment sits in the derived data. */
 export const LATEST_KEY = 'vgLiveLatest';
 
-/** The live subscription fields and the field under each that needs the federated query path. */
-const FEDERATED_FIELD: Record<string, { stream: LiveStream; parentType: string; field: string }> = {
-  feedUpdated: { stream: 'feed', parentType: 'FeedUpdate', field: 'post' },
-  postEngagement: { stream: 'engagement', parentType: 'PostEngagement', field: 'latestComment' },
+/** The live subscription fields and the fields under each that need the federated query path. */
+const FEDERATED_FIELD: Record<string, { stream: LiveStream; parentType: string; fields: readonly string[] }> = {
+  feedUpdated: { stream: 'feed', parentType: 'FeedUpdate', fields: ['post'] },
+  postEngagement: { stream: 'engagement', parentType: 'PostEngagement', fields: ['latestComment'] },
+  // A notification's post (when it has one) and its actor, a User resolved by the users subgraph.
+  notificationReceived: { stream: 'notification', parentType: 'NotificationReceived', fields: ['post', 'actor'] },
+};
+
+const DERIVED_NAME: Record<LiveStream, string> = {
+  feed: 'LiveFeedUpdatedPost',
+  engagement: 'LivePostEngagementComment',
+  notification: 'LiveNotificationReceived',
 };
 
 /** How one subscription document is served: which stream, and the query that resolves its federated part. */
@@ -92,12 +103,18 @@ const name = (value: string) => ({ kind: Kind.NAME, value }) as const;
 const variable = (value: string) => ({ kind: Kind.VARIABLE, name: name(value) }) as const;
 const field = (
   fieldName: string,
-  options: { alias?: string; args?: FieldNode['arguments']; selections?: readonly SelectionNode[] } = {},
+  options: {
+    alias?: string;
+    args?: FieldNode['arguments'];
+    selections?: readonly SelectionNode[];
+    directives?: FieldNode['directives'];
+  } = {},
 ): FieldNode => ({
   kind: Kind.FIELD,
   name: name(fieldName),
   ...(options.alias ? { alias: name(options.alias) } : {}),
   ...(options.args ? { arguments: options.args } : {}),
+  ...(options.directives ? { directives: options.directives } : {}),
   ...(options.selections ? { selectionSet: { kind: Kind.SELECTION_SET, selections: options.selections } } : {}),
 });
 
@@ -133,26 +150,46 @@ export function planSubscription(
   const postArgs: FieldNode['arguments'] = [
     { kind: Kind.ARGUMENT, name: name('id'), value: variable(POST_ID_VARIABLE) },
   ];
-  const derivedFields: FieldNode[] = [field('post', { alias: VISIBLE_KEY, args: postArgs, selections: [field('id')] })];
+  const notification = federated.stream === 'notification';
+  // A notification about no post asks nothing of the posts subgraph: its post fields are skipped.
+  const postDirectives: FieldNode['directives'] = notification
+    ? [
+        {
+          kind: Kind.DIRECTIVE,
+          name: name('include'),
+          arguments: [{ kind: Kind.ARGUMENT, name: name('if'), value: variable(HAS_POST_VARIABLE) }],
+        },
+      ]
+    : undefined;
+  const derivedFields: FieldNode[] = [
+    field('post', { alias: VISIBLE_KEY, args: postArgs, selections: [field('id')], directives: postDirectives }),
+  ];
   const federatedKeys: string[] = [];
   for (const [key, nodes] of children) {
-    if (nodes[0]!.name.value !== federated.field) continue;
+    const childField = nodes[0]!.name.value;
+    if (!federated.fields.includes(childField)) continue;
     federatedKeys.push(key);
     const selections = nodes.flatMap((node) => node.selectionSet?.selections ?? []);
     derivedFields.push(
-      federated.field === 'post'
-        ? field('post', { alias: key, args: postArgs, selections })
-        : field('post', {
+      childField === 'actor'
+        ? field('user', {
             alias: key,
-            args: postArgs,
-            selections: [
-              field('comments', {
-                alias: LATEST_KEY,
-                args: [{ kind: Kind.ARGUMENT, name: name('first'), value: { kind: Kind.INT, value: '1' } }],
-                selections: [field('edges', { selections: [field('node', { selections })] })],
-              }),
-            ],
-          }),
+            args: [{ kind: Kind.ARGUMENT, name: name('id'), value: variable(ACTOR_ID_VARIABLE) }],
+            selections,
+          })
+        : childField === 'post'
+          ? field('post', { alias: key, args: postArgs, selections, directives: postDirectives })
+          : field('post', {
+              alias: key,
+              args: postArgs,
+              selections: [
+                field('comments', {
+                  alias: LATEST_KEY,
+                  args: [{ kind: Kind.ARGUMENT, name: name('first'), value: { kind: Kind.INT, value: '1' } }],
+                  selections: [field('edges', { selections: [field('node', { selections })] })],
+                }),
+              ],
+            }),
     );
   }
 
@@ -174,12 +211,14 @@ export function planSubscription(
     });
   };
   for (const derivedField of derivedFields) scan(derivedField);
+  const required = (variableName: string, typeName: string): VariableDefinitionNode => ({
+    kind: Kind.VARIABLE_DEFINITION,
+    variable: variable(variableName),
+    type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: name(typeName) } },
+  });
   const variableDefinitions: VariableDefinitionNode[] = [
-    {
-      kind: Kind.VARIABLE_DEFINITION,
-      variable: variable(POST_ID_VARIABLE),
-      type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: name('ID') } },
-    },
+    required(POST_ID_VARIABLE, 'ID'),
+    ...(notification ? [required(HAS_POST_VARIABLE, 'Boolean'), required(ACTOR_ID_VARIABLE, 'ID')] : []),
     ...(operation.variableDefinitions ?? []).filter((definition) => usedVariables.has(definition.variable.name.value)),
   ];
   const derived = withTypenames({
@@ -188,7 +227,7 @@ export function planSubscription(
       {
         kind: Kind.OPERATION_DEFINITION,
         operation: 'query' as OperationDefinitionNode['operation'],
-        name: name(rootField === 'feedUpdated' ? 'LiveFeedUpdatedPost' : 'LivePostEngagementComment'),
+        name: name(DERIVED_NAME[federated.stream]),
         variableDefinitions,
         selectionSet: { kind: Kind.SELECTION_SET, selections: derivedFields },
       },

@@ -17,7 +17,7 @@ export interface LiveEventSource {
   readonly derived: Readonly<Record<string, unknown>> | null;
 }
 
-const LIVE_TYPES = new Set(['FeedUpdate', 'PostEngagement']);
+const LIVE_TYPES = new Set(['FeedUpdate', 'PostEngagement', 'NotificationReceived']);
 
 /**
  * Reads our own objects by field name, and the derived (already federated) data by response
@@ -27,7 +27,7 @@ const fieldResolver: GraphQLFieldResolver<unknown, unknown> = (source, _args, _c
   if (info.parentType.name === 'Subscription') return source;
   if (LIVE_TYPES.has(info.parentType.name)) {
     const event = source as LiveEventSource;
-    if (info.fieldName === 'post') return event.derived?.[info.path.key] ?? null;
+    if (info.fieldName === 'post' || info.fieldName === 'actor') return event.derived?.[info.path.key] ?? null;
     if (info.fieldName === 'latestComment') {
       const post = event.derived?.[info.path.key] as
         { [LATEST_KEY]?: { edges?: { node?: unknown }[] } } | null | undefined;

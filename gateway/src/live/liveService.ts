@@ -23,11 +23,18 @@ import { operationCost } from '../limits/useCostLimit.ts';
 import { operationDepth } from '../limits/useDepthLimit.ts';
 import type { GatewayContext } from '../observability/gatewayContext.ts';
 import { resolveDocument, type GraphQLParams, type TrustedDocuments } from '../persisted/trustedDocuments.ts';
-import { decodeCursor, encodeCursor, type LiveCursor } from './cursor.ts';
+import { decodeCursor, encodeCursor, type LiveCursor, type LiveStream } from './cursor.ts';
 import { queryHash, type FederatedExecutor } from './federatedExecutor.ts';
 import type { DropReason, LiveHub, LiveSubscription, SubscriptionSink } from './liveHub.ts';
 import type { LiveMetrics } from './liveMetrics.ts';
-import { planSubscription, POST_ID_VARIABLE, VISIBLE_KEY, type LivePlan } from './livePlan.ts';
+import {
+  ACTOR_ID_VARIABLE,
+  HAS_POST_VARIABLE,
+  planSubscription,
+  POST_ID_VARIABLE,
+  VISIBLE_KEY,
+  type LivePlan,
+} from './livePlan.ts';
 import { liveResult } from './liveResult.ts';
 import type { LiveSource, LiveValue } from './kafkaLiveSource.ts';
 import type { LiveRecord } from './replayWindow.ts';
@@ -143,6 +150,13 @@ const MAX_CHECKED = 500;
 function refused(code: string, message: string, extra: Record<string, unknown> = {}): StartOutcome {
   return { kind: 'refused', errors: [{ message, extensions: { ...extra, code } }] };
 }
+
+/** What a client whose cursor expired refetches before it subscribes again. */
+const REFETCH: Record<LiveStream, string> = {
+  feed: 'the feed',
+  engagement: 'the post',
+  notification: 'your notifications',
+};
 
 const VISIBILITY_SOURCE = `query LivePostVisible($${POST_ID_VARIABLE}: ID!) { ${VISIBLE_KEY}: post(id: $${POST_ID_VARIABLE}) { id } }`;
 const VISIBILITY_DOCUMENT = parse(VISIBILITY_SOURCE);
@@ -318,11 +332,11 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
     const args = getArgumentValues(fieldDefinition, plan.rootFieldNode, variables);
 
     let key: string;
-    if (plan.stream === 'feed') {
+    if (plan.stream === 'feed' || plan.stream === 'notification') {
       if (viewerId === undefined) {
         return refused(
           GatewayErrorCode.UNAUTHENTICATED,
-          'feedUpdated follows your own feed: sign in (send a bearer token).',
+          `${plan.rootField} follows your own ${plan.stream === 'feed' ? 'feed' : 'notifications'}: sign in (send a bearer token).`,
         );
       }
       key = viewerId;
@@ -370,7 +384,7 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
       if (!since.ok) {
         return refused(
           LiveErrorCode.CURSOR_EXPIRED,
-          `The cursor is older than the ${Math.round(options.windowMs / 60_000)} minutes of updates this gateway keeps: refetch ${plan.stream === 'feed' ? 'the feed' : 'the post'}, then subscribe again without a cursor.`,
+          `The cursor is older than the ${Math.round(options.windowMs / 60_000)} minutes of updates this gateway keeps: refetch ${REFETCH[plan.stream]}, then subscribe again without a cursor.`,
         );
       }
       replay = since.records;
@@ -413,10 +427,8 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
       const stream = plan.stream;
       const value = record.value;
       const cursor = encodeCursor({ stream, partition: record.partition, offset: record.offset });
-      const fields: Record<string, unknown> =
-        value.stream === 'feed'
-          ? { kind: value.kind, postId: value.postId, cursor }
-          : { postId: value.postId, loveCount: value.loveCount, commentCount: value.commentCount, cursor };
+      const fields = eventFields(value, cursor);
+      const hasPost = value.postId !== '';
       let derived: ExecutionResult | undefined;
       if (!(value.stream === 'feed' && value.kind === 'POST_REMOVED')) {
         derived = await federated(
@@ -426,7 +438,13 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
               document: plan.derived,
               source: plan.derivedSource,
               hash: plan.hash,
-              variables: { ...variables, [POST_ID_VARIABLE]: value.postId },
+              variables: {
+                ...variables,
+                [POST_ID_VARIABLE]: value.postId,
+                ...(value.stream === 'notification'
+                  ? { [HAS_POST_VARIABLE]: hasPost, [ACTOR_ID_VARIABLE]: value.actorId }
+                  : {}),
+              },
               // The delivery is a span of the trace that began with the mutation (writer, projector, here).
               context: {
                 viewerId,
@@ -437,13 +455,15 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
             }),
         );
         if (delivery.subscription.closed) return false;
-        if (!derived.data?.[VISIBLE_KEY]) {
+        // A notification about no post has no probe: nothing of it depends on an audience.
+        if (!derived.data?.[VISIBLE_KEY] && (value.stream !== 'notification' || hasPost)) {
           if (derived.errors?.length) {
             // The audience could not be checked (a subgraph failed): say so, send nothing of the post.
             out.next({ errors: format(derived.errors) });
             return true;
           }
-          if (stream === 'feed') return false;
+          // The feed and notifications go on without the post; a post's engagement stream ends.
+          if (stream === 'feed' || stream === 'notification') return false;
           delivery.stop();
           metrics.drops.inc({ stream, reason: 'NOT_VISIBLE' });
           out.next({
@@ -495,4 +515,21 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
       return outcome;
     },
   };
+}
+
+/** The event's own fields of the live type, by the names the client contract gives them. */
+function eventFields(value: LiveValue, cursor: string): Record<string, unknown> {
+  switch (value.stream) {
+    case 'feed':
+      return { kind: value.kind, postId: value.postId, cursor };
+    case 'engagement':
+      return { postId: value.postId, loveCount: value.loveCount, commentCount: value.commentCount, cursor };
+    case 'notification':
+      return {
+        id: value.notificationId,
+        kind: value.kind,
+        occurredAt: value.occurredAt.toISOString(),
+        cursor,
+      };
+  }
 }

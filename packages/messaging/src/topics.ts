@@ -9,5 +9,6 @@ export const topics = {
   commandOutcomes: 'commands.outcomes',
   feedUpdates: 'feed.updates',
   engagementUpdates: 'engagement.updates',
+  notificationUpdates: 'notification.updates',
   deadLetter: 'deadletter',
 } as const;

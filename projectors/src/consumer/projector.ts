@@ -21,8 +21,15 @@ export interface DeliveryContext {
   heartbeat(): Promise<void>;
 }
 
-export type ProjectorName = 'feeds' | 'search' | 'collections' | 'counters' | 'live';
-export const projectorNames: readonly ProjectorName[] = ['feeds', 'search', 'collections', 'counters', 'live'];
+export type ProjectorName = 'feeds' | 'search' | 'collections' | 'counters' | 'live' | 'notifications';
+export const projectorNames: readonly ProjectorName[] = [
+  'feeds',
+  'search',
+  'collections',
+  'counters',
+  'live',
+  'notifications',
+];
 
 /**
  * A projector: its own consumer group (so a slow one lags alone), the streams it reads, and a

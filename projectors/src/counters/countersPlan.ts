@@ -35,6 +35,7 @@ export function usersToRecount(projected: ProjectedEvent): string[] {
     case 'connectionRequestCancelled':
     case 'connectionLevelSet':
     case 'profileUpdated':
+    case 'notificationsMarkedRead':
     case undefined:
       return [];
     default: {

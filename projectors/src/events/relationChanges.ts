@@ -73,6 +73,7 @@ export function relationChanges(event: UserEvent): RelationChange[] {
     case 'connectionRequestCancelled':
     case 'profileCreated':
     case 'profileUpdated':
+    case 'notificationsMarkedRead':
     case undefined:
       return [];
     default:

@@ -101,6 +101,7 @@ const history: ProjectedEvent[] = [
   events.connectionLevelSet(u.author, u.friend, 'CLOSE_FRIEND'),
   events.followed(u.late, u.author),
   events.postLoved(posts.fo.postId, u.fol, 1),
+  events.notificationsMarkedRead(u.author, at(5), 'z'),
   events.collectionCreated(collection, u.fol, 'Saved', at(5)),
   events.postAddedToCollection(collection, posts.fo.postId, 1, at(6)),
   events.postAddedToCollection(collection, posts.gone.postId, 2, at(6)),
@@ -134,6 +135,7 @@ beforeAll(async () => {
     postgres: db.pool,
     feedUpdatesTopic: topics.feedUpdates,
     engagementUpdatesTopic: topics.engagementUpdates,
+    notificationUpdatesTopic: topics.notificationUpdates,
     feeds: defaultFeedsSettings,
     fanOut: defaultFeedStoreSettings,
     groupPrefix: testGroup('live'),
@@ -205,6 +207,14 @@ const snapshots: Record<Exclude<ProjectorName, 'live'>, () => Promise<unknown>> 
       .map((h) => [h._index, h._id, h._source])
       .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
   },
+  notifications: async () => ({
+    rows: (await ks.client.execute('SELECT * FROM notifications_by_recipient')).rows
+      .map((r) => JSON.stringify(r))
+      .sort(),
+    markers: (await ks.client.execute('SELECT * FROM notification_read_markers')).rows
+      .map((r) => JSON.stringify(r))
+      .sort(),
+  }),
   collections: async () => {
     const rows = async (sql: string) => (await db.pool.query(sql)).rows;
     return {
@@ -216,7 +226,7 @@ const snapshots: Record<Exclude<ProjectorName, 'live'>, () => Promise<unknown>> 
   },
 };
 
-describe.each(['feeds', 'counters', 'search', 'collections'] as const)('the %s read model', (name) => {
+describe.each(['feeds', 'counters', 'search', 'collections', 'notifications'] as const)('the %s read model', (name) => {
   it('is the same rebuilt from the event log as projected live', async () => {
     const metrics = new Registry();
     const live = buildProjector(name, parts);

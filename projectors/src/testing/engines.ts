@@ -46,6 +46,7 @@ export interface TestTopics {
   readonly topics: StreamTopics;
   readonly feedUpdates: string;
   readonly engagementUpdates: string;
+  readonly notificationUpdates: string;
   readonly deadLetter: string;
   drop(): Promise<void>;
 }
@@ -57,6 +58,7 @@ export async function freshTopics(name: string, partitions = 3): Promise<TestTop
   const extra = {
     feedUpdates: t('feed-updates'),
     engagementUpdates: t('engagement-updates'),
+    notificationUpdates: t('notification-updates'),
     deadLetter: t('deadletter'),
   };
   const all = [...Object.values(topics), ...Object.values(extra)];

@@ -105,6 +105,11 @@ export const events = {
       case: 'connectionLevelSet',
       value: { userId, otherId, level: protoLevel[level] },
     }),
+  notificationsMarkedRead: (userId: string, upToTime: Date, upToId: string) =>
+    user(userId, {
+      case: 'notificationsMarkedRead',
+      value: { userId, upToTime: timestampFromDate(upToTime), upToId },
+    }),
   connectionRemoved: (userId: string, otherId: string) =>
     user(connectionId(userId, otherId), { case: 'connectionRemoved', value: { userId, otherId } }),
   connectionDeclined: (declinerId: string, requesterId: string) =>

@@ -43,6 +43,9 @@ afterAll(async () => {
   await signedIn(credentials.cassandra.admin)
     .execute('DELETE FROM feed_by_viewer WHERE viewer_id = ?', [id], { prepare: true })
     .catch(() => undefined);
+  await signedIn(credentials.cassandra.admin)
+    .execute('DELETE FROM notifications_by_recipient WHERE recipient_id = ?', [id], { prepare: true })
+    .catch(() => undefined);
   await Promise.allSettled(clients.map((c) => c.shutdown()));
 });
 
@@ -101,6 +104,34 @@ describe('Cassandra roles', () => {
       ]),
     ).toBe('Unauthorized');
     expect(await attempt(writers, 'SELECT id FROM users WHERE id = ?', [id])).toBe('DONE');
+  });
+
+  it('notifications: the projectors write them; the users subgraph reads them and what its audience check reads', async () => {
+    const projectors = signedIn(credentials.cassandra.projectors);
+    const insert =
+      'INSERT INTO notifications_by_recipient (recipient_id, occurred_at, notification_id, kind, actor_id) VALUES (?, ?, ?, ?, ?)';
+    expect(await attempt(projectors, insert, [id, new Date(), id, 'FOLLOWED', id])).toBe('DONE');
+    expect(
+      await attempt(projectors, 'INSERT INTO notification_read_markers (recipient_id, read_up_to_id) VALUES (?, ?)', [
+        id,
+        id,
+      ]),
+    ).toBe('DONE');
+    const users = signedIn(credentials.cassandra.users);
+    expect(await attempt(users, 'SELECT kind FROM notifications_by_recipient WHERE recipient_id = ?', [id])).toBe(
+      'DONE',
+    );
+    expect(
+      await attempt(users, 'SELECT read_up_to_id FROM notification_read_markers WHERE recipient_id = ?', [id]),
+    ).toBe('DONE');
+    expect(await attempt(users, 'SELECT id FROM posts WHERE id = ?', [id])).toBe('DONE');
+    expect(await attempt(users, 'SELECT follower_id FROM follows_by_followee WHERE followee_id = ?', [id])).toBe(
+      'DONE',
+    );
+    expect(await attempt(users, insert, [id, new Date(), id, 'FOLLOWED', id])).toBe('Unauthorized');
+    expect(await attempt(signedIn(credentials.cassandra.writers), insert, [id, new Date(), id, 'FOLLOWED', id])).toBe(
+      'Unauthorized',
+    );
   });
 
   it('keeps roles from granting themselves more', async () => {

@@ -79,6 +79,8 @@ describe('Kafka sign-in and ACLs', () => {
 
   it("lets a subgraph produce to its own commands topic only, not another aggregate's", async () => {
     expect(await produceAs(credentials.kafka.users, 'posts.commands')).toBe('TOPIC_AUTHORIZATION_FAILED');
+    // Live notifications come from the notifications projector only.
+    expect(await produceAs(credentials.kafka.users, 'notification.updates')).toBe('TOPIC_AUTHORIZATION_FAILED');
   });
 
   it("refuses a consumer group outside the principal's own prefix, and topics it does not read", async () => {
@@ -91,6 +93,7 @@ describe('Kafka sign-in and ACLs', () => {
     await expect(admin.describeGroups([`writers-security-${run}`])).rejects.toThrow(/group coordinator/);
     // READ on a topic implies DESCRIBE: offsets of the topics it reads are visible, of others not.
     await expect(admin.fetchTopicOffsets('feed.updates')).resolves.toBeDefined();
+    await expect(admin.fetchTopicOffsets('notification.updates')).resolves.toBeDefined();
     await expect(admin.fetchTopicOffsets('posts.commands')).rejects.toMatchObject({
       type: 'TOPIC_AUTHORIZATION_FAILED',
     });

@@ -2,6 +2,7 @@ import type { CommandBus, ViewerRequest } from '@verograph/subgraph-kit';
 import { keyedLoader } from '@verograph/subgraph-kit';
 import type DataLoader from 'dataloader';
 
+import type { NotificationServices } from './notifications/notificationResolvers.ts';
 import type { ConnectionSide, RelationshipsStore } from './relationships/relationshipsStore.ts';
 import type { SocialGraphStore } from './relationships/socialGraphStore.ts';
 import type { UserCounts, UserRow, UsersStore } from './users/usersStore.ts';
@@ -17,6 +18,7 @@ export interface UsersServices {
   readonly idSecret: string;
   /** The topic user commands go to: `users.commands`. */
   readonly commandsTopic: string;
+  readonly notifications: NotificationServices;
 }
 
 /** One request's loaders: each entity is fetched at most once and in batches. */

@@ -11,10 +11,13 @@ import {
   createSubgraphServer,
   dateTimeScalar,
 } from '@verograph/subgraph-kit';
+import { createPostAudienceCheck } from '@verograph/posts-subgraph/audienceCheck';
 import { parse } from 'graphql';
 import type { Registry } from 'prom-client';
 
 import { createUsersContext, type UsersContext, type UsersServices } from './context.ts';
+import { notificationResolvers } from './notifications/notificationResolvers.ts';
+import { createNotificationsStore } from './notifications/notificationsStore.ts';
 import { profileResolvers } from './profile/profileMutations.ts';
 import { relationshipResolvers } from './relationships/relationshipMutations.ts';
 import { createRelationshipsStore } from './relationships/relationshipsStore.ts';
@@ -59,6 +62,7 @@ export async function startUsersSubgraph(options: UsersSubgraphOptions): Promise
     }),
     idSecret: options.idSecret,
     commandsTopic: options.commandsTopic ?? topics.usersCommands,
+    notifications: { store: createNotificationsStore(cassandra), audience: createPostAudienceCheck(cassandra) },
   };
   return createSubgraphServer<UsersContext>({
     name: 'users',
@@ -66,9 +70,15 @@ export async function startUsersSubgraph(options: UsersSubgraphOptions): Promise
     resolvers: {
       DateTime: dateTimeScalar,
       Query: { ...userResolvers.Query, ...socialGraphResolvers.Query },
-      User: { ...userResolvers.User, ...socialGraphResolvers.User },
+      User: { ...userResolvers.User, ...socialGraphResolvers.User, ...notificationResolvers.User },
       Viewer: socialGraphResolvers.Viewer,
-      Mutation: { ...profileResolvers.Mutation, ...relationshipResolvers.Mutation },
+      Notification: notificationResolvers.Notification,
+      Subscription: notificationResolvers.Subscription,
+      Mutation: {
+        ...profileResolvers.Mutation,
+        ...relationshipResolvers.Mutation,
+        ...notificationResolvers.Mutation,
+      },
     },
     context: (viewer) => createUsersContext(services, viewer),
     port: options.port,

@@ -9,6 +9,7 @@ import {
 } from './connections.ts';
 import { decideCancelConnectionRequest, decideDeclineConnection } from './connectionRequests.ts';
 import { decideFollow, decideUnfollow } from './follows.ts';
+import { decideMarkNotificationsRead } from './notificationsRead.ts';
 import { decideCreateProfile, decideUpdateProfile } from './profiles.ts';
 import type { UserCommand, UserEvent, UserState } from './userModel.ts';
 
@@ -35,6 +36,8 @@ export function decideUser(command: UserCommand, state: UserState, context: Deci
       return decideDeclineConnection(command, state, context);
     case 'CancelConnectionRequest':
       return decideCancelConnectionRequest(command, state, context);
+    case 'MarkNotificationsRead':
+      return decideMarkNotificationsRead(command, context);
     default:
       return assertNever(command);
   }
@@ -48,6 +51,7 @@ export function userAggregateId(command: UserCommand): string {
   switch (command.type) {
     case 'CreateProfile':
     case 'UpdateProfile':
+    case 'MarkNotificationsRead':
       return command.userId;
     case 'Follow':
     case 'Unfollow':

@@ -1,4 +1,5 @@
 import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { UserCommandSchema } from '@verograph/contracts/users/v1/commands';
 import { UserEventSchema } from '@verograph/contracts/users/v1/events';
 import {
@@ -82,6 +83,13 @@ export function decodeUserCommand(bytes: Uint8Array): Decoded<UserCommand> {
         requesterId: command.value.requesterId,
         addresseeId: command.value.addresseeId,
       });
+    case 'markNotificationsRead':
+      return ok({
+        type: 'MarkNotificationsRead',
+        userId: command.value.userId,
+        upToTime: command.value.upToTime && timestampDate(command.value.upToTime),
+        upToId: command.value.upToId,
+      });
     case undefined:
       return { ok: false, code: 'UNKNOWN_COMMAND', reason: 'the UserCommand names no command this writer knows' };
     default:
@@ -131,6 +139,11 @@ function eventMessage(event: UserEvent): NonNullable<MessageInitShape<typeof Use
       return {
         case: 'connectionRequestCancelled',
         value: { requesterId: event.requesterId, addresseeId: event.addresseeId },
+      };
+    case 'NotificationsMarkedRead':
+      return {
+        case: 'notificationsMarkedRead',
+        value: { userId: event.userId, upToTime: timestampFromDate(event.upToTime), upToId: event.upToId },
       };
     default:
       return assertNever(event);
@@ -200,6 +213,11 @@ export function decodeUserEvent(bytes: Uint8Array): RecordedEvent<UserEvent> {
           requesterId: event.value.requesterId,
           addresseeId: event.value.addresseeId,
         };
+      case 'notificationsMarkedRead': {
+        const upToTime = event.value.upToTime && timestampDate(event.value.upToTime);
+        if (!upToTime) throw new Error('a recorded NotificationsMarkedRead has no up_to_time');
+        return { type: 'NotificationsMarkedRead', userId: event.value.userId, upToTime, upToId: event.value.upToId };
+      }
       case undefined:
         throw new Error('a recorded users event names no event');
       default:

@@ -40,7 +40,16 @@ export type UserCommand =
     }
   | { readonly type: 'RemoveConnection'; readonly userId: string; readonly otherId: string }
   | { readonly type: 'DeclineConnection'; readonly declinerId: string; readonly requesterId: string }
-  | { readonly type: 'CancelConnectionRequest'; readonly requesterId: string; readonly addresseeId: string };
+  | { readonly type: 'CancelConnectionRequest'; readonly requesterId: string; readonly addresseeId: string }
+  | MarkNotificationsRead;
+
+/** Notifications read up to (time, id): a position in the user's notifications, from a cursor. */
+export interface MarkNotificationsRead {
+  readonly type: 'MarkNotificationsRead';
+  readonly userId: string;
+  readonly upToTime: Date | undefined;
+  readonly upToId: string;
+}
 
 /** Events on users.events: what happened, in the past tense. */
 export type UserEvent =
@@ -69,7 +78,13 @@ export type UserEvent =
     }
   | { readonly type: 'ConnectionRemoved'; readonly userId: string; readonly otherId: string }
   | { readonly type: 'ConnectionDeclined'; readonly declinerId: string; readonly requesterId: string }
-  | { readonly type: 'ConnectionRequestCancelled'; readonly requesterId: string; readonly addresseeId: string };
+  | { readonly type: 'ConnectionRequestCancelled'; readonly requesterId: string; readonly addresseeId: string }
+  | {
+      readonly type: 'NotificationsMarkedRead';
+      readonly userId: string;
+      readonly upToTime: Date;
+      readonly upToId: string;
+    };
 
 /** One side of a connection, as that side's row in `connections` says. */
 export interface ConnectionSide {

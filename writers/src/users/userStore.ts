@@ -166,6 +166,9 @@ export function createUserStore(client: cassandra.Client): UserStore {
             params: [event.level, at, event.otherId, event.userId],
           },
         ];
+      // The read marker belongs to the notifications read model: its projector moves it.
+      case 'NotificationsMarkedRead':
+        return [];
       case 'ConnectionRemoved':
         return bothSidesGone(event.userId, event.otherId);
       case 'ConnectionDeclined':
@@ -208,6 +211,8 @@ export function createUserStore(client: cassandra.Client): UserStore {
           return { profiles: new Map(), connection: await connection(command.declinerId, command.requesterId) };
         case 'CancelConnectionRequest':
           return { profiles: new Map(), connection: await connection(command.requesterId, command.addresseeId) };
+        case 'MarkNotificationsRead':
+          return { profiles: new Map() };
         default:
           return assertNever(command);
       }
@@ -227,6 +232,7 @@ export function createUserStore(client: cassandra.Client): UserStore {
     async apply(events) {
       for (const event of events) {
         const batch = await statements(event);
+        if (batch.length === 0) continue;
         // One unlogged batch per event: no batchlog round. Both sides of a follow or a
         // connection are written together; should the writer die between them, the recorded
         // decision is replayed and both written again (they are upserts and deletes).

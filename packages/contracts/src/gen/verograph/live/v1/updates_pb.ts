@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file verograph/live/v1/updates.proto.
  */
 export const file_verograph_live_v1_updates: GenFile = /*@__PURE__*/
-  fileDesc("Ch92ZXJvZ3JhcGgvbGl2ZS92MS91cGRhdGVzLnByb3RvEhF2ZXJvZ3JhcGgubGl2ZS52MSK6AQoKRmVlZFVwZGF0ZRIUCgxyZWNpcGllbnRfaWQYASABKAkSLwoEa2luZBgCIAEoDjIhLnZlcm9ncmFwaC5saXZlLnYxLkZlZWRVcGRhdGVLaW5kEg8KB3Bvc3RfaWQYAyABKAkSEQoJYXV0aG9yX2lkGAQgASgJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghldmVudF9pZBgGIAEoCSKsAQoQRW5nYWdlbWVudFVwZGF0ZRIPCgdwb3N0X2lkGAEgASgJEhIKCmxvdmVfY291bnQYAiABKAMSFQoNY29tbWVudF9jb3VudBgDIAEoAxIZChFsYXRlc3RfY29tbWVudF9pZBgEIAEoCRIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZXZlbnRfaWQYBiABKAkqdgoORmVlZFVwZGF0ZUtpbmQSIAocRkVFRF9VUERBVEVfS0lORF9VTlNQRUNJRklFRBAAEh8KG0ZFRURfVVBEQVRFX0tJTkRfUE9TVF9BRERFRBABEiEKHUZFRURfVVBEQVRFX0tJTkRfUE9TVF9SRU1PVkVEEAJiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Ch92ZXJvZ3JhcGgvbGl2ZS92MS91cGRhdGVzLnByb3RvEhF2ZXJvZ3JhcGgubGl2ZS52MSK6AQoKRmVlZFVwZGF0ZRIUCgxyZWNpcGllbnRfaWQYASABKAkSLwoEa2luZBgCIAEoDjIhLnZlcm9ncmFwaC5saXZlLnYxLkZlZWRVcGRhdGVLaW5kEg8KB3Bvc3RfaWQYAyABKAkSEQoJYXV0aG9yX2lkGAQgASgJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghldmVudF9pZBgGIAEoCSKsAQoQRW5nYWdlbWVudFVwZGF0ZRIPCgdwb3N0X2lkGAEgASgJEhIKCmxvdmVfY291bnQYAiABKAMSFQoNY29tbWVudF9jb3VudBgDIAEoAxIZChFsYXRlc3RfY29tbWVudF9pZBgEIAEoCRIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZXZlbnRfaWQYBiABKAkiwwEKEk5vdGlmaWNhdGlvblVwZGF0ZRIUCgxyZWNpcGllbnRfaWQYASABKAkSMQoEa2luZBgCIAEoDjIjLnZlcm9ncmFwaC5saXZlLnYxLk5vdGlmaWNhdGlvbktpbmQSEAoIYWN0b3JfaWQYAyABKAkSDwoHcG9zdF9pZBgEIAEoCRIvCgtvY2N1cnJlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZXZlbnRfaWQYBiABKAkqdgoORmVlZFVwZGF0ZUtpbmQSIAocRkVFRF9VUERBVEVfS0lORF9VTlNQRUNJRklFRBAAEh8KG0ZFRURfVVBEQVRFX0tJTkRfUE9TVF9BRERFRBABEiEKHUZFRURfVVBEQVRFX0tJTkRfUE9TVF9SRU1PVkVEEAIq9AEKEE5vdGlmaWNhdGlvbktpbmQSIQodTk9USUZJQ0FUSU9OX0tJTkRfVU5TUEVDSUZJRUQQABIgChxOT1RJRklDQVRJT05fS0lORF9QT1NUX0xPVkVEEAESJAogTk9USUZJQ0FUSU9OX0tJTkRfUE9TVF9DT01NRU5URUQQAhIeChpOT1RJRklDQVRJT05fS0lORF9GT0xMT1dFRBADEioKJk5PVElGSUNBVElPTl9LSU5EX0NPTk5FQ1RJT05fUkVRVUVTVEVEEAQSKQolTk9USUZJQ0FUSU9OX0tJTkRfQ09OTkVDVElPTl9BQ0NFUFRFRBAFYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * On feed.updates, keyed by recipient: a change to one viewer's home feed.
@@ -105,6 +105,54 @@ export const EngagementUpdateSchema: GenMessage<EngagementUpdate> = /*@__PURE__*
   messageDesc(file_verograph_live_v1_updates, 1);
 
 /**
+ * On notification.updates, keyed by recipient: a notification the recipient just received.
+ *
+ * @generated from message verograph.live.v1.NotificationUpdate
+ */
+export type NotificationUpdate = Message<"verograph.live.v1.NotificationUpdate"> & {
+  /**
+   * @generated from field: string recipient_id = 1;
+   */
+  recipientId: string;
+
+  /**
+   * @generated from field: verograph.live.v1.NotificationKind kind = 2;
+   */
+  kind: NotificationKind;
+
+  /**
+   * @generated from field: string actor_id = 3;
+   */
+  actorId: string;
+
+  /**
+   * Empty for kinds about no post (follows and connections).
+   *
+   * @generated from field: string post_id = 4;
+   */
+  postId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 5;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * The event that caused it; also the notification's id in the read model.
+   *
+   * @generated from field: string event_id = 6;
+   */
+  eventId: string;
+};
+
+/**
+ * Describes the message verograph.live.v1.NotificationUpdate.
+ * Use `create(NotificationUpdateSchema)` to create a new message.
+ */
+export const NotificationUpdateSchema: GenMessage<NotificationUpdate> = /*@__PURE__*/
+  messageDesc(file_verograph_live_v1_updates, 2);
+
+/**
  * @generated from enum verograph.live.v1.FeedUpdateKind
  */
 export enum FeedUpdateKind {
@@ -129,4 +177,45 @@ export enum FeedUpdateKind {
  */
 export const FeedUpdateKindSchema: GenEnum<FeedUpdateKind> = /*@__PURE__*/
   enumDesc(file_verograph_live_v1_updates, 0);
+
+/**
+ * @generated from enum verograph.live.v1.NotificationKind
+ */
+export enum NotificationKind {
+  /**
+   * @generated from enum value: NOTIFICATION_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: NOTIFICATION_KIND_POST_LOVED = 1;
+   */
+  POST_LOVED = 1,
+
+  /**
+   * @generated from enum value: NOTIFICATION_KIND_POST_COMMENTED = 2;
+   */
+  POST_COMMENTED = 2,
+
+  /**
+   * @generated from enum value: NOTIFICATION_KIND_FOLLOWED = 3;
+   */
+  FOLLOWED = 3,
+
+  /**
+   * @generated from enum value: NOTIFICATION_KIND_CONNECTION_REQUESTED = 4;
+   */
+  CONNECTION_REQUESTED = 4,
+
+  /**
+   * @generated from enum value: NOTIFICATION_KIND_CONNECTION_ACCEPTED = 5;
+   */
+  CONNECTION_ACCEPTED = 5,
+}
+
+/**
+ * Describes the enum verograph.live.v1.NotificationKind.
+ */
+export const NotificationKindSchema: GenEnum<NotificationKind> = /*@__PURE__*/
+  enumDesc(file_verograph_live_v1_updates, 1);
 

@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Envelope } from "../../common/v1/envelope_pb.ts";
 import { file_verograph_common_v1_envelope } from "../../common/v1/envelope_pb.ts";
 import type { ConnectionLevel, Profile } from "./users_pb.ts";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file verograph/users/v1/commands.proto.
  */
 export const file_verograph_users_v1_commands: GenFile = /*@__PURE__*/
-  fileDesc("CiF2ZXJvZ3JhcGgvdXNlcnMvdjEvY29tbWFuZHMucHJvdG8SEnZlcm9ncmFwaC51c2Vycy52MSLNBQoLVXNlckNvbW1hbmQSLwoIZW52ZWxvcGUYASABKAsyHS52ZXJvZ3JhcGguY29tbW9uLnYxLkVudmVsb3BlEjsKDmNyZWF0ZV9wcm9maWxlGAIgASgLMiEudmVyb2dyYXBoLnVzZXJzLnYxLkNyZWF0ZVByb2ZpbGVIABI7Cg51cGRhdGVfcHJvZmlsZRgDIAEoCzIhLnZlcm9ncmFwaC51c2Vycy52MS5VcGRhdGVQcm9maWxlSAASLAoGZm9sbG93GAQgASgLMhoudmVyb2dyYXBoLnVzZXJzLnYxLkZvbGxvd0gAEjAKCHVuZm9sbG93GAUgASgLMhwudmVyb2dyYXBoLnVzZXJzLnYxLlVuZm9sbG93SAASQwoScmVxdWVzdF9jb25uZWN0aW9uGAYgASgLMiUudmVyb2dyYXBoLnVzZXJzLnYxLlJlcXVlc3RDb25uZWN0aW9uSAASQQoRYWNjZXB0X2Nvbm5lY3Rpb24YByABKAsyJC52ZXJvZ3JhcGgudXNlcnMudjEuQWNjZXB0Q29ubmVjdGlvbkgAEkYKFHNldF9jb25uZWN0aW9uX2xldmVsGAggASgLMiYudmVyb2dyYXBoLnVzZXJzLnYxLlNldENvbm5lY3Rpb25MZXZlbEgAEkEKEXJlbW92ZV9jb25uZWN0aW9uGAkgASgLMiQudmVyb2dyYXBoLnVzZXJzLnYxLlJlbW92ZUNvbm5lY3Rpb25IABJDChJkZWNsaW5lX2Nvbm5lY3Rpb24YCiABKAsyJS52ZXJvZ3JhcGgudXNlcnMudjEuRGVjbGluZUNvbm5lY3Rpb25IABJQChljYW5jZWxfY29ubmVjdGlvbl9yZXF1ZXN0GAsgASgLMisudmVyb2dyYXBoLnVzZXJzLnYxLkNhbmNlbENvbm5lY3Rpb25SZXF1ZXN0SABCCQoHY29tbWFuZCJOCg1DcmVhdGVQcm9maWxlEg8KB3VzZXJfaWQYASABKAkSLAoHcHJvZmlsZRgCIAEoCzIbLnZlcm9ncmFwaC51c2Vycy52MS5Qcm9maWxlImMKDVVwZGF0ZVByb2ZpbGUSDwoHdXNlcl9pZBgBIAEoCRIsCgdwcm9maWxlGAIgASgLMhsudmVyb2dyYXBoLnVzZXJzLnYxLlByb2ZpbGUSEwoLdXBkYXRlX21hc2sYAyADKAkiMgoGRm9sbG93EhMKC2ZvbGxvd2VyX2lkGAEgASgJEhMKC2ZvbGxvd2VlX2lkGAIgASgJIjQKCFVuZm9sbG93EhMKC2ZvbGxvd2VyX2lkGAEgASgJEhMKC2ZvbGxvd2VlX2lkGAIgASgJInMKEVJlcXVlc3RDb25uZWN0aW9uEhQKDHJlcXVlc3Rlcl9pZBgBIAEoCRIUCgxhZGRyZXNzZWVfaWQYAiABKAkSMgoFbGV2ZWwYAyABKA4yIy52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvbkxldmVsInEKEEFjY2VwdENvbm5lY3Rpb24SEwoLYWNjZXB0ZXJfaWQYASABKAkSFAoMcmVxdWVzdGVyX2lkGAIgASgJEjIKBWxldmVsGAMgASgOMiMudmVyb2dyYXBoLnVzZXJzLnYxLkNvbm5lY3Rpb25MZXZlbCJrChJTZXRDb25uZWN0aW9uTGV2ZWwSDwoHdXNlcl9pZBgBIAEoCRIQCghvdGhlcl9pZBgCIAEoCRIyCgVsZXZlbBgDIAEoDjIjLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uTGV2ZWwiNQoQUmVtb3ZlQ29ubmVjdGlvbhIPCgd1c2VyX2lkGAEgASgJEhAKCG90aGVyX2lkGAIgASgJIj4KEURlY2xpbmVDb25uZWN0aW9uEhMKC2RlY2xpbmVyX2lkGAEgASgJEhQKDHJlcXVlc3Rlcl9pZBgCIAEoCSJFChdDYW5jZWxDb25uZWN0aW9uUmVxdWVzdBIUCgxyZXF1ZXN0ZXJfaWQYASABKAkSFAoMYWRkcmVzc2VlX2lkGAIgASgJYgZwcm90bzM", [file_verograph_common_v1_envelope, file_verograph_users_v1_users]);
+  fileDesc("CiF2ZXJvZ3JhcGgvdXNlcnMvdjEvY29tbWFuZHMucHJvdG8SEnZlcm9ncmFwaC51c2Vycy52MSKbBgoLVXNlckNvbW1hbmQSLwoIZW52ZWxvcGUYASABKAsyHS52ZXJvZ3JhcGguY29tbW9uLnYxLkVudmVsb3BlEjsKDmNyZWF0ZV9wcm9maWxlGAIgASgLMiEudmVyb2dyYXBoLnVzZXJzLnYxLkNyZWF0ZVByb2ZpbGVIABI7Cg51cGRhdGVfcHJvZmlsZRgDIAEoCzIhLnZlcm9ncmFwaC51c2Vycy52MS5VcGRhdGVQcm9maWxlSAASLAoGZm9sbG93GAQgASgLMhoudmVyb2dyYXBoLnVzZXJzLnYxLkZvbGxvd0gAEjAKCHVuZm9sbG93GAUgASgLMhwudmVyb2dyYXBoLnVzZXJzLnYxLlVuZm9sbG93SAASQwoScmVxdWVzdF9jb25uZWN0aW9uGAYgASgLMiUudmVyb2dyYXBoLnVzZXJzLnYxLlJlcXVlc3RDb25uZWN0aW9uSAASQQoRYWNjZXB0X2Nvbm5lY3Rpb24YByABKAsyJC52ZXJvZ3JhcGgudXNlcnMudjEuQWNjZXB0Q29ubmVjdGlvbkgAEkYKFHNldF9jb25uZWN0aW9uX2xldmVsGAggASgLMiYudmVyb2dyYXBoLnVzZXJzLnYxLlNldENvbm5lY3Rpb25MZXZlbEgAEkEKEXJlbW92ZV9jb25uZWN0aW9uGAkgASgLMiQudmVyb2dyYXBoLnVzZXJzLnYxLlJlbW92ZUNvbm5lY3Rpb25IABJDChJkZWNsaW5lX2Nvbm5lY3Rpb24YCiABKAsyJS52ZXJvZ3JhcGgudXNlcnMudjEuRGVjbGluZUNvbm5lY3Rpb25IABJQChljYW5jZWxfY29ubmVjdGlvbl9yZXF1ZXN0GAsgASgLMisudmVyb2dyYXBoLnVzZXJzLnYxLkNhbmNlbENvbm5lY3Rpb25SZXF1ZXN0SAASTAoXbWFya19ub3RpZmljYXRpb25zX3JlYWQYFCABKAsyKS52ZXJvZ3JhcGgudXNlcnMudjEuTWFya05vdGlmaWNhdGlvbnNSZWFkSABCCQoHY29tbWFuZCJOCg1DcmVhdGVQcm9maWxlEg8KB3VzZXJfaWQYASABKAkSLAoHcHJvZmlsZRgCIAEoCzIbLnZlcm9ncmFwaC51c2Vycy52MS5Qcm9maWxlImMKDVVwZGF0ZVByb2ZpbGUSDwoHdXNlcl9pZBgBIAEoCRIsCgdwcm9maWxlGAIgASgLMhsudmVyb2dyYXBoLnVzZXJzLnYxLlByb2ZpbGUSEwoLdXBkYXRlX21hc2sYAyADKAkiMgoGRm9sbG93EhMKC2ZvbGxvd2VyX2lkGAEgASgJEhMKC2ZvbGxvd2VlX2lkGAIgASgJIjQKCFVuZm9sbG93EhMKC2ZvbGxvd2VyX2lkGAEgASgJEhMKC2ZvbGxvd2VlX2lkGAIgASgJInMKEVJlcXVlc3RDb25uZWN0aW9uEhQKDHJlcXVlc3Rlcl9pZBgBIAEoCRIUCgxhZGRyZXNzZWVfaWQYAiABKAkSMgoFbGV2ZWwYAyABKA4yIy52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvbkxldmVsInEKEEFjY2VwdENvbm5lY3Rpb24SEwoLYWNjZXB0ZXJfaWQYASABKAkSFAoMcmVxdWVzdGVyX2lkGAIgASgJEjIKBWxldmVsGAMgASgOMiMudmVyb2dyYXBoLnVzZXJzLnYxLkNvbm5lY3Rpb25MZXZlbCJrChJTZXRDb25uZWN0aW9uTGV2ZWwSDwoHdXNlcl9pZBgBIAEoCRIQCghvdGhlcl9pZBgCIAEoCRIyCgVsZXZlbBgDIAEoDjIjLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uTGV2ZWwiNQoQUmVtb3ZlQ29ubmVjdGlvbhIPCgd1c2VyX2lkGAEgASgJEhAKCG90aGVyX2lkGAIgASgJIj4KEURlY2xpbmVDb25uZWN0aW9uEhMKC2RlY2xpbmVyX2lkGAEgASgJEhQKDHJlcXVlc3Rlcl9pZBgCIAEoCSJFChdDYW5jZWxDb25uZWN0aW9uUmVxdWVzdBIUCgxyZXF1ZXN0ZXJfaWQYASABKAkSFAoMYWRkcmVzc2VlX2lkGAIgASgJImoKFU1hcmtOb3RpZmljYXRpb25zUmVhZBIPCgd1c2VyX2lkGAEgASgJEi4KCnVwX3RvX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHVwX3RvX2lkGAMgASgJYgZwcm90bzM", [file_google_protobuf_timestamp, file_verograph_common_v1_envelope, file_verograph_users_v1_users]);
 
 /**
  * A command on users.commands. The aggregate is the user for profiles and follows, and the
@@ -91,6 +93,14 @@ export type UserCommand = Message<"verograph.users.v1.UserCommand"> & {
      */
     value: CancelConnectionRequest;
     case: "cancelConnectionRequest";
+  } | {
+    /**
+     * Numbered apart from the relationship commands so both can grow without clashing.
+     *
+     * @generated from field: verograph.users.v1.MarkNotificationsRead mark_notifications_read = 20;
+     */
+    value: MarkNotificationsRead;
+    case: "markNotificationsRead";
   } | { case: undefined; value?: undefined };
 };
 
@@ -350,4 +360,34 @@ export type CancelConnectionRequest = Message<"verograph.users.v1.CancelConnecti
  */
 export const CancelConnectionRequestSchema: GenMessage<CancelConnectionRequest> = /*@__PURE__*/
   messageDesc(file_verograph_users_v1_commands, 10);
+
+/**
+ * Marks the user's notifications read up to (and including) one notification, named by the
+ * time and id of its row in the notifications read model (the cursor the API hands out).
+ *
+ * @generated from message verograph.users.v1.MarkNotificationsRead
+ */
+export type MarkNotificationsRead = Message<"verograph.users.v1.MarkNotificationsRead"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp up_to_time = 2;
+   */
+  upToTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string up_to_id = 3;
+   */
+  upToId: string;
+};
+
+/**
+ * Describes the message verograph.users.v1.MarkNotificationsRead.
+ * Use `create(MarkNotificationsReadSchema)` to create a new message.
+ */
+export const MarkNotificationsReadSchema: GenMessage<MarkNotificationsRead> = /*@__PURE__*/
+  messageDesc(file_verograph_users_v1_commands, 11);
 

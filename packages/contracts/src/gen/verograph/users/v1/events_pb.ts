@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Envelope } from "../../common/v1/envelope_pb.ts";
 import { file_verograph_common_v1_envelope } from "../../common/v1/envelope_pb.ts";
 import type { ConnectionLevel, Profile } from "./users_pb.ts";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file verograph/users/v1/events.proto.
  */
 export const file_verograph_users_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch92ZXJvZ3JhcGgvdXNlcnMvdjEvZXZlbnRzLnByb3RvEhJ2ZXJvZ3JhcGgudXNlcnMudjEi5wUKCVVzZXJFdmVudBIvCghlbnZlbG9wZRgBIAEoCzIdLnZlcm9ncmFwaC5jb21tb24udjEuRW52ZWxvcGUSPQoPcHJvZmlsZV9jcmVhdGVkGAIgASgLMiIudmVyb2dyYXBoLnVzZXJzLnYxLlByb2ZpbGVDcmVhdGVkSAASPQoPcHJvZmlsZV91cGRhdGVkGAMgASgLMiIudmVyb2dyYXBoLnVzZXJzLnYxLlByb2ZpbGVVcGRhdGVkSAASMAoIZm9sbG93ZWQYBCABKAsyHC52ZXJvZ3JhcGgudXNlcnMudjEuRm9sbG93ZWRIABI0Cgp1bmZvbGxvd2VkGAUgASgLMh4udmVyb2dyYXBoLnVzZXJzLnYxLlVuZm9sbG93ZWRIABJHChRjb25uZWN0aW9uX3JlcXVlc3RlZBgGIAEoCzInLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uUmVxdWVzdGVkSAASRQoTY29ubmVjdGlvbl9hY2NlcHRlZBgHIAEoCzImLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uQWNjZXB0ZWRIABJGChRjb25uZWN0aW9uX2xldmVsX3NldBgIIAEoCzImLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uTGV2ZWxTZXRIABJDChJjb25uZWN0aW9uX3JlbW92ZWQYCSABKAsyJS52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvblJlbW92ZWRIABJFChNjb25uZWN0aW9uX2RlY2xpbmVkGAogASgLMiYudmVyb2dyYXBoLnVzZXJzLnYxLkNvbm5lY3Rpb25EZWNsaW5lZEgAElYKHGNvbm5lY3Rpb25fcmVxdWVzdF9jYW5jZWxsZWQYCyABKAsyLi52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvblJlcXVlc3RDYW5jZWxsZWRIAEIHCgVldmVudCJPCg5Qcm9maWxlQ3JlYXRlZBIPCgd1c2VyX2lkGAEgASgJEiwKB3Byb2ZpbGUYAiABKAsyGy52ZXJvZ3JhcGgudXNlcnMudjEuUHJvZmlsZSJPCg5Qcm9maWxlVXBkYXRlZBIPCgd1c2VyX2lkGAEgASgJEiwKB3Byb2ZpbGUYAiABKAsyGy52ZXJvZ3JhcGgudXNlcnMudjEuUHJvZmlsZSI0CghGb2xsb3dlZBITCgtmb2xsb3dlcl9pZBgBIAEoCRITCgtmb2xsb3dlZV9pZBgCIAEoCSI2CgpVbmZvbGxvd2VkEhMKC2ZvbGxvd2VyX2lkGAEgASgJEhMKC2ZvbGxvd2VlX2lkGAIgASgJInUKE0Nvbm5lY3Rpb25SZXF1ZXN0ZWQSFAoMcmVxdWVzdGVyX2lkGAEgASgJEhQKDGFkZHJlc3NlZV9pZBgCIAEoCRIyCgVsZXZlbBgDIAEoDjIjLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uTGV2ZWwiugEKEkNvbm5lY3Rpb25BY2NlcHRlZBIUCgxyZXF1ZXN0ZXJfaWQYASABKAkSEwoLYWNjZXB0ZXJfaWQYAiABKAkSPAoPcmVxdWVzdGVyX2xldmVsGAMgASgOMiMudmVyb2dyYXBoLnVzZXJzLnYxLkNvbm5lY3Rpb25MZXZlbBI7Cg5hY2NlcHRlcl9sZXZlbBgEIAEoDjIjLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uTGV2ZWwiawoSQ29ubmVjdGlvbkxldmVsU2V0Eg8KB3VzZXJfaWQYASABKAkSEAoIb3RoZXJfaWQYAiABKAkSMgoFbGV2ZWwYAyABKA4yIy52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvbkxldmVsIjYKEUNvbm5lY3Rpb25SZW1vdmVkEg8KB3VzZXJfaWQYASABKAkSEAoIb3RoZXJfaWQYAiABKAkiPwoSQ29ubmVjdGlvbkRlY2xpbmVkEhMKC2RlY2xpbmVyX2lkGAEgASgJEhQKDHJlcXVlc3Rlcl9pZBgCIAEoCSJIChpDb25uZWN0aW9uUmVxdWVzdENhbmNlbGxlZBIUCgxyZXF1ZXN0ZXJfaWQYASABKAkSFAoMYWRkcmVzc2VlX2lkGAIgASgJYgZwcm90bzM", [file_verograph_common_v1_envelope, file_verograph_users_v1_users]);
+  fileDesc("Ch92ZXJvZ3JhcGgvdXNlcnMvdjEvZXZlbnRzLnByb3RvEhJ2ZXJvZ3JhcGgudXNlcnMudjEiuQYKCVVzZXJFdmVudBIvCghlbnZlbG9wZRgBIAEoCzIdLnZlcm9ncmFwaC5jb21tb24udjEuRW52ZWxvcGUSPQoPcHJvZmlsZV9jcmVhdGVkGAIgASgLMiIudmVyb2dyYXBoLnVzZXJzLnYxLlByb2ZpbGVDcmVhdGVkSAASPQoPcHJvZmlsZV91cGRhdGVkGAMgASgLMiIudmVyb2dyYXBoLnVzZXJzLnYxLlByb2ZpbGVVcGRhdGVkSAASMAoIZm9sbG93ZWQYBCABKAsyHC52ZXJvZ3JhcGgudXNlcnMudjEuRm9sbG93ZWRIABI0Cgp1bmZvbGxvd2VkGAUgASgLMh4udmVyb2dyYXBoLnVzZXJzLnYxLlVuZm9sbG93ZWRIABJHChRjb25uZWN0aW9uX3JlcXVlc3RlZBgGIAEoCzInLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uUmVxdWVzdGVkSAASRQoTY29ubmVjdGlvbl9hY2NlcHRlZBgHIAEoCzImLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uQWNjZXB0ZWRIABJGChRjb25uZWN0aW9uX2xldmVsX3NldBgIIAEoCzImLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uTGV2ZWxTZXRIABJDChJjb25uZWN0aW9uX3JlbW92ZWQYCSABKAsyJS52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvblJlbW92ZWRIABJFChNjb25uZWN0aW9uX2RlY2xpbmVkGAogASgLMiYudmVyb2dyYXBoLnVzZXJzLnYxLkNvbm5lY3Rpb25EZWNsaW5lZEgAElYKHGNvbm5lY3Rpb25fcmVxdWVzdF9jYW5jZWxsZWQYCyABKAsyLi52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvblJlcXVlc3RDYW5jZWxsZWRIABJQChlub3RpZmljYXRpb25zX21hcmtlZF9yZWFkGBQgASgLMisudmVyb2dyYXBoLnVzZXJzLnYxLk5vdGlmaWNhdGlvbnNNYXJrZWRSZWFkSABCBwoFZXZlbnQiTwoOUHJvZmlsZUNyZWF0ZWQSDwoHdXNlcl9pZBgBIAEoCRIsCgdwcm9maWxlGAIgASgLMhsudmVyb2dyYXBoLnVzZXJzLnYxLlByb2ZpbGUiTwoOUHJvZmlsZVVwZGF0ZWQSDwoHdXNlcl9pZBgBIAEoCRIsCgdwcm9maWxlGAIgASgLMhsudmVyb2dyYXBoLnVzZXJzLnYxLlByb2ZpbGUiNAoIRm9sbG93ZWQSEwoLZm9sbG93ZXJfaWQYASABKAkSEwoLZm9sbG93ZWVfaWQYAiABKAkiNgoKVW5mb2xsb3dlZBITCgtmb2xsb3dlcl9pZBgBIAEoCRITCgtmb2xsb3dlZV9pZBgCIAEoCSJ1ChNDb25uZWN0aW9uUmVxdWVzdGVkEhQKDHJlcXVlc3Rlcl9pZBgBIAEoCRIUCgxhZGRyZXNzZWVfaWQYAiABKAkSMgoFbGV2ZWwYAyABKA4yIy52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvbkxldmVsIroBChJDb25uZWN0aW9uQWNjZXB0ZWQSFAoMcmVxdWVzdGVyX2lkGAEgASgJEhMKC2FjY2VwdGVyX2lkGAIgASgJEjwKD3JlcXVlc3Rlcl9sZXZlbBgDIAEoDjIjLnZlcm9ncmFwaC51c2Vycy52MS5Db25uZWN0aW9uTGV2ZWwSOwoOYWNjZXB0ZXJfbGV2ZWwYBCABKA4yIy52ZXJvZ3JhcGgudXNlcnMudjEuQ29ubmVjdGlvbkxldmVsImsKEkNvbm5lY3Rpb25MZXZlbFNldBIPCgd1c2VyX2lkGAEgASgJEhAKCG90aGVyX2lkGAIgASgJEjIKBWxldmVsGAMgASgOMiMudmVyb2dyYXBoLnVzZXJzLnYxLkNvbm5lY3Rpb25MZXZlbCI2ChFDb25uZWN0aW9uUmVtb3ZlZBIPCgd1c2VyX2lkGAEgASgJEhAKCG90aGVyX2lkGAIgASgJIj8KEkNvbm5lY3Rpb25EZWNsaW5lZBITCgtkZWNsaW5lcl9pZBgBIAEoCRIUCgxyZXF1ZXN0ZXJfaWQYAiABKAkiSAoaQ29ubmVjdGlvblJlcXVlc3RDYW5jZWxsZWQSFAoMcmVxdWVzdGVyX2lkGAEgASgJEhQKDGFkZHJlc3NlZV9pZBgCIAEoCSJsChdOb3RpZmljYXRpb25zTWFya2VkUmVhZBIPCgd1c2VyX2lkGAEgASgJEi4KCnVwX3RvX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHVwX3RvX2lkGAMgASgJYgZwcm90bzM", [file_google_protobuf_timestamp, file_verograph_common_v1_envelope, file_verograph_users_v1_users]);
 
 /**
  * An event on users.events, keyed like the command that caused it.
@@ -90,6 +92,14 @@ export type UserEvent = Message<"verograph.users.v1.UserEvent"> & {
      */
     value: ConnectionRequestCancelled;
     case: "connectionRequestCancelled";
+  } | {
+    /**
+     * Numbered apart from the relationship events so both can grow without clashing.
+     *
+     * @generated from field: verograph.users.v1.NotificationsMarkedRead notifications_marked_read = 20;
+     */
+    value: NotificationsMarkedRead;
+    case: "notificationsMarkedRead";
   } | { case: undefined; value?: undefined };
 };
 
@@ -347,4 +357,34 @@ export type ConnectionRequestCancelled = Message<"verograph.users.v1.ConnectionR
  */
 export const ConnectionRequestCancelledSchema: GenMessage<ConnectionRequestCancelled> = /*@__PURE__*/
   messageDesc(file_verograph_users_v1_events, 10);
+
+/**
+ * The user read their notifications up to one of them; the notifications projector moves the
+ * user's read marker there (never back).
+ *
+ * @generated from message verograph.users.v1.NotificationsMarkedRead
+ */
+export type NotificationsMarkedRead = Message<"verograph.users.v1.NotificationsMarkedRead"> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp up_to_time = 2;
+   */
+  upToTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string up_to_id = 3;
+   */
+  upToId: string;
+};
+
+/**
+ * Describes the message verograph.users.v1.NotificationsMarkedRead.
+ * Use `create(NotificationsMarkedReadSchema)` to create a new message.
+ */
+export const NotificationsMarkedReadSchema: GenMessage<NotificationsMarkedRead> = /*@__PURE__*/
+  messageDesc(file_verograph_users_v1_events, 11);
 
