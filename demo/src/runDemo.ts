@@ -91,15 +91,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const report = await loadPhases(
       phases,
       { producer, outcomes, decisions: createOutcomeReader(cassandra), admin, logger },
-      { caughtUpGroups: projectors },
+      {
+        writerGroups: writers,
+        caughtUpGroups: projectors,
+        progress(event) {
+          if (!('phase' in event)) return print('  waiting for the projectors to bring every read model up to date…');
+          const { phase } = event;
+          const rejected = Object.entries(phase.rejected).map(([code, n]) => `${n} ${code}`);
+          print(
+            `  ${phase.name.padEnd(26)} ${count(phase.published).padStart(7)} published, ${count(phase.alreadyDecided).padStart(7)} already there` +
+              `${rejected.length > 0 ? `, rejected: ${rejected.join(', ')}` : ''} (${phase.seconds.toFixed(1)} s)`,
+          );
+        },
+      },
     );
-    for (const phase of report.phases) {
-      const rejected = Object.entries(phase.rejected).map(([code, n]) => `${n} ${code}`);
-      print(
-        `  ${phase.name.padEnd(26)} ${count(phase.published).padStart(7)} published, ${count(phase.alreadyDecided).padStart(7)} already there` +
-          `${rejected.length > 0 ? `, rejected: ${rejected.join(', ')}` : ''} (${phase.seconds.toFixed(1)} s)`,
-      );
-    }
     const total = (performance.now() - started) / 1000;
     print(
       `loaded in ${total.toFixed(1)} s (read models caught up ${report.catchUpSeconds.toFixed(1)} s after the last outcome); ` +
