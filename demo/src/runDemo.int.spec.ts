@@ -100,7 +100,9 @@ describe('npm run demo, on a small network, through the real writers and project
   let first: DemoResult;
 
   beforeAll(async () => {
-    // The stack's writers and projectors, as their own processes on ports of this run.
+    // The stack's writers and projectors, as their own processes on ports of this run. They join
+    // the stack's consumer groups (a group of its own would replay every command ever sent), so
+    // writers of another checkout running on the same engines decide a share of these commands.
     services = await startServices({
       only: ['writers', 'projectors'],
       ports: { writers: await freePort(), projectors: await freePort() },
