@@ -57,6 +57,9 @@ export function decideCreatePost(
     tags: validTags(command.tags),
   }));
   if (!fields.ok) return { rejection: fields.rejection };
+  if (command.createdAt && command.createdAt.getTime() > now.getTime()) {
+    return reject('BAD_USER_INPUT', 'created_at must not be in the future; leave it unset for a post made now');
+  }
   if (!state.authorHasProfile) return reject('PROFILE_REQUIRED', 'create a profile before posting');
   if (state.post) return reject('POST_EXISTS', `post ${command.postId} already exists`);
   return accept({
@@ -66,7 +69,7 @@ export function decideCreatePost(
     kind: command.kind,
     audience: command.audience,
     ...fields.value,
-    createdAt: now,
+    createdAt: command.createdAt ?? now,
   });
 }
 

@@ -40,6 +40,25 @@ describe('CreatePost', () => {
       });
   });
 
+  it('keeps the earlier creation time a trusted publisher imports, and refuses one in the future', () => {
+    given({ authorHasProfile: true })
+      .when({ ...create, createdAt: created }, alice)
+      .then({
+        type: 'PostCreated',
+        postId,
+        authorId: 'alice',
+        kind: 'PHOTO',
+        audience: 'FRIENDS',
+        caption: 'Sunset',
+        url: 'https://photos.example/sunset.jpg',
+        tags: ['beach', 'evening'],
+        createdAt: created,
+      });
+    given({ authorHasProfile: true })
+      .when({ ...create, createdAt: new Date(now.getTime() + 1) }, alice)
+      .rejectedWith('BAD_USER_INPUT', /created_at/);
+  });
+
   it('refuses an existing post id, even of a deleted post', () => {
     given({ authorHasProfile: true, post }).when(create, alice).rejectedWith('POST_EXISTS');
     given({ authorHasProfile: true, post: { ...post, deleted: true } })

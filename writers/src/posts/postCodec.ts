@@ -40,6 +40,7 @@ export function decodePostCommand(bytes: Uint8Array): Decoded<PostCommand> {
         caption: command.value.caption,
         url: command.value.url,
         tags: command.value.tags,
+        ...(command.value.createdAt ? { createdAt: fromTimestamp(command.value.createdAt) } : {}),
       });
     case 'deletePost':
       return ok({ type: 'DeletePost', postId: command.value.postId });

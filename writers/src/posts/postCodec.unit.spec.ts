@@ -1,4 +1,5 @@
 import { create, toBinary } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { PostCommandSchema } from '@verograph/contracts/posts/v1/commands';
 import { PostKind, type Audience } from '@verograph/contracts/posts/v1/posts';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +27,23 @@ describe('posts commands on the wire', () => {
       ok: true,
       command: { type: 'CreatePost', kind: 'MUSIC', audience: undefined, tags: ['a'] },
     });
+  });
+
+  it('carry a trusted creation time when one is set, and none otherwise', () => {
+    const encode = (createdAt?: Date) =>
+      toBinary(
+        PostCommandSchema,
+        create(PostCommandSchema, {
+          envelope: { commandId: 'c', aggregateId: postId, actorId: 'alice' },
+          command: {
+            case: 'createPost',
+            value: { postId, authorId: 'alice', ...(createdAt ? { createdAt: timestampFromDate(createdAt) } : {}) },
+          },
+        }),
+      );
+    expect(decodePostCommand(encode(at))).toMatchObject({ ok: true, command: { createdAt: at } });
+    const decoded = decodePostCommand(encode());
+    expect(decoded.ok && 'createdAt' in decoded.command).toBe(false);
   });
 
   it('are poison when they name no command', () => {

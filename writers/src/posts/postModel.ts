@@ -15,6 +15,8 @@ export type PostCommand =
       readonly caption: string;
       readonly url: string;
       readonly tags: readonly string[];
+      /** Set only by a trusted publisher importing earlier posts (see commands.proto); else the writer's clock. */
+      readonly createdAt?: Date;
     }
   | { readonly type: 'DeletePost'; readonly postId: string }
   | { readonly type: 'LovePost'; readonly postId: string; readonly userId: string }

@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Envelope } from "../../common/v1/envelope_pb.ts";
 import { file_verograph_common_v1_envelope } from "../../common/v1/envelope_pb.ts";
 import type { Audience, PostKind } from "./posts_pb.ts";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file verograph/posts/v1/commands.proto.
  */
 export const file_verograph_posts_v1_commands: GenFile = /*@__PURE__*/
-  fileDesc("CiF2ZXJvZ3JhcGgvcG9zdHMvdjEvY29tbWFuZHMucHJvdG8SEnZlcm9ncmFwaC5wb3N0cy52MSLfAgoLUG9zdENvbW1hbmQSLwoIZW52ZWxvcGUYASABKAsyHS52ZXJvZ3JhcGguY29tbW9uLnYxLkVudmVsb3BlEjUKC2NyZWF0ZV9wb3N0GAIgASgLMh4udmVyb2dyYXBoLnBvc3RzLnYxLkNyZWF0ZVBvc3RIABI1CgtkZWxldGVfcG9zdBgDIAEoCzIeLnZlcm9ncmFwaC5wb3N0cy52MS5EZWxldGVQb3N0SAASMQoJbG92ZV9wb3N0GAQgASgLMhwudmVyb2dyYXBoLnBvc3RzLnYxLkxvdmVQb3N0SAASNQoLdW5sb3ZlX3Bvc3QYBSABKAsyHi52ZXJvZ3JhcGgucG9zdHMudjEuVW5sb3ZlUG9zdEgAEjwKD2NvbW1lbnRfb25fcG9zdBgGIAEoCzIhLnZlcm9ncmFwaC5wb3N0cy52MS5Db21tZW50T25Qb3N0SABCCQoHY29tbWFuZCK4AQoKQ3JlYXRlUG9zdBIPCgdwb3N0X2lkGAEgASgJEhEKCWF1dGhvcl9pZBgCIAEoCRIqCgRraW5kGAMgASgOMhwudmVyb2dyYXBoLnBvc3RzLnYxLlBvc3RLaW5kEi4KCGF1ZGllbmNlGAQgASgOMhwudmVyb2dyYXBoLnBvc3RzLnYxLkF1ZGllbmNlEg8KB2NhcHRpb24YBSABKAkSCwoDdXJsGAYgASgJEgwKBHRhZ3MYByADKAkiHQoKRGVsZXRlUG9zdBIPCgdwb3N0X2lkGAEgASgJIiwKCExvdmVQb3N0Eg8KB3Bvc3RfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCSIuCgpVbmxvdmVQb3N0Eg8KB3Bvc3RfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCSJVCg1Db21tZW50T25Qb3N0Eg8KB3Bvc3RfaWQYASABKAkSEgoKY29tbWVudF9pZBgCIAEoCRIRCglhdXRob3JfaWQYAyABKAkSDAoEdGV4dBgEIAEoCWIGcHJvdG8z", [file_verograph_common_v1_envelope, file_verograph_posts_v1_posts]);
+  fileDesc("CiF2ZXJvZ3JhcGgvcG9zdHMvdjEvY29tbWFuZHMucHJvdG8SEnZlcm9ncmFwaC5wb3N0cy52MSLfAgoLUG9zdENvbW1hbmQSLwoIZW52ZWxvcGUYASABKAsyHS52ZXJvZ3JhcGguY29tbW9uLnYxLkVudmVsb3BlEjUKC2NyZWF0ZV9wb3N0GAIgASgLMh4udmVyb2dyYXBoLnBvc3RzLnYxLkNyZWF0ZVBvc3RIABI1CgtkZWxldGVfcG9zdBgDIAEoCzIeLnZlcm9ncmFwaC5wb3N0cy52MS5EZWxldGVQb3N0SAASMQoJbG92ZV9wb3N0GAQgASgLMhwudmVyb2dyYXBoLnBvc3RzLnYxLkxvdmVQb3N0SAASNQoLdW5sb3ZlX3Bvc3QYBSABKAsyHi52ZXJvZ3JhcGgucG9zdHMudjEuVW5sb3ZlUG9zdEgAEjwKD2NvbW1lbnRfb25fcG9zdBgGIAEoCzIhLnZlcm9ncmFwaC5wb3N0cy52MS5Db21tZW50T25Qb3N0SABCCQoHY29tbWFuZCLoAQoKQ3JlYXRlUG9zdBIPCgdwb3N0X2lkGAEgASgJEhEKCWF1dGhvcl9pZBgCIAEoCRIqCgRraW5kGAMgASgOMhwudmVyb2dyYXBoLnBvc3RzLnYxLlBvc3RLaW5kEi4KCGF1ZGllbmNlGAQgASgOMhwudmVyb2dyYXBoLnBvc3RzLnYxLkF1ZGllbmNlEg8KB2NhcHRpb24YBSABKAkSCwoDdXJsGAYgASgJEgwKBHRhZ3MYByADKAkSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiHQoKRGVsZXRlUG9zdBIPCgdwb3N0X2lkGAEgASgJIiwKCExvdmVQb3N0Eg8KB3Bvc3RfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCSIuCgpVbmxvdmVQb3N0Eg8KB3Bvc3RfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCSJVCg1Db21tZW50T25Qb3N0Eg8KB3Bvc3RfaWQYASABKAkSEgoKY29tbWVudF9pZBgCIAEoCRIRCglhdXRob3JfaWQYAyABKAkSDAoEdGV4dBgEIAEoCWIGcHJvdG8z", [file_google_protobuf_timestamp, file_verograph_common_v1_envelope, file_verograph_posts_v1_posts]);
 
 /**
  * A command on posts.commands, keyed by post id: one post's commands keep their order.
@@ -108,6 +110,16 @@ export type CreatePost = Message<"verograph.posts.v1.CreatePost"> & {
    * @generated from field: repeated string tags = 7;
    */
   tags: string[];
+
+  /**
+   * When the post was made, for a trusted publisher that imports posts made earlier (the demo
+   * loader). Only principals allowed to produce to posts.commands can set it, and the posts
+   * subgraph never does: a mutation's post is made when the writer decides it. Must not be
+   * after the writer's clock; unset means "now".
+   *
+   * @generated from field: google.protobuf.Timestamp created_at = 8;
+   */
+  createdAt?: Timestamp | undefined;
 };
 
 /**
