@@ -4,6 +4,8 @@ import { Kind, parse, type OperationDefinitionNode, type TypeNode } from 'graphq
 export interface ExplorerExample {
   readonly name: string;
   readonly kind: 'query' | 'mutation' | 'subscription';
+  /** The operation a run of this example executes: the document's first. */
+  readonly operationName: string | undefined;
   /** The registered text, exactly as the gateway's trusted-document manifest holds it. */
   readonly query: string;
   /** A JSON skeleton of the required variables (`""` when there are none), for the variables editor. */
@@ -34,6 +36,7 @@ export function explorerExamples(
     examples.push({
       name: operationNames.join(', ') || source.replace(/\.graphql$/, ''),
       kind: first.operation,
+      operationName: first.name?.value,
       query: document,
       variables: variablesSkeleton(first),
     });

@@ -7,6 +7,7 @@ describe('the explorer page', () => {
     {
       name: 'Evil',
       kind: 'query',
+      operationName: 'Evil',
       query: 'query Evil { x } </script><script>alert(1)</script>',
       variables: '',
     },

@@ -14,10 +14,13 @@ const HEADINGS = { query: 'Queries', mutation: 'Mutations', subscription: 'Subsc
  */
 export function operationsPlugin(examples: readonly ExplorerExample[]): GraphiQLPlugin {
   function OperationsList(): ReactElement {
-    const { queryEditor, variableEditor } = useEditorContext({ nonNull: true });
+    const { queryEditor, variableEditor, setOperationName } = useEditorContext({ nonNull: true });
     const open = (example: ExplorerExample) => {
       queryEditor?.setValue(example.query);
       variableEditor?.setValue(example.variables);
+      // At once: GraphiQL learns it from the editor only after a pause, and a quick run would
+      // still send the operation name of the text it replaced.
+      if (example.operationName) setOperationName(example.operationName);
     };
     const sections = (['query', 'mutation', 'subscription'] as const).map((kind) => {
       const ofKind = examples.filter((example) => example.kind === kind);
