@@ -4,13 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { createOpsServer, type Logger, type OpsServer } from '@verograph/service';
+import type { GraphQLSchema } from 'graphql';
 import type { Registry } from 'prom-client';
 
 import { createViewerAuthenticator } from './auth/viewerAuth.ts';
 import type { GatewayConfig } from './config.ts';
 import { maskError, maskErrorWithoutSuggestions } from './errors/gatewayErrors.ts';
 import { useValueCompletionErrors } from './errors/useValueCompletionErrors.ts';
-import { explorerPage } from './http/explorerPage.ts';
+import { createExplorer } from './http/explorer/createExplorer.ts';
+import { explorerExamples } from './http/explorer/explorerExamples.ts';
 import { createGraphQLHttpHandler } from './http/graphqlHttp.ts';
 import { APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, preferredMediaType, TEXT_HTML } from './http/mediaTypes.ts';
 import { useGraphQLOverHttpStatus } from './http/useGraphQLOverHttpStatus.ts';
@@ -60,6 +62,7 @@ export interface Gateway {
 export function createGateway(config: GatewayConfig, { logger, registry, documents }: GatewayDependencies): Gateway {
   const metrics = createGatewayMetrics(registry);
   let subgraphs: SubgraphEndpoint[] = [];
+  let servedSchema: GraphQLSchema | undefined;
   const subgraphHttp = createSubgraphHttpClient();
   const entityCache = config.entityCache.enabled
     ? createPublicEntityCache({ ttlMs: config.entityCache.ttlMs, maxEntries: config.entityCache.maxEntries })
@@ -93,7 +96,8 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
       }),
     logger: logger.child({ component: 'apollo-gateway' }),
   });
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    servedSchema = apiSchema;
     // A new supergraph may give the same subgraph query a new meaning.
     entityCache?.clear();
     subgraphs = subgraphsOf(coreSupergraphSdl).map(({ name, url }) => ({
@@ -151,12 +155,14 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
   const live = createLive(config, { gateway, apollo, authenticator, documents, registry, logger });
   // Off unless GATEWAY_DIAGNOSTIC_GC is set: then /debug/gc exists (and node must have --expose-gc).
   const diagnosticGc = config.diagnosticGc ? createDiagnosticGc() : undefined;
-  const explorer = explorerPage(
-    [...documents.entries()].map((document) => ({
-      name: document.operationNames.join(', ') || document.source,
-      document: document.document,
-    })),
-  );
+  // GraphiQL at / (src/http/explorer/): the registered operations as examples, the schema from the one served.
+  const explorer = createExplorer({
+    examples: explorerExamples(documents.entries()),
+    apiSchema: () => servedSchema,
+    introspection: config.introspection,
+    authenticator,
+    logger,
+  });
 
   let ready = false;
   const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -168,18 +174,11 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
       !url.searchParams.has('documentId') &&
       !url.searchParams.has('extensions') &&
       preferredMediaType(accept, [APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, TEXT_HTML]) === TEXT_HTML;
+    if (await explorer.handle(request, response, url)) return;
     switch (url.pathname) {
-      case '/':
-        if (request.method === 'GET' || request.method === 'HEAD') return sendExplorer(response);
-        return sendJson(
-          response,
-          405,
-          { error: 'The explorer is served with GET; send GraphQL to /graphql.' },
-          { allow: 'GET' },
-        );
       case '/graphql':
         if (live.wantsSse(request)) return live.handleSse(request, response, url);
-        if (wantsPage) return sendExplorer(response);
+        if (wantsPage) return explorer.sendPage(response);
         return handleGraphQL(request, response, url);
       case '/debug/gc': {
         if (!diagnosticGc) break;
@@ -192,13 +191,6 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
       }
     }
     return sendJson(response, 404, { error: `Nothing at ${url.pathname}; GraphQL is at /graphql.` });
-  };
-
-  const sendExplorer = (response: ServerResponse): void => {
-    response.setHeader('content-type', 'text/html; charset=utf-8');
-    response.setHeader('content-security-policy', explorer.contentSecurityPolicy);
-    response.setHeader('x-content-type-options', 'nosniff');
-    response.end(explorer.html);
   };
 
   const server: Server = createServer((request, response) => {

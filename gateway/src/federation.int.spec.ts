@@ -177,8 +177,7 @@ describe('the gateway over two real subgraphs', () => {
       expect(response.headers.get('content-type')).toMatch(/^text\/html/);
       expect(response.headers.get('content-security-policy')).toMatch(/default-src 'none'.*connect-src 'self'/);
       const html = await response.text();
-      expect(html).toContain('id="query"');
-      expect(html).toContain('id="run"');
+      expect(html).toContain('id="graphiql"');
       expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//);
       // The frontend operations are offered as examples.
       expect(html).toContain('AccountName');

@@ -2,6 +2,8 @@ import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { checkSchema } from './check/check.ts';
+import { staleGenerated, writeGenerated } from './codegen/clientPackage.ts';
+import { generateClient } from './codegen/generateClient.ts';
 import { renderReport, type ReportFormat } from './check/report.ts';
 import { composeSubgraphs, formatProblem, writeComposition } from './compose.ts';
 import { diffVersions } from './publish/diff.ts';
@@ -64,6 +66,28 @@ const commands: Record<string, Command> = {
         reason: option(args, '--message') ?? option(args, '-m') ?? '',
       });
       console.log(`published ${version.version} by ${version.publisher} at ${version.publishedAt}: ${version.reason}`);
+      return 0;
+    },
+  },
+  codegen: {
+    summary:
+      'generate @verograph/client (packages/client/src/gen): typed documents and the trusted-documents manifest; --check: fail if stale',
+    run: async (args) => {
+      const generatedDir = resolve(repoRoot, 'packages/client/src/gen');
+      const files = await generateClient(schemaDir);
+      const at = relative(process.cwd(), generatedDir) || '.';
+      if (args.includes('--check')) {
+        const stale = await staleGenerated(generatedDir, files);
+        if (stale.length === 0) {
+          console.log(`${at} is up to date with schema/api.graphql and schema/operations`);
+          return 0;
+        }
+        console.error(`${at} is stale; run \`npm run schema -- codegen\` and commit the result:`);
+        for (const problem of stale) console.error(`  ${problem}`);
+        return 6;
+      }
+      await writeGenerated(generatedDir, files);
+      console.log(`wrote ${files.map((file) => `${at}/${file.name}`).join(', ')}`);
       return 0;
     },
   },
