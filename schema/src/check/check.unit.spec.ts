@@ -172,7 +172,7 @@ describe('npm run schema -- check', { timeout: 30_000 }, () => {
 
     it('passes adding a field', async () => {
       const protoDir = protoCopy((t) =>
-        t.replace('  repeated string tags = 7;\n}', '  repeated string tags = 7;\n  string location = 8;\n}'),
+        t.replace('  string url = 6;\n', '  string url = 6;\n  string location = 99;\n'),
       );
       const report = await check(published, { protoDir });
       expect(report.proto).toEqual([]);
