@@ -176,7 +176,7 @@ describe('connections and their levels are private to their owner', () => {
       'query($id: ID!) { user(id: $id) { connections { edges { node { id } level } } } }',
       { id: eve },
     );
-    expect(mine.user.connections.edges.map((e) => [e.node.id, e.level])).toEqual([[cat, 'FRIEND']]);
+    expect(mine.user.connections.edges.map((e) => [e.node.id, e.level])).toEqual([[cat, 'ACQUAINTANCE']]);
 
     // Anyone else naming cat, a stranger or one of cat's own connections, gets FORBIDDEN and no data.
     for (const asker of [stranger, dan]) {
