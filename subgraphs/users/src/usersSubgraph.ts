@@ -69,9 +69,8 @@ export async function startUsersSubgraph(options: UsersSubgraphOptions): Promise
     typeDefs: usersTypeDefs,
     resolvers: {
       DateTime: dateTimeScalar,
-      Query: { ...userResolvers.Query, ...socialGraphResolvers.Query },
+      Query: userResolvers.Query,
       User: { ...userResolvers.User, ...socialGraphResolvers.User, ...notificationResolvers.User },
-      Viewer: socialGraphResolvers.Viewer,
       Notification: notificationResolvers.Notification,
       Subscription: notificationResolvers.Subscription,
       Mutation: {

@@ -77,26 +77,26 @@ async function relate(viewer: string, mutation: string, userId: string, level?: 
   return data[mutation]!;
 }
 
-const REQUESTS = `query($d: ConnectionRequestDirection!) { viewer { connectionRequests(direction: $d) {
+const REQUESTS = `query($d: ConnectionRequestDirection!) { me { connectionRequests(direction: $d) {
   edges { node { id } direction level requestedAt } pageInfo { hasNextPage endCursor } } } }`;
 
 /** Who the viewer's pending requests in one direction name, with the level each edge shows. */
 async function requests(viewer: string, direction: 'INCOMING' | 'OUTGOING') {
   const data = await ok<{
-    viewer: {
+    me: {
       connectionRequests: { edges: Array<{ node: { id: string }; direction: string; level: string | null }> };
     };
   }>(viewer, REQUESTS, { d: direction });
-  return data.viewer.connectionRequests.edges.map((e) => [e.node.id, e.direction, e.level]);
+  return data.me.connectionRequests.edges.map((e) => [e.node.id, e.direction, e.level]);
 }
 
 async function connections(viewer: string, level?: string) {
-  const data = await ok<{ viewer: { connections: { edges: Array<{ node: { id: string }; level: string }> } } }>(
+  const data = await ok<{ me: { connections: { edges: Array<{ node: { id: string }; level: string }> } } }>(
     viewer,
-    'query($l: ConnectionLevel) { viewer { connections(level: $l) { edges { node { id } level } } } }',
+    'query($l: ConnectionLevel) { me { connections(level: $l) { edges { node { id } level } } } }',
     { l: level ?? null },
   );
-  return data.viewer.connections.edges.map((e) => [e.node.id, e.level]);
+  return data.me.connections.edges.map((e) => [e.node.id, e.level]);
 }
 
 describe('connection requests through the users subgraph and the users writer', () => {
@@ -150,7 +150,7 @@ describe('connection requests through the users subgraph and the users writer', 
 });
 
 describe('connections and their levels are private to their owner', () => {
-  it('lists my connections at my levels, filters by level, and nobody else can ask for them', async () => {
+  it('me.connections lists mine at my levels; anyone else asking user(id:) for them gets FORBIDDEN, no data', async () => {
     const [cat, dan, eve, stranger] = await Promise.all([
       signUp('cat'),
       signUp('dan'),
@@ -170,18 +170,41 @@ describe('connections and their levels are private to their owner', () => {
     );
     expect(await connections(cat, 'FRIEND')).toEqual([[eve, 'FRIEND']]);
     expect(await connections(dan)).toEqual([[cat, 'ACQUAINTANCE']]);
-    // A stranger's viewer is their own: empty, whatever they know about cat.
-    expect(await connections(stranger)).toEqual([]);
-    // User has no such field, so there is no way to name cat's connections.
-    for (const field of [
-      'connections { edges { level } }',
-      'connectionRequests(direction: INCOMING) { edges { level } }',
-    ]) {
-      const answer = await gql.query(stranger, `query($id: ID!) { user(id: $id) { ${field} } }`, { id: cat });
-      expect(errorCodes(answer)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    // Asked through user(id:) with my own id, it is still mine.
+    const mine = await ok<{ user: { connections: { edges: Array<{ node: { id: string }; level: string }> } } }>(
+      eve,
+      'query($id: ID!) { user(id: $id) { connections { edges { node { id } level } } } }',
+      { id: eve },
+    );
+    expect(mine.user.connections.edges.map((e) => [e.node.id, e.level])).toEqual([[cat, 'ACQUAINTANCE']]);
+
+    // Anyone else naming cat, a stranger or one of cat's own connections, gets FORBIDDEN and no data.
+    for (const asker of [stranger, dan]) {
+      for (const field of [
+        'connections { edges { node { id } level } }',
+        'connectionRequests(direction: INCOMING) { edges { node { id } level } }',
+        'connectionRequests(direction: OUTGOING) { edges { node { id } level } }',
+      ]) {
+        const answer = await gql.query(asker, `query($id: ID!) { user(id: $id) { ${field} } }`, { id: cat });
+        expect(errorCodes(answer)).toEqual(['FORBIDDEN']);
+        expect(answer.data).toEqual({ user: null });
+        expect(JSON.stringify(answer)).not.toMatch(/CLOSE_FRIEND|ACQUAINTANCE|"FRIEND"/);
+        expect(JSON.stringify(answer)).not.toContain(eve);
+      }
     }
-    // Anonymous: no viewer at all.
-    expect(await ok(undefined, '{ viewer { id connections { edges { level } } } }')).toEqual({ viewer: null });
+    // A stranger's own list is theirs: empty, whatever they know about cat.
+    expect(await connections(stranger)).toEqual([]);
+    // Anonymous: no me at all, and naming a user asks to sign in.
+    expect(await ok(undefined, '{ me { id connections { edges { level } } } }')).toEqual({ me: null });
+    const anonymous = await gql.query(
+      undefined,
+      'query($id: ID!) { user(id: $id) { connections { edges { level } } } }',
+      {
+        id: cat,
+      },
+    );
+    expect(errorCodes(anonymous)).toEqual(['UNAUTHENTICATED']);
+    expect(anonymous.data).toEqual({ user: null });
   });
 });
 

@@ -14,7 +14,8 @@ import {
 } from '@verograph/subgraph-kit';
 
 import type { UsersContext } from '../context.ts';
-import { runUserCommand, signedInUser } from '../userCommands.ts';
+import { ownerOnly, type PrivateField } from '../ownerOnly.ts';
+import { runUserCommand } from '../userCommands.ts';
 import type { UserRow } from '../users/usersStore.ts';
 import type { NotificationRow, NotificationsStore } from './notificationsStore.ts';
 
@@ -42,13 +43,10 @@ function markerOf(ctx: UsersContext, viewerId: string): Promise<TimeKey | undefi
 }
 
 /** Notifications are their recipient's alone: asked of anyone else, the answer is FORBIDDEN. */
-function ownerOnly(user: UserRow, ctx: UsersContext): string {
-  const viewerId = signedInUser(ctx, 'read your notifications');
-  if (viewerId !== user.id) {
-    throw new DomainError('FORBIDDEN', "Notifications are private to their recipient; ask for yours through 'me'.");
-  }
-  return viewerId;
-}
+const NOTIFICATIONS: PrivateField = {
+  what: 'read your notifications',
+  privateTo: 'Notifications are private to their recipient',
+};
 
 /**
  * Keeps the rows the viewer may be told about: those about no post, and those about a post
@@ -91,7 +89,7 @@ export const notificationResolvers = {
       args: { first?: number | null; after?: string | null },
       ctx: UsersContext,
     ): Promise<Connection<NotificationRow>> {
-      const viewerId = ownerOnly(user, ctx);
+      const viewerId = ownerOnly(user, ctx, NOTIFICATIONS);
       const want = pageSize(args.first);
       const page = await scanPage({
         want,
@@ -109,7 +107,7 @@ export const notificationResolvers = {
     },
 
     async unreadNotificationCount(user: UserRow, _: unknown, ctx: UsersContext): Promise<number> {
-      const viewerId = ownerOnly(user, ctx);
+      const viewerId = ownerOnly(user, ctx, NOTIFICATIONS);
       return unreadCount(ctx, viewerId, await markerOf(ctx, viewerId));
     },
   },

@@ -94,7 +94,7 @@ async function all(viewer: string, list: (after: string | null) => Promise<Page>
   throw new Error(`${viewer}'s list did not end`);
 }
 
-const REQUESTS = `query($d: ConnectionRequestDirection!, $first: Int, $after: String) { viewer {
+const REQUESTS = `query($d: ConnectionRequestDirection!, $first: Int, $after: String) { me {
   connectionRequests(direction: $d, first: $first, after: $after) {
     edges { cursor node { id } direction level } pageInfo { hasNextPage endCursor } } } }`;
 
@@ -109,21 +109,21 @@ describe('the social graph lists', () => {
       else await fx.request(me, other, 'ACQUAINTANCE');
     }
     const incoming = await all(me, async (after) => {
-      const answer = await gql.query<{ viewer: { connectionRequests: Page } }>(me, REQUESTS, {
+      const answer = await gql.query<{ me: { connectionRequests: Page } }>(me, REQUESTS, {
         d: 'INCOMING',
         first: 1,
         after,
       });
       expect(answer.errors).toBeUndefined();
-      for (const edge of answer.data!.viewer.connectionRequests.edges) {
+      for (const edge of answer.data!.me.connectionRequests.edges) {
         // The requester's level is theirs: the fixture wrote it on both rows, the list never shows it.
         expect(edge).toMatchObject({ direction: 'INCOMING', level: null });
       }
-      return answer.data!.viewer.connectionRequests;
+      return answer.data!.me.connectionRequests;
     });
     expect(incoming).toEqual([...askers].sort());
-    const outgoing = await gql.query<{ viewer: { connectionRequests: Page } }>(me, REQUESTS, { d: 'OUTGOING' });
-    expect(outgoing.data!.viewer.connectionRequests.edges.map((e) => [e.node.id, e.level])).toEqual(
+    const outgoing = await gql.query<{ me: { connectionRequests: Page } }>(me, REQUESTS, { d: 'OUTGOING' });
+    expect(outgoing.data!.me.connectionRequests.edges.map((e) => [e.node.id, e.level])).toEqual(
       [others[1]!, others[3]!].sort().map((id) => [id, 'ACQUAINTANCE']),
     );
   });
@@ -150,13 +150,13 @@ describe('the social graph lists', () => {
     await fx.request(asker, me, 'FRIEND');
     const pages: Page[] = [];
     const ids = await all(me, async (after) => {
-      const answer = await gql.query<{ viewer: { connectionRequests: Page } }>(me, REQUESTS, {
+      const answer = await gql.query<{ me: { connectionRequests: Page } }>(me, REQUESTS, {
         d: 'INCOMING',
         first: 5,
         after,
       });
-      pages.push(answer.data!.viewer.connectionRequests);
-      return answer.data!.viewer.connectionRequests;
+      pages.push(answer.data!.me.connectionRequests);
+      return answer.data!.me.connectionRequests;
     });
     expect(ids).toEqual([asker]);
     expect(pages.map((p) => [p.edges.length, p.pageInfo.hasNextPage])).toEqual([
@@ -182,7 +182,7 @@ describe('the social graph lists', () => {
 
   it('answers INVALID_CURSOR for cursors it did not give out, FIRST_TOO_LARGE past 100', async () => {
     const me = await fx.user();
-    const list = '{ viewer { connections(after: $a) { edges { cursor } } } }';
+    const list = '{ me { connections(after: $a) { edges { cursor } } } }';
     for (const bad of ['!!', encodeCursor({ t: 1, id: 'x' }), encodeCursor({ id: '' }), encodeCursor([1])]) {
       const answer = await gql.query(me, `query($a: String) ${list}`, { a: bad });
       expect(errorCodes(answer)).toEqual(['INVALID_CURSOR']);

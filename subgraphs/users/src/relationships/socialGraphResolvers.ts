@@ -10,6 +10,7 @@ import {
 } from '@verograph/subgraph-kit';
 
 import type { UsersContext } from '../context.ts';
+import { ownerOnly, type PrivateField } from '../ownerOnly.ts';
 import type { UserRow } from '../users/usersStore.ts';
 import type { ConnectionRow, FollowRow } from './socialGraphStore.ts';
 
@@ -108,42 +109,31 @@ const follows = (which: 'followers' | 'following') =>
     );
   };
 
-/** The signed-in viewer's private side, as `Query.viewer` hands it out. */
-export interface ViewerRoot {
-  readonly id: string;
-}
-
 type RequestDirection = 'INCOMING' | 'OUTGOING';
+
+/** Connections, their levels and pending requests are their owner's alone: FORBIDDEN to anyone else. */
+const CONNECTIONS: PrivateField = {
+  what: 'see your connections and connection requests',
+  privateTo: 'Connections, their levels and connection requests are private to their owner',
+};
 
 /**
  * User.followers and User.following (any signed-in viewer, like the profile they hang off),
- * and Query.viewer: the lists only their owner may read. Viewer has no key, so no other
- * subgraph and no entity lookup can ask for another user's; its id is always the signed-in one.
+ * and User.connections and User.connectionRequests: answered only when the User is the
+ * signed-in viewer (through `me`, or `user(id:)` with their own id), FORBIDDEN otherwise.
  */
 export const socialGraphResolvers = {
-  Query: {
-    viewer(_: unknown, __: unknown, ctx: UsersContext): ViewerRoot | null {
-      const viewerId = ctx.viewer.viewerId;
-      return viewerId === undefined ? null : { id: viewerId };
-    },
-  },
-
   User: {
     followers: follows('followers'),
     following: follows('following'),
-  },
 
-  Viewer: {
-    async user(viewer: ViewerRoot, _: unknown, ctx: UsersContext): Promise<UserRow | null> {
-      return (await ctx.loaders.user.load(viewer.id)) ?? null;
-    },
-
-    connections(viewer: ViewerRoot, args: PageArgs & { level?: ConnectionLevel | null }, ctx: UsersContext) {
+    connections(user: UserRow, args: PageArgs & { level?: ConnectionLevel | null }, ctx: UsersContext) {
+      const viewerId = ownerOnly(user, ctx, CONNECTIONS);
       const level = args.level ?? undefined;
       return page(
         ctx,
         args,
-        (afterId, limit) => ctx.services.socialGraph.connections(viewer.id, afterId, limit),
+        (afterId, limit) => ctx.services.socialGraph.connections(viewerId, afterId, limit),
         (row: ConnectionRow) => row.otherId,
         (row) => {
           if (row.state !== 'CONNECTED' || row.myLevel === undefined) return undefined;
@@ -154,11 +144,12 @@ export const socialGraphResolvers = {
       );
     },
 
-    connectionRequests(viewer: ViewerRoot, args: PageArgs & { direction: RequestDirection }, ctx: UsersContext) {
+    connectionRequests(user: UserRow, args: PageArgs & { direction: RequestDirection }, ctx: UsersContext) {
+      const viewerId = ownerOnly(user, ctx, CONNECTIONS);
       return page(
         ctx,
         args,
-        (afterId, limit) => ctx.services.socialGraph.connections(viewer.id, afterId, limit),
+        (afterId, limit) => ctx.services.socialGraph.connections(viewerId, afterId, limit),
         (row: ConnectionRow) => row.otherId,
         (row) => {
           if (row.state !== args.direction) return undefined;
