@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 
+import { stackCredentials } from '@verograph/stack/testing';
 import { createdIdFor } from '@verograph/subgraph-kit';
 
 import { createCleanups } from './cleanups.ts';
@@ -265,7 +266,12 @@ describe('PostgreSQL stopped and restarted under load', () => {
     // Nothing lost: every command decided once; the collections projector knows every post,
     // those written during the outage included, and the collection holds each addition once.
     const { resent } = await expectEachDecidedOnce(watch, sent);
-    const client = new pg.Client({ connectionString: stack.addresses.POSTGRES_URL });
+    // The private stack has the test stack's credentials; the spec reads as its admin.
+    const signedIn = new URL(stack.addresses.POSTGRES_URL!);
+    const admin = stackCredentials().postgres.admin;
+    signedIn.username = encodeURIComponent(admin.username);
+    signedIn.password = encodeURIComponent(admin.password);
+    const client = new pg.Client({ connectionString: signedIn.toString() });
     await client.connect();
     cleanups.add('closing the PostgreSQL client', () => client.end());
     const expectedPosts = [...posts.keys()].sort();
