@@ -611,6 +611,18 @@ describe('protocol errors and limits', () => {
     expect(anonymous.ending).toMatchObject({ kind: 'errors', errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
   });
 
+  it('refuses a subscription sent as a plain HTTP request with 400 BAD_REQUEST naming the live transports, not 500', async () => {
+    const response = await fetch(gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: JSON.stringify({ query: FEED }),
+    });
+    const body = (await response.json()) as { errors?: { message: string; extensions?: { code?: string } }[] };
+    expect(response.status).toBe(400);
+    expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_REQUEST']);
+    expect(body.errors?.[0]?.message).toMatch(/graphql-ws.*SSE/);
+  });
+
   it('limits subscriptions per connection with TOO_MANY_SUBSCRIPTIONS, and keeps the connection', async () => {
     const client = await initialised();
     for (let i = 0; i < 51; i++) client.send({ type: 'subscribe', id: `s${i}`, payload: { query: FEED } });

@@ -27,7 +27,7 @@ export function operationResolutionMessage(document: DocumentNode, operationName
 
 /**
  * Refuses a request whose operation cannot be chosen with 400 OPERATION_RESOLUTION_FAILURE,
- * before anything runs. Without it the gateway's executor throws on the missing operation and
+ * and a subscription sent as a plain request with 400 BAD_REQUEST, before anything runs. Without it the gateway's executor throws on the missing operation and
  * the client gets a 500 for its own mistake.
  */
 export function useOperationResolution(): ApolloServerPlugin {
@@ -35,6 +35,14 @@ export function useOperationResolution(): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, document, request }) {
+          if (operation?.operation === 'subscription') {
+            // Subscriptions have a transport of their own; the query executor cannot run them.
+            throw requestError(
+              GatewayErrorCode.BAD_REQUEST,
+              'Subscriptions are served over graphql-ws (graphql-transport-ws on /graphql) or over SSE (Accept: text/event-stream), not as a plain HTTP request.',
+              400,
+            );
+          }
           if (operation) return;
           throw requestError(
             GatewayErrorCode.OPERATION_RESOLUTION_FAILURE,

@@ -14,7 +14,7 @@ import { createRoot } from 'react-dom/client';
 import type { ExplorerSettings } from '../explorerPage.ts';
 import { headersFromFragment } from './explorerHeaders.ts';
 import { OPERATIONS_PLUGIN_TITLE, operationsPlugin } from './operationsPlugin.ts';
-import { SCHEMA_QUERY_NAME, withPublishedSchema } from './publishedSchemaFetcher.ts';
+import { SCHEMA_QUERY_NAME, withDocumentOfQuery, withPublishedSchema } from './publishedSchemaFetcher.ts';
 
 const WELCOME = `# The verograph GraphQL explorer.
 #
@@ -37,11 +37,13 @@ const subscriptionUrl = new URL(graphqlUrl);
 subscriptionUrl.protocol = graphqlUrl.protocol === 'https:' ? 'wss:' : 'ws:';
 
 const fetcher = withPublishedSchema(
-  createGraphiQLFetcher({
-    url: graphqlUrl.toString(),
-    subscriptionUrl: subscriptionUrl.toString(),
-    enableIncrementalDelivery: false,
-  }),
+  withDocumentOfQuery(
+    createGraphiQLFetcher({
+      url: graphqlUrl.toString(),
+      subscriptionUrl: subscriptionUrl.toString(),
+      enableIncrementalDelivery: false,
+    }),
+  ),
   new URL(settings.schemaPath, window.location.href).toString(),
 );
 const headers = headersFromFragment(window.location.hash);

@@ -1,5 +1,5 @@
 import type { Fetcher, FetcherOpts, FetcherParams } from '@graphiql/toolkit';
-import { buildSchema, GraphQLError, introspectionFromSchema, type ExecutionResult } from 'graphql';
+import { buildSchema, GraphQLError, introspectionFromSchema, Kind, parse, type ExecutionResult } from 'graphql';
 
 /**
  * The name the explorer gives GraphiQL's schema request, so that only GraphiQL's own request is
@@ -46,4 +46,27 @@ async function loadPublishedSchema(url: string, headers: Record<string, unknown>
 
 function failed(message: string): ExecutionResult {
   return { errors: [new GraphQLError(message)] };
+}
+
+/**
+ * GraphiQL hands the fetcher the document it parsed from the editor after a pause, so a run right
+ * after the editor changed (a new tab, an operation opened from the sidebar) carries the previous
+ * document or none, and a subscription went out as a plain HTTP request. The fetcher is given the
+ * document of the text it is asked to run instead, and the name of its only operation when none
+ * is given, so it picks graphql-ws for a subscription whatever GraphiQL had parsed.
+ */
+export function withDocumentOfQuery(fetcher: Fetcher): Fetcher {
+  return (params: FetcherParams, options?: FetcherOpts) => {
+    let documentAST;
+    try {
+      documentAST = parse(params.query);
+    } catch {
+      // The gateway says what is wrong with it.
+      return fetcher(params, options);
+    }
+    const operations = documentAST.definitions.filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+    const only = operations.length === 1 ? operations[0]?.name?.value : undefined;
+    const operationName = params.operationName ?? only;
+    return fetcher(operationName ? { ...params, operationName } : params, { ...options, documentAST });
+  };
 }
