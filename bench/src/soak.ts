@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 import { subscribeWs, type LiveSubscription } from '@verograph/e2e/liveClients';
+import { totalLag } from '@verograph/messaging';
 import type { Admin } from 'kafkajs';
 
-import { totalLag } from './consumerLag.ts';
 import { createGatewayClient, type Timed } from './gatewayClient.ts';
 import { soakVerdict, type SoakMinute, type SoakTargets, type SoakVerdict } from './soakVerdict.ts';
 import { percentile, sleep } from './stats.ts';

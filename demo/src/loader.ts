@@ -1,13 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import type { MessageProducer } from '@verograph/messaging';
+import { totalLag, type MessageProducer } from '@verograph/messaging';
 import type { Logger } from '@verograph/service';
 import type { OutcomeListener, OutcomeReader, RecordedOutcome } from '@verograph/subgraph-kit';
 import type { Admin } from 'kafkajs';
 
 import type { DemoCommand, Phase } from './commands.ts';
-import { totalLag } from './consumerLag.ts';
 
 /** What the loader needs from the engines, built by the caller (the CLI, a test). */
 export interface LoaderDeps {

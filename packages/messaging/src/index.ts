@@ -3,6 +3,7 @@ export * from './coalescingProducer.ts';
 export * from './consumer.ts';
 export * from './consumerMetrics.ts';
 export * from './deadLetter.ts';
+export * from './groupLag.ts';
 export * from './keyBroadcast.ts';
 export * from './producer.ts';
 export * from './topics.ts';

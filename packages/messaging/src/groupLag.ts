@@ -1,8 +1,8 @@
 import type { Admin } from 'kafkajs';
 
 /**
- * The records the given consumer groups have not committed yet, over every topic they read
- * (the same count as bench/src/consumerLag.ts; a package may not import another's sources).
+ * The records the given consumer groups have not committed yet, over every topic they read: what
+ * a tool that waits for the writers and projectors to catch up (benchmarks, the demo loader) asks.
  */
 export async function totalLag(admin: Admin, groupIds: readonly string[]): Promise<number> {
   const ends = new Map<string, Map<number, { low: number; high: number }>>();
