@@ -124,6 +124,8 @@ export async function startServices(options: StartServicesOptions = {}): Promise
   // Each service signs in to the engines as its own principal (see README, Security model).
   const credentials = readCredentials(stackDirFromEnv(env));
   const running: RunningService[] = [];
+  // The last lines each service printed: a service that dies while starting says why in the error.
+  const lastLines = new Map<RunningService, string[]>();
   for (const definition of chosen) {
     const args = commandOf(definition, options.fromBundle ?? false);
     const entry = args.at(-1)!;
@@ -135,7 +137,13 @@ export async function startServices(options: StartServicesOptions = {}): Promise
       env: { ...env, ...credentialsEnv(credentials, definition.name) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const print = options.output ?? ((name, line) => process.stdout.write(`${name.padEnd(12)}| ${line}\n`));
+    const output = options.output ?? ((name, line) => process.stdout.write(`${name.padEnd(12)}| ${line}\n`));
+    const tail: string[] = [];
+    const print = (name: string, line: string) => {
+      tail.push(line);
+      if (tail.length > STARTUP_TAIL_LINES) tail.shift();
+      output(name, line);
+    };
     for (const stream of [child.stdout, child.stderr]) {
       let buffered = '';
       stream?.on('data', (chunk: Buffer) => {
@@ -145,16 +153,18 @@ export async function startServices(options: StartServicesOptions = {}): Promise
         for (const line of lines) print(definition.name, line);
       });
     }
-    running.push({
+    const service: RunningService = {
       definition,
       port: portOf(definition),
       child,
       url: `http://127.0.0.1:${portOf(definition)}`,
       opsUrl: `http://127.0.0.1:${opsPortOf(definition)}`,
-    });
+    };
+    running.push(service);
+    lastLines.set(service, tail);
   }
   try {
-    await Promise.all(running.map((r) => waitReady(r, options.readyTimeoutMs ?? 60_000)));
+    await Promise.all(running.map((r) => waitReady(r, options.readyTimeoutMs ?? 60_000, lastLines.get(r) ?? [])));
   } catch (error) {
     await stopServices(running);
     throw error;
@@ -171,11 +181,18 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-async function waitReady(service: RunningService, timeoutMs: number): Promise<void> {
+const STARTUP_TAIL_LINES = 20;
+
+async function waitReady(service: RunningService, timeoutMs: number, tail: readonly string[]): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (service.child.exitCode !== null) {
-      throw new Error(`${service.definition.name} exited with code ${service.child.exitCode} during start-up`);
+      // Let the pipes drain: the last line is usually the reason.
+      await sleep(200);
+      throw new Error(
+        `${service.definition.name} exited with code ${service.child.exitCode} during start-up; its last lines:\n` +
+          tail.join('\n'),
+      );
     }
     try {
       const response = await fetch(`${service.opsUrl}/health/ready`, { signal: AbortSignal.timeout(1_000) });
