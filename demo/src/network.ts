@@ -69,7 +69,9 @@ export interface DemoCollection {
 
 export interface DemoNetwork {
   readonly seed: string;
+  /** Everyone: the first `members` post, connect, love, comment and collect; the rest only read. */
   readonly users: readonly DemoUser[];
+  readonly members: number;
   readonly follows: readonly DemoFollow[];
   readonly connections: readonly DemoConnection[];
   readonly posts: readonly DemoPost[];
@@ -79,7 +81,16 @@ export interface DemoNetwork {
 }
 
 export interface NetworkSize {
+  /** People who post, connect, love, comment and collect. */
   readonly users: number;
+  /**
+   * Quiet accounts who only read: each follows a few of the most followed authors, which is
+   * what gives those authors thousands of followers (as on any social network, most accounts
+   * mostly read).
+   */
+  readonly readers: number;
+  /** Median of how many authors a reader follows. */
+  readonly readerFollowingMedian: number;
   readonly posts: number;
   /** Median of how many people a user follows (log-normal, so some follow hundreds). */
   readonly followingMedian: number;
@@ -92,6 +103,8 @@ export interface NetworkSize {
 /** The network `npm run demo` loads: about 1,000 people and 10,000 posts. */
 export const defaultSize: NetworkSize = {
   users: 1000,
+  readers: 3000,
+  readerFollowingMedian: 5,
   posts: 10_000,
   followingMedian: 25,
   connectionsMean: 6,
@@ -135,7 +148,8 @@ export const seedTag = (seed: string) => createHash('sha256').update(seed).diges
 export function generateNetwork(seed: string, now: Date, size: NetworkSize = defaultSize): DemoNetwork {
   const random = seededRandom(seed);
   const tag = seedTag(seed);
-  const users = Array.from({ length: size.users }, (_, i): DemoUser => {
+  // Members first, then readers: a member's index is the same whatever the number of readers.
+  const users = Array.from({ length: size.users + size.readers }, (_, i): DemoUser => {
     const first = random.pick(firstNames);
     const last = random.pick(lastNames);
     const id = demoId(seed, 'user', i);
@@ -147,7 +161,8 @@ export function generateNetwork(seed: string, now: Date, size: NetworkSize = def
       avatarUrl: `https://avatars.verograph.example/${id}.png`,
     };
   });
-  const ids = users.map((u) => u.id);
+  const ids = users.slice(0, size.users).map((u) => u.id);
+  const readerIds = users.slice(size.users).map((u) => u.id);
 
   // Popularity: the user at rank r (a shuffled order) weighs 1/r, plus a floor so the long tail
   // still gets followers.
@@ -156,17 +171,30 @@ export function generateNetwork(seed: string, now: Date, size: NetworkSize = def
   const pickFollowee = weightedPicker(popularity);
   const followersOf = new Map<string, Set<string>>(ids.map((id) => [id, new Set()]));
   const follows: DemoFollow[] = [];
-  for (const [i, followerId] of ids.entries()) {
-    const wanted = Math.min(ids.length - 1, Math.max(3, Math.round(random.logNormal(size.followingMedian, 0.8))));
-    const chosen = new Set<number>();
-    for (let attempts = 0; chosen.size < wanted && attempts < wanted * 20; attempts++) {
-      const j = pickFollowee(random);
-      if (j !== i) chosen.add(j);
-    }
+  const follow = (followerId: string, chosen: Iterable<number>) => {
     for (const j of chosen) {
       follows.push({ followerId, followeeId: ids[j]! });
       followersOf.get(ids[j]!)!.add(followerId);
     }
+  };
+  const choose = (wanted: number, pick: (r: Random) => number, except?: number) => {
+    const chosen = new Set<number>();
+    for (let attempts = 0; chosen.size < wanted && attempts < wanted * 20; attempts++) {
+      const j = pick(random);
+      if (j !== except) chosen.add(j);
+    }
+    return chosen;
+  };
+  for (const [i, followerId] of ids.entries()) {
+    const wanted = Math.min(ids.length - 1, Math.max(3, Math.round(random.logNormal(size.followingMedian, 0.8))));
+    follow(followerId, choose(wanted, pickFollowee, i));
+  }
+  // Readers follow the head of the same ranking, with no floor: the few most followed authors
+  // reach thousands of followers while the long tail keeps its tens.
+  const pickHead = weightedPicker(ids.map((_, i) => 1 / (rankOf[i]! + 1) ** 1.1));
+  for (const readerId of readerIds) {
+    const wanted = Math.min(ids.length, Math.max(1, Math.round(random.logNormal(size.readerFollowingMedian, 0.6))));
+    follow(readerId, choose(wanted, pickHead));
   }
 
   // Connections: random pairs; most accepted (a share re-filed afterwards), some left pending.
@@ -271,5 +299,5 @@ export function generateNetwork(seed: string, now: Date, size: NetworkSize = def
     });
   }
 
-  return { seed, users, follows, connections, posts, loves, comments: postComments, collections };
+  return { seed, users, members: size.users, follows, connections, posts, loves, comments: postComments, collections };
 }

@@ -95,7 +95,7 @@ describe('npm run demo, on a small network, through the real writers and project
   let client: cassandra.Client;
   let postgres: pg.Client;
   const seed = `demo-spec-${randomUUID()}`;
-  const size = { ...defaultSize, users: 50, posts: 200 };
+  const size = { ...defaultSize, users: 50, readers: 30, posts: 200 };
   const lines: string[] = [];
   let first: DemoResult;
 

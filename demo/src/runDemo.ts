@@ -83,7 +83,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     print(
-      `verograph demo, seed "${options.seed}": ${count(network.users.length)} users, ${count(network.follows.length)} follows, ` +
+      `verograph demo, seed "${options.seed}": ${count(network.users.length)} users ` +
+        `(${count(network.users.length - network.members)} of them only reading), ${count(network.follows.length)} follows, ` +
         `${count(network.connections.length)} connection requests, ${count(network.posts.length)} posts, ` +
         `${count(network.loves.length)} loves, ${count(network.comments.length)} comments, ` +
         `${count(network.collections.length)} collections`,
