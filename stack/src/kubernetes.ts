@@ -98,6 +98,9 @@ function deployment(service: ServiceDefinition, options: ManifestOptions): Manif
               ],
               env: [
                 { name: 'NODE_ENV', value: 'production' },
+                // The pod's name: a restarted container replaces its dead self in its consumer
+                // groups at once instead of waiting a session timeout (messaging/predecessors.ts).
+                { name: 'INSTANCE_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: service.portEnv, value: String(service.port) },
                 ...(hasApi(service) ? [{ name: service.opsPortEnv, value: String(service.opsPort) }] : []),
                 // Writers and projectors serve their ops endpoints on every interface already.

@@ -134,7 +134,13 @@ export async function startServices(options: StartServicesOptions = {}): Promise
     }
     const child = spawn(process.execPath, args, {
       cwd: repoRoot,
-      env: { ...env, ...credentialsEnv(credentials, definition.name) },
+      env: {
+        ...env,
+        ...credentialsEnv(credentials, definition.name),
+        // A stable identity per instance: a restart on the same port replaces its dead self in
+        // its consumer groups at once (packages/messaging/src/predecessors.ts).
+        INSTANCE_ID: `${definition.name}-${portOf(definition)}`,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output = options.output ?? ((name, line) => process.stdout.write(`${name.padEnd(12)}| ${line}\n`));

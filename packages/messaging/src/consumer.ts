@@ -9,6 +9,7 @@ import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.ts';
 import { consumerMetrics } from './consumerMetrics.ts';
 import { createLagTracker } from './consumerLag.ts';
 import { createDeadLetterPublisher, type DeadLetterPublisher } from './deadLetter.ts';
+import { removePredecessors } from './predecessors.ts';
 import { topics as topicNames } from './topics.ts';
 import { traceFromHeaders, type TraceContext } from './trace.ts';
 
@@ -518,6 +519,8 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
   };
 
   await admin.connect();
+  // A restarted instance need not wait a session timeout for its dead self (predecessors.ts).
+  await removePredecessors(kafka, groupId, log);
   await consumer.connect();
   await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
   await consumer.run({

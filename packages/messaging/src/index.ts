@@ -5,6 +5,7 @@ export * from './consumerMetrics.ts';
 export * from './deadLetter.ts';
 export * from './groupLag.ts';
 export * from './keyBroadcast.ts';
+export * from './predecessors.ts';
 export * from './producer.ts';
 export * from './topics.ts';
 export * from './trace.ts';

@@ -2,6 +2,7 @@ import kafkajs from 'kafkajs';
 import type { Kafka, Producer } from 'kafkajs';
 
 import { stopKafkajsIdleLoop } from './kafkajsIdleLoop.ts';
+import { instanceId, kafkaClientId, rememberInstanceClient } from './predecessors.ts';
 
 /** One record to publish. The key decides the partition, and so the order. */
 export interface OutgoingRecord {
@@ -49,8 +50,9 @@ export function createKafka(
   credentials: KafkaCredentials | undefined = kafkaCredentialsFromEnv(),
 ): Kafka {
   stopKafkajsIdleLoop();
-  return new kafkajs.Kafka({
-    clientId,
+  const instanceClientId = kafkaClientId(clientId);
+  const kafka = new kafkajs.Kafka({
+    clientId: instanceClientId,
     brokers: [...brokers],
     ...(credentials && {
       sasl: { mechanism: 'scram-sha-512', username: credentials.username, password: credentials.password },
@@ -58,6 +60,8 @@ export function createKafka(
     logLevel: kafkajs.logLevel.WARN,
     retry: { initialRetryTime: 100, retries: 8 },
   });
+  if (instanceId()) rememberInstanceClient(kafka, instanceClientId);
+  return kafka;
 }
 
 /**
