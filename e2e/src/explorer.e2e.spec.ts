@@ -1,7 +1,9 @@
 /**
- * The explorer as a person uses it: headless Chromium opens GraphiQL from a signed-in link
+ * The explorer as a person uses it: a small demo network is loaded (`npm run demo`'s loader), and
+ * headless Chromium opens GraphiQL from the link the demo printed for one of its people
  * (`/#token=…`), with nothing from the internet; runs the home feed from the registered
- * operations; starts `feedUpdated` in a tab of its own and sees a new post arrive live.
+ * operations; starts `feedUpdated` in a tab of its own and sees a post arrive live from someone
+ * that person follows.
  * Screenshots go to e2e/artifacts/ (git-ignored), for a person to look at.
  */
 import { randomUUID } from 'node:crypto';
@@ -9,13 +11,15 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { defaultSize, runDemo } from '@verograph/demo';
 import { repoRoot } from '@verograph/stack';
 import { buildSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { eventually } from './graphqlClient.ts';
-import { follow, post, signUp, type Person } from './liveWorld.ts';
+import { eventually, graphqlClient } from './graphqlClient.ts';
+import { post, type Person } from './liveWorld.ts';
+import { tokenFor } from './system.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(repoRoot, 'e2e/artifacts');
@@ -82,10 +86,35 @@ describe('the GraphQL explorer (GraphiQL)', () => {
   const run = randomUUID().slice(0, 8);
   let reader: Person;
   let author: Person;
+  /** The link the demo printed for the reader: the explorer, signed in as them. */
+  let link: string;
 
   beforeAll(async () => {
-    ({ reader, author } = await signUp(gateway.toString(), `gx${run}`, ['reader', 'author'] as const));
-    await follow(reader, author);
+    const demo = await runDemo({
+      seed: `e2e-explorer-${run}`,
+      size: { ...defaultSize, users: 40, readers: 20, posts: 120 },
+      explorerUrl: `${gateway.origin}/`,
+      print: () => undefined,
+    });
+    // The demo's avid reader, and the author they follow with the most followers.
+    const persona = demo.personas.find((p) => p.description.startsWith('a reader who follows'));
+    if (!persona) throw new Error(`the demo printed no reader: ${demo.personas.map((p) => p.description).join('; ')}`);
+    link = persona.link;
+    const person = (id: string, token: string): Person => {
+      const user = demo.network.users.find((u) => u.id === id)!;
+      return {
+        id,
+        name: user.username,
+        displayName: user.displayName,
+        token,
+        http: graphqlClient(gateway.toString(), token),
+      };
+    };
+    reader = person(persona.userId, persona.token);
+    const followees = new Set(demo.network.follows.filter((f) => f.followerId === reader.id).map((f) => f.followeeId));
+    const followers = (id: string) => demo.network.follows.filter((f) => f.followeeId === id).length;
+    const followed = [...followees].sort((a, b) => followers(b) - followers(a) || (a < b ? -1 : 1))[0]!;
+    author = person(followed, await tokenFor(followed));
   });
 
   it('serves the published API schema, which the page learns the schema from', async () => {
@@ -132,8 +161,10 @@ describe('the GraphQL explorer (GraphiQL)', () => {
         throw new Error(`${String(error)}\nthe response pane: ${shown}\nthe console: ${problems.join('; ')}`);
       });
 
-    // The token rides in the fragment, which the browser never sends: the gateway's logs never see it.
-    const opened = await page.goto(`${gateway.origin}/#token=${reader.token}`);
+    // The demo's link: the token rides in the fragment, which the browser never sends, so the
+    // gateway's logs never see it.
+    expect(link).toBe(`${gateway.origin}/#token=${reader.token}`);
+    const opened = await page.goto(link);
     expect(opened?.status()).toBe(200);
     await page.waitForSelector('.graphiql-container');
     await page.waitForSelector('button[data-operation="HomeFeed"]');
