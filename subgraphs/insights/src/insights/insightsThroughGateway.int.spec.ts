@@ -1,0 +1,339 @@
+import { randomUUID } from 'node:crypto';
+
+import { create, toBinary } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import {
+  FollowerChangeBucketSchema,
+  PostEngagementBucketSchema,
+  TrendingTagResultSchema,
+  TrendingWindow,
+} from '@verograph/contracts/insights/v1/insights';
+import { mintToken } from '@verograph/gateway';
+import {
+  codesOf,
+  JWT_SECRET,
+  postGraphQL,
+  SIGNING_SECRET,
+  startTestGateway,
+  type TestGateway,
+} from '@verograph/gateway/testing';
+import {
+  createKafka,
+  createProducer,
+  runConsumer,
+  type MessageProducer,
+  type RunningConsumer,
+} from '@verograph/messaging';
+import { startPostsSubgraph, postsTypeDefs } from '@verograph/posts-subgraph';
+import {
+  createCassandraClient as projectorsCassandraClient,
+  createInsightsStore,
+  insightsRecordHandler,
+  type InsightTopics,
+} from '@verograph/projectors';
+import { engineAddresses } from '@verograph/service';
+import { scratchKeyspace, stackCredentials, testRun, until, type ScratchKeyspace } from '@verograph/stack/testing';
+import { createCassandraClient, type SubgraphServer } from '@verograph/subgraph-kit';
+import { readModelFixtures, type ReadModelFixtures } from '@verograph/subgraph-kit/testing';
+import { startUsersSubgraph, usersTypeDefs } from '@verograph/users-subgraph';
+import type cassandra from 'cassandra-driver';
+import type { Kafka } from 'kafkajs';
+import { print } from 'graphql';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { insightsTypeDefs, startInsightsSubgraph } from '../insightsSubgraph.ts';
+
+/**
+ * Issue 16 as a client meets it: result records published by hand, as the insights job
+ * publishes them (in a transaction), read by the insights projector into a keyspace of this
+ * run, served by the insights subgraph signed in as its own read-only role, through the real
+ * gateway beside the users and posts subgraphs.
+ */
+const logger = pino({ level: 'silent' });
+const topics: InsightTopics = {
+  trendingTags: `test.insights.trending_tags.${testRun}`,
+  postEngagement: `test.insights.post_engagement.${testRun}`,
+  followerChanges: `test.insights.follower_changes.${testRun}`,
+};
+
+let ks: ScratchKeyspace;
+let fx: ReadModelFixtures;
+let kafka: Kafka;
+let producer: MessageProducer;
+let projectorClient: cassandra.Client;
+let insightsClient: cassandra.Client;
+let projector: RunningConsumer;
+let gateway: TestGateway;
+const servers: SubgraphServer[] = [];
+let author: string;
+let stranger: string;
+let postId: string;
+
+const now = Date.now();
+const minutesAgo = (m: number) => new Date(now - m * 60_000);
+const ts = timestampFromDate;
+
+async function publishInTransaction(records: ReadonlyArray<{ topic: string; key: string; value: Uint8Array }>) {
+  const tx = kafka.producer({
+    transactionalId: `test-insights-gw-${testRun}-${randomUUID()}`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await tx.connect();
+  try {
+    const transaction = await tx.transaction();
+    for (const r of records)
+      await transaction.send({ topic: r.topic, messages: [{ key: r.key, value: Buffer.from(r.value) }] });
+    await transaction.commit();
+  } finally {
+    await tx.disconnect();
+  }
+}
+
+const ask = async (viewerId: string | undefined, query: string, variables: Record<string, unknown> = {}) =>
+  postGraphQL(
+    gateway.graphqlUrl,
+    { query, variables },
+    viewerId ? { authorization: `Bearer ${await mintToken(JWT_SECRET, viewerId)}` } : {},
+  );
+
+beforeAll(async () => {
+  ks = await scratchKeyspace('insights_gw');
+  fx = readModelFixtures(ks.client);
+  const engines = engineAddresses();
+  const settings = {
+    contactPoints: engines.cassandraContactPoints,
+    localDataCenter: engines.cassandraDataCenter,
+    keyspace: ks.keyspace,
+  };
+  // Each service signs in as its own role: the grants of migrations/cassandra/0043 are what let them.
+  const credentials = stackCredentials().cassandra;
+  projectorClient = projectorsCassandraClient({ ...settings, credentials: credentials.projectors });
+  insightsClient = createCassandraClient({ ...settings, credentials: credentials.insights }, 'insights-gw-int');
+
+  kafka = createKafka(`insights-gw-int-${testRun}`, engines.kafkaBrokers);
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: [...Object.values(topics), `test.insights.deadletter.${testRun}`].map((topic) => ({
+      topic,
+      numPartitions: 3,
+    })),
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+  producer = await createProducer(kafka);
+  projector = await runConsumer({
+    kafka,
+    groupId: `test-projectors-insights-${testRun}`,
+    topics: Object.values(topics),
+    handle: insightsRecordHandler({
+      store: createInsightsStore(projectorClient),
+      topics,
+      clock: () => new Date(),
+      logger,
+    }),
+    logger,
+    metrics: new Registry(),
+    deadLetterTopic: `test.insights.deadletter.${testRun}`,
+    fromBeginning: true,
+  });
+
+  author = await fx.user();
+  stranger = await fx.user();
+  postId = (await fx.post({ authorId: author, audience: 'FOLLOWERS', caption: 'How is it doing?' })).id;
+
+  const common = { logger, port: 0, host: '127.0.0.1', signingSecret: SIGNING_SECRET };
+  const writes = {
+    cassandra: ks.client,
+    producer,
+    mutationWaitMs: 100,
+    commandsTopic: `unused-${testRun}`,
+    idSecret: `ids-${testRun}`,
+  };
+  const users = await startUsersSubgraph({ ...common, ...writes, metrics: new Registry() });
+  const posts = await startPostsSubgraph({ ...common, ...writes, metrics: new Registry() });
+  const insights = await startInsightsSubgraph({ ...common, metrics: new Registry(), cassandra: insightsClient });
+  servers.push(users, posts, insights);
+  gateway = await startTestGateway({
+    subgraphs: [
+      { name: 'users', url: users.url, typeDefs: print(usersTypeDefs) },
+      { name: 'posts', url: posts.url, typeDefs: print(postsTypeDefs) },
+      { name: 'insights', url: insights.url, typeDefs: print(insightsTypeDefs) },
+    ],
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await gateway?.stop();
+  await Promise.all(servers.map((s) => s.close()));
+  await projector?.stop();
+  await producer?.disconnect();
+  const admin = kafka?.admin();
+  await admin?.connect();
+  await admin
+    ?.deleteTopics({ topics: [...Object.values(topics), `test.insights.deadletter.${testRun}`] })
+    .catch(() => undefined);
+  await admin?.disconnect();
+  await projectorClient?.shutdown();
+  await insightsClient?.shutdown();
+  await ks?.drop();
+});
+
+const TRENDING =
+  'query($w: TrendingWindow!, $first: Int) { trendingTags(window: $w, first: $first) { tag uses authors } }';
+const POST_INSIGHTS =
+  'query($id: ID!) { post(id: $id) { id insights { loves comments buckets { start end loves comments } } } }';
+const MY_INSIGHTS = '{ me { id insights { followersGained followersLost hours { start gained lost } } } }';
+
+describe('insights through the gateway', () => {
+  it('answers the newest window of trending tags, most used first, to any signed-in viewer', async () => {
+    const trending = (tag: string, uses: number, end: Date, window = TrendingWindow.HOUR) => ({
+      topic: topics.trendingTags,
+      key: `${window}:${tag}`,
+      value: toBinary(
+        TrendingTagResultSchema,
+        create(TrendingTagResultSchema, {
+          window,
+          tag,
+          uses: BigInt(uses),
+          authors: 5n,
+          windowStart: ts(new Date(end.getTime() - 3_600_000)),
+          windowEnd: ts(end),
+        }),
+      ),
+    });
+    await publishInTransaction([
+      trending('older', 99, minutesAgo(2)),
+      trending('jazz', 7, minutesAgo(1)),
+      trending('vinyl', 12, minutesAgo(1)),
+      trending('bebop', 6, minutesAgo(1)),
+      trending('daily', 40, minutesAgo(1), TrendingWindow.DAY),
+    ]);
+    const hour = await until('the newest hour of trending tags', async () => {
+      const r = await ask(stranger, TRENDING, { w: 'HOUR' });
+      const tags = (r.body.data as { trendingTags: Array<{ tag: string }> } | null)?.trendingTags ?? [];
+      return tags.length === 3 ? r : undefined;
+    });
+    expect(hour.body).toEqual({
+      data: {
+        trendingTags: [
+          { tag: 'vinyl', uses: 12, authors: 5 },
+          { tag: 'jazz', uses: 7, authors: 5 },
+          { tag: 'bebop', uses: 6, authors: 5 },
+        ],
+      },
+    });
+    expect((await ask(stranger, TRENDING, { w: 'HOUR', first: 1 })).body.data).toEqual({
+      trendingTags: [{ tag: 'vinyl', uses: 12, authors: 5 }],
+    });
+    expect((await ask(author, TRENDING, { w: 'DAY' })).body.data).toEqual({
+      trendingTags: [{ tag: 'daily', uses: 40, authors: 5 }],
+    });
+  });
+
+  it('refuses trending tags to an anonymous client with UNAUTHENTICATED', async () => {
+    const anonymous = await ask(undefined, TRENDING, { w: 'HOUR' });
+    expect(codesOf(anonymous)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it("gives a post's engagement buckets to its author, and null without a word to anyone else", async () => {
+    const bucket = (loves: number, comments: number, start: Date) => ({
+      topic: topics.postEngagement,
+      key: postId,
+      value: toBinary(
+        PostEngagementBucketSchema,
+        create(PostEngagementBucketSchema, {
+          postId,
+          authorId: author,
+          loves: BigInt(loves),
+          comments: BigInt(comments),
+          windowStart: ts(start),
+          windowEnd: ts(new Date(start.getTime() + 300_000)),
+        }),
+      ),
+    });
+    // The last one is older than 24 hours: not part of the answer.
+    await publishInTransaction([
+      bucket(3, 1, minutesAgo(10)),
+      bucket(2, 4, minutesAgo(5)),
+      bucket(9, 9, minutesAgo(24 * 60 + 30)),
+    ]);
+    const mine = await until('the author sees the buckets', async () => {
+      const r = await ask(author, POST_INSIGHTS, { id: postId });
+      const buckets = (r.body.data as { post: { insights: { buckets: unknown[] } | null } } | null)?.post.insights
+        ?.buckets;
+      return buckets?.length === 2 ? r : undefined;
+    });
+    expect(mine.body.errors).toBeUndefined();
+    expect(mine.body.data).toEqual({
+      post: {
+        id: postId,
+        insights: {
+          loves: 5,
+          comments: 5,
+          buckets: [
+            { start: minutesAgo(5).toISOString(), end: minutesAgo(0).toISOString(), loves: 2, comments: 4 },
+            { start: minutesAgo(10).toISOString(), end: minutesAgo(5).toISOString(), loves: 3, comments: 1 },
+          ],
+        },
+      },
+    });
+
+    // Another viewer who may see the post: the same answer as a post without insights, no error.
+    const theirs = await ask(stranger, POST_INSIGHTS, { id: postId });
+    expect(theirs.body).toEqual({ data: { post: { id: postId, insights: null } } });
+  });
+
+  it("gives an author an empty answer for a post with no buckets yet, which nobody else can tell from a stranger's", async () => {
+    const quiet = (await fx.post({ authorId: author, audience: 'FOLLOWERS' })).id;
+    expect((await ask(author, POST_INSIGHTS, { id: quiet })).body).toEqual({
+      data: { post: { id: quiet, insights: { loves: 0, comments: 0, buckets: [] } } },
+    });
+    expect((await ask(stranger, POST_INSIGHTS, { id: quiet })).body).toEqual({
+      data: { post: { id: quiet, insights: null } },
+    });
+  });
+
+  it("gives a user's follower changes to that user only", async () => {
+    const hour = (userId: string, gained: number, lost: number, start: Date) => ({
+      topic: topics.followerChanges,
+      key: userId,
+      value: toBinary(
+        FollowerChangeBucketSchema,
+        create(FollowerChangeBucketSchema, {
+          userId,
+          gained: BigInt(gained),
+          lost: BigInt(lost),
+          windowStart: ts(start),
+          windowEnd: ts(new Date(start.getTime() + 3_600_000)),
+        }),
+      ),
+    });
+    await publishInTransaction([hour(author, 4, 1, minutesAgo(120)), hour(author, 2, 0, minutesAgo(60))]);
+    const mine = await until('the user sees their follower changes', async () => {
+      const r = await ask(author, MY_INSIGHTS);
+      const hours = (r.body.data as { me: { insights: { hours: unknown[] } | null } } | null)?.me.insights?.hours;
+      return hours?.length === 2 ? r : undefined;
+    });
+    expect(mine.body.data).toEqual({
+      me: {
+        id: author,
+        insights: {
+          followersGained: 6,
+          followersLost: 1,
+          hours: [
+            { start: minutesAgo(60).toISOString(), gained: 2, lost: 0 },
+            { start: minutesAgo(120).toISOString(), gained: 4, lost: 1 },
+          ],
+        },
+      },
+    });
+    const theirs = await ask(stranger, 'query($id: ID!) { user(id: $id) { id insights { followersGained } } }', {
+      id: author,
+    });
+    expect(theirs.body).toEqual({ data: { user: { id: author, insights: null } } });
+  });
+});
