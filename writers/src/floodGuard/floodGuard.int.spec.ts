@@ -162,3 +162,57 @@ describe('the flood guard on the real engines', () => {
     await h.applied(await comment(neighbour));
   });
 });
+
+describe('the flood guard when its topic cannot be read yet', () => {
+  it('lets the writers start unthrottled, and throttles once the topic appears', async () => {
+    const later = `${topic}.later`;
+    const waiting = await startThrottleFeed({
+      kafka,
+      topic: later,
+      groupPrefix: `test-writers-floodguard-${run}`,
+      logger,
+      catchUpTimeoutMs: 300,
+      retryMs: 200,
+    });
+    try {
+      expect(waiting.isCaughtUp()).toBe(false);
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: later, numPartitions: 1 }], waitForLeaders: true });
+      await admin.disconnect();
+      const user = newUser('later');
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({
+        topic: later,
+        messages: [
+          {
+            key: throttleKey(user.id, 'FOLLOW'),
+            value: Buffer.from(
+              toBinary(
+                ThrottleSchema,
+                create(ThrottleSchema, {
+                  userId: user.id,
+                  action: ThrottledAction.FOLLOW,
+                  until: timestampFromDate(new Date(Date.now() + 60_000)),
+                }),
+              ),
+            ),
+          },
+        ],
+      });
+      await producer.disconnect();
+      await until(
+        'the throttle on the late topic',
+        () => waiting.book.throttledUntil(user.id, 'FOLLOW', new Date()) !== undefined,
+        20_000,
+      );
+    } finally {
+      await waiting.stop();
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [later] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+});
