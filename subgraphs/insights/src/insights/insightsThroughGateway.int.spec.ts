@@ -331,6 +331,21 @@ describe('insights through the gateway', () => {
         },
       },
     });
+
+    // The job republishes after a restart from its checkpoint: the same windows again, then a
+    // new one behind them on the same key (so, in order). Nothing is counted twice.
+    await publishInTransaction([
+      hour(author, 4, 1, minutesAgo(120)),
+      hour(author, 2, 0, minutesAgo(60)),
+      hour(author, 1, 1, minutesAgo(30)),
+    ]);
+    const replayed = await until('the hour after the replay', async () => {
+      const r = await ask(author, MY_INSIGHTS);
+      const hours = (r.body.data as { me: { insights: { hours: unknown[] } | null } } | null)?.me.insights?.hours;
+      return hours?.length === 3 ? r : undefined;
+    });
+    expect(replayed.body.data).toMatchObject({ me: { insights: { followersGained: 7, followersLost: 2 } } });
+
     const theirs = await ask(stranger, 'query($id: ID!) { user(id: $id) { id insights { followersGained } } }', {
       id: author,
     });
