@@ -102,7 +102,13 @@ beforeAll(async () => {
   await publishThrottles([{ userId: spammer.id, action: 'COMMENT', until: inAMinute }]);
   await publishThrottles([{ userId: aborted.id, action: 'COMMENT', until: inAMinute }], 'abort');
   feed = await startThrottleFeed({ kafka, topic, groupPrefix: `test-writers-floodguard-${run}`, logger });
-  h = await startWriterHarness(['posts'], { floodGuard: feed.book });
+  h = await startWriterHarness(['users', 'posts'], { floodGuard: feed.book });
+  await h.applied(
+    await h.user(author.id, author.id, {
+      case: 'createProfile',
+      value: { userId: author.id, profile: { username: author.username, displayName: 'Author' } },
+    }),
+  );
   await h.applied(
     await h.post(author.id, postId, {
       case: 'createPost',
