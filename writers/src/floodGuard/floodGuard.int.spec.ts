@@ -10,8 +10,9 @@ import type { Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createThrottlesTopic, publishThrottles, type ThrottleToPublish } from '../testing/throttles.ts';
 import { CommandStatus, newUser, startWriterHarness, type WriterHarness } from '../testing/writerHarness.ts';
-import { throttleKey, type ThrottledActionName } from './throttleBook.ts';
+import { throttleKey } from './throttleBook.ts';
 import { startThrottleFeed, type ThrottleFeed } from './throttleFeed.ts';
 
 /**
@@ -31,48 +32,8 @@ const aborted = newUser('aborted');
 const neighbour = newUser('neighbour');
 const postId = randomUUID();
 
-const actions: Record<ThrottledActionName, ThrottledAction> = {
-  COMMENT: ThrottledAction.COMMENT,
-  FOLLOW: ThrottledAction.FOLLOW,
-  CONNECTION_REQUEST: ThrottledAction.CONNECTION_REQUEST,
-};
-
-/** Publishes throttles in one transaction, committed or aborted, like the job's transactional sink. */
-async function publishThrottles(
-  throttles: ReadonlyArray<{ userId: string; action: ThrottledActionName; until: Date }>,
-  outcome: 'commit' | 'abort' = 'commit',
-) {
-  const producer = kafka.producer({
-    transactionalId: `test-insights-${run}-${randomUUID()}`,
-    idempotent: true,
-    maxInFlightRequests: 1,
-  });
-  await producer.connect();
-  try {
-    const transaction = await producer.transaction();
-    await transaction.send({
-      topic,
-      messages: throttles.map(({ userId, action, until }) => ({
-        key: throttleKey(userId, action),
-        value: Buffer.from(
-          toBinary(
-            ThrottleSchema,
-            create(ThrottleSchema, {
-              userId,
-              action: actions[action],
-              until: timestampFromDate(until),
-              attempts: 11n,
-              limit: 10n,
-            }),
-          ),
-        ),
-      })),
-    });
-    await (outcome === 'commit' ? transaction.commit() : transaction.abort());
-  } finally {
-    await producer.disconnect();
-  }
-}
+const publish = (throttles: readonly ThrottleToPublish[], outcome?: 'commit' | 'abort') =>
+  publishThrottles(kafka, topic, throttles, outcome);
 
 const comment = (user: { id: string }) =>
   h.post(user.id, postId, {
@@ -90,17 +51,11 @@ async function until(what: string, check: () => boolean, timeoutMs = 10_000) {
 
 beforeAll(async () => {
   kafka = createKafka(`writers-floodguard-test-${run}`, engineAddresses().kafkaBrokers);
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: 3, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
+  await createThrottlesTopic(kafka, topic);
   // Before the writer starts: its book must be rebuilt from what the topic already holds.
   const inAMinute = new Date(Date.now() + 60_000);
-  await publishThrottles([{ userId: spammer.id, action: 'COMMENT', until: inAMinute }]);
-  await publishThrottles([{ userId: aborted.id, action: 'COMMENT', until: inAMinute }], 'abort');
+  await publish([{ userId: spammer.id, action: 'COMMENT', until: inAMinute }]);
+  await publish([{ userId: aborted.id, action: 'COMMENT', until: inAMinute }], 'abort');
   feed = await startThrottleFeed({ kafka, topic, groupPrefix: `test-writers-floodguard-${run}`, logger });
   h = await startWriterHarness(['users', 'posts'], { floodGuard: feed.book });
   await h.applied(
@@ -150,11 +105,11 @@ describe('the flood guard on the real engines', () => {
   it('given a throttle published while the writer runs, then the next comment is refused; once lifted, applied', async () => {
     const late = newUser('late');
     await h.applied(await comment(late));
-    await publishThrottles([{ userId: late.id, action: 'COMMENT', until: new Date(Date.now() + 60_000) }]);
+    await publish([{ userId: late.id, action: 'COMMENT', until: new Date(Date.now() + 60_000) }]);
     await until('the throttle of late', () => feed.book.throttledUntil(late.id, 'COMMENT', new Date()) !== undefined);
     expect(await h.outcome(await comment(late))).toMatchObject({ reasonCode: 'RATE_LIMITED' });
     // A follow throttle does not touch comments; a record whose `until` has passed lifts it.
-    await publishThrottles([
+    await publish([
       { userId: neighbour.id, action: 'FOLLOW', until: new Date(Date.now() + 60_000) },
       { userId: late.id, action: 'COMMENT', until: new Date(Date.now() - 1_000) },
     ]);
