@@ -62,6 +62,8 @@ export async function startThrottleFeed(options: ThrottleFeedOptions): Promise<T
       logger.info({ topic, throttles: book.size }, 'flood guard caught up');
       reachEnd();
     };
+    // An empty topic: the book already holds all of it.
+    check();
     const current = kafka.consumer({
       groupId: `${options.groupPrefix}-${randomUUID()}`,
       sessionTimeout: 10_000,
