@@ -8,9 +8,17 @@ export const USER_INSIGHTS_SPAN_MS = 7 * 24 * 3600_000;
 /** The most tags trendingTags answers at once. */
 export const MAX_TRENDING = 100;
 
+/**
+ * The fewest distinct authors a listed tag must have. The job publishes no tag below it; the
+ * subgraph holds to it too, so a job misconfigured with a lower threshold still cannot point
+ * at the one or two people behind a tag.
+ */
+export const MIN_TRENDING_AUTHORS = 5;
+
 /** Most used first; ties by more authors, then by tag, so the order is stable between requests. */
 export function rankTrending(rows: readonly TrendingTagRow[], first: number): TrendingTagRow[] {
-  return [...rows]
+  return rows
+    .filter((row) => row.authors >= MIN_TRENDING_AUTHORS)
     .sort((a, b) => b.uses - a.uses || b.authors - a.authors || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0))
     .slice(0, first);
 }

@@ -16,6 +16,18 @@ describe('insight rules', () => {
     expect(rankTrending(rows, 0)).toEqual([]);
   });
 
+  it('never lists a tag fewer than five distinct authors used, whatever the job published', () => {
+    expect(
+      rankTrending(
+        [
+          { tag: 'us-two', uses: 50, authors: 2 },
+          { tag: 'many', uses: 5, authors: 5 },
+        ],
+        10,
+      ),
+    ).toEqual([{ tag: 'many', uses: 5, authors: 5 }]);
+  });
+
   it("lets only the signed-in owner read an owner's insights", () => {
     expect(mayReadInsights('ann', 'ann')).toBe(true);
     expect(mayReadInsights('bob', 'ann')).toBe(false);
