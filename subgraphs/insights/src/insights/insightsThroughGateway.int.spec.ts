@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-
 import { create, toBinary } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
@@ -8,64 +6,18 @@ import {
   TrendingTagResultSchema,
   TrendingWindow,
 } from '@verograph/contracts/insights/v1/insights';
-import { mintToken } from '@verograph/gateway';
-import {
-  codesOf,
-  JWT_SECRET,
-  postGraphQL,
-  SIGNING_SECRET,
-  startTestGateway,
-  type TestGateway,
-} from '@verograph/gateway/testing';
-import {
-  createKafka,
-  createProducer,
-  runConsumer,
-  type MessageProducer,
-  type RunningConsumer,
-} from '@verograph/messaging';
-import { startPostsSubgraph, postsTypeDefs } from '@verograph/posts-subgraph';
-import {
-  createCassandraClient as projectorsCassandraClient,
-  createInsightsStore,
-  insightsRecordHandler,
-  type InsightTopics,
-} from '@verograph/projectors';
-import { engineAddresses } from '@verograph/service';
-import { scratchKeyspace, stackCredentials, testRun, until, type ScratchKeyspace } from '@verograph/stack/testing';
-import { createCassandraClient, type SubgraphServer } from '@verograph/subgraph-kit';
-import { readModelFixtures, type ReadModelFixtures } from '@verograph/subgraph-kit/testing';
-import { startUsersSubgraph, usersTypeDefs } from '@verograph/users-subgraph';
-import type cassandra from 'cassandra-driver';
-import type { Kafka } from 'kafkajs';
-import { print } from 'graphql';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
+import { codesOf } from '@verograph/gateway/testing';
+import { until } from '@verograph/stack/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { insightsTypeDefs, startInsightsSubgraph } from '../insightsSubgraph.ts';
+import { startInsightsWorld, type InsightsWorld } from '../testing/insightsWorld.ts';
 
 /**
  * Issue 16 as a client meets it: result records published by hand, as the insights job
  * publishes them (in a transaction), read by the insights projector into a keyspace of this
  * run, served by the insights subgraph through the real gateway beside the users and posts subgraphs.
  */
-const logger = pino({ level: 'silent' });
-const topics: InsightTopics = {
-  trendingTags: `test.insights.trending_tags.${testRun}`,
-  postEngagement: `test.insights.post_engagement.${testRun}`,
-  followerChanges: `test.insights.follower_changes.${testRun}`,
-};
-
-let ks: ScratchKeyspace;
-let fx: ReadModelFixtures;
-let kafka: Kafka;
-let producer: MessageProducer;
-let projectorClient: cassandra.Client;
-let insightsClient: cassandra.Client;
-let projector: RunningConsumer;
-let gateway: TestGateway;
-const servers: SubgraphServer[] = [];
+let world: InsightsWorld;
 let author: string;
 let stranger: string;
 /** Follows the author: sees the posts, not their insights. */
@@ -75,116 +27,20 @@ let postId: string;
 const now = Date.now();
 const minutesAgo = (m: number) => new Date(now - m * 60_000);
 const ts = timestampFromDate;
-
-async function publishInTransaction(records: ReadonlyArray<{ topic: string; key: string; value: Uint8Array }>) {
-  const tx = kafka.producer({
-    transactionalId: `test-insights-gw-${testRun}-${randomUUID()}`,
-    idempotent: true,
-    maxInFlightRequests: 1,
-  });
-  await tx.connect();
-  try {
-    const transaction = await tx.transaction();
-    for (const r of records)
-      await transaction.send({ topic: r.topic, messages: [{ key: r.key, value: Buffer.from(r.value) }] });
-    await transaction.commit();
-  } finally {
-    await tx.disconnect();
-  }
-}
-
-const ask = async (viewerId: string | undefined, query: string, variables: Record<string, unknown> = {}) =>
-  postGraphQL(
-    gateway.graphqlUrl,
-    { query, variables },
-    viewerId ? { authorization: `Bearer ${await mintToken(JWT_SECRET, viewerId)}` } : {},
-  );
+const ask = (...args: Parameters<InsightsWorld['ask']>) => world.ask(...args);
+const publishInTransaction = (...args: Parameters<InsightsWorld['publish']>) => world.publish(...args);
 
 beforeAll(async () => {
-  ks = await scratchKeyspace('insights_gw');
-  fx = readModelFixtures(ks.client);
-  const engines = engineAddresses();
-  const settings = {
-    contactPoints: engines.cassandraContactPoints,
-    localDataCenter: engines.cassandraDataCenter,
-    keyspace: ks.keyspace,
-  };
-  // The projector signs in as its own role: the grants of migrations/cassandra/0043 are what let it
-  // write. The subgraph signs in as the admin: until this branch is merged, other worktrees'
-  // runs rewrite the shared stack's credentials without the insights role's password.
-  const credentials = stackCredentials().cassandra;
-  projectorClient = projectorsCassandraClient({ ...settings, credentials: credentials.projectors });
-  insightsClient = createCassandraClient({ ...settings, credentials: credentials.admin }, 'insights-gw-int');
-
-  kafka = createKafka(`insights-gw-int-${testRun}`, engines.kafkaBrokers);
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [...Object.values(topics), `test.insights.deadletter.${testRun}`].map((topic) => ({
-      topic,
-      numPartitions: 3,
-    })),
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
-  producer = await createProducer(kafka);
-  projector = await runConsumer({
-    kafka,
-    groupId: `test-projectors-insights-${testRun}`,
-    topics: Object.values(topics),
-    handle: insightsRecordHandler({
-      store: createInsightsStore(projectorClient),
-      topics,
-      clock: () => new Date(),
-      logger,
-    }),
-    logger,
-    metrics: new Registry(),
-    deadLetterTopic: `test.insights.deadletter.${testRun}`,
-    fromBeginning: true,
-  });
-
-  author = await fx.user();
-  stranger = await fx.user();
-  follower = await fx.user();
-  await fx.follow(follower, author);
-  postId = (await fx.post({ authorId: author, audience: 'FOLLOWERS', caption: 'How is it doing?' })).id;
-
-  const common = { logger, port: 0, host: '127.0.0.1', signingSecret: SIGNING_SECRET };
-  const writes = {
-    cassandra: ks.client,
-    producer,
-    mutationWaitMs: 100,
-    commandsTopic: `unused-${testRun}`,
-    idSecret: `ids-${testRun}`,
-  };
-  const users = await startUsersSubgraph({ ...common, ...writes, metrics: new Registry() });
-  const posts = await startPostsSubgraph({ ...common, ...writes, metrics: new Registry() });
-  const insights = await startInsightsSubgraph({ ...common, metrics: new Registry(), cassandra: insightsClient });
-  servers.push(users, posts, insights);
-  gateway = await startTestGateway({
-    subgraphs: [
-      { name: 'users', url: users.url, typeDefs: print(usersTypeDefs) },
-      { name: 'posts', url: posts.url, typeDefs: print(postsTypeDefs) },
-      { name: 'insights', url: insights.url, typeDefs: print(insightsTypeDefs) },
-    ],
-  });
+  world = await startInsightsWorld();
+  author = await world.fx.user();
+  stranger = await world.fx.user();
+  follower = await world.fx.user();
+  await world.fx.follow(follower, author);
+  postId = (await world.fx.post({ authorId: author, audience: 'FOLLOWERS', caption: 'How is it doing?' })).id;
 }, 90_000);
 
 afterAll(async () => {
-  await gateway?.stop();
-  await Promise.all(servers.map((s) => s.close()));
-  await projector?.stop();
-  await producer?.disconnect();
-  const admin = kafka?.admin();
-  await admin?.connect();
-  await admin
-    ?.deleteTopics({ topics: [...Object.values(topics), `test.insights.deadletter.${testRun}`] })
-    .catch(() => undefined);
-  await admin?.disconnect();
-  await projectorClient?.shutdown();
-  await insightsClient?.shutdown();
-  await ks?.drop();
+  await world?.stop();
 });
 
 const TRENDING =
@@ -196,7 +52,7 @@ const MY_INSIGHTS = '{ me { id insights { followersGained followersLost hours { 
 describe('insights through the gateway', () => {
   it('answers the newest window of trending tags, most used first, to any signed-in viewer', async () => {
     const trending = (tag: string, uses: number, end: Date, window = TrendingWindow.HOUR) => ({
-      topic: topics.trendingTags,
+      topic: world.topics.trendingTags,
       key: `${window}:${tag}`,
       value: toBinary(
         TrendingTagResultSchema,
@@ -246,7 +102,7 @@ describe('insights through the gateway', () => {
 
   it("gives a post's engagement buckets to its author, and null without a word to anyone else", async () => {
     const bucket = (loves: number, comments: number, start: Date) => ({
-      topic: topics.postEngagement,
+      topic: world.topics.postEngagement,
       key: postId,
       value: toBinary(
         PostEngagementBucketSchema,
@@ -295,7 +151,7 @@ describe('insights through the gateway', () => {
   });
 
   it("gives an author an empty answer for a post with no buckets yet, which nobody else can tell from a stranger's", async () => {
-    const quiet = (await fx.post({ authorId: author, audience: 'FOLLOWERS' })).id;
+    const quiet = (await world.fx.post({ authorId: author, audience: 'FOLLOWERS' })).id;
     expect((await ask(author, POST_INSIGHTS, { id: quiet })).body).toEqual({
       data: { post: { id: quiet, insights: { loves: 0, comments: 0, buckets: [] } } },
     });
@@ -306,7 +162,7 @@ describe('insights through the gateway', () => {
 
   it("gives a user's follower changes to that user only", async () => {
     const hour = (userId: string, gained: number, lost: number, start: Date) => ({
-      topic: topics.followerChanges,
+      topic: world.topics.followerChanges,
       key: userId,
       value: toBinary(
         FollowerChangeBucketSchema,
