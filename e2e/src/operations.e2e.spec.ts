@@ -10,7 +10,7 @@ const services = inject('services');
 describe('the operations endpoints', () => {
   it('are on each service’s operations port, with one readiness shape for every service', async () => {
     expect(services.map((s) => s.name).sort()).toEqual(
-      ['collections', 'gateway', 'posts', 'projectors', 'search', 'users', 'writers'].sort(),
+      ['collections', 'gateway', 'insights', 'posts', 'projectors', 'search', 'users', 'writers'].sort(),
     );
     for (const { name, opsUrl } of services) {
       expect(await (await fetch(`${opsUrl}/health/live`)).json(), name).toEqual({ status: 'live' });
@@ -35,7 +35,14 @@ describe('the operations endpoints', () => {
 
   it('are not on a public port, which answers 404 to them', async () => {
     const withApi = services.filter((s) => s.url !== undefined);
-    expect(withApi.map((s) => s.name).sort()).toEqual(['collections', 'gateway', 'posts', 'search', 'users']);
+    expect(withApi.map((s) => s.name).sort()).toEqual([
+      'collections',
+      'gateway',
+      'insights',
+      'posts',
+      'search',
+      'users',
+    ]);
     for (const { name, url, opsUrl } of withApi) {
       expect(url, name).not.toBe(opsUrl);
       for (const path of ['/health/live', '/health/ready', '/metrics']) {

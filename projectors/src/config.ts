@@ -5,11 +5,16 @@ import { projectorNames, type ProjectorName } from './consumer/projector.ts';
 import type { StreamTopics } from './events/projectedEvent.ts';
 import { defaultFeedStoreSettings, type FeedStoreSettings } from './feeds/feedStore.ts';
 import { defaultFeedsSettings, type FeedsSettings } from './feeds/feedsProjector.ts';
+import type { InsightTopics } from './insights/insightsPlan.ts';
 import { searchAliases, type SearchIndices } from './search/searchStore.ts';
 
 /** Everything the projectors process reads from its environment, read once at start. */
 export interface ProjectorsConfig {
+  /** The event projectors chosen in PROJECTORS. */
   readonly projectors: readonly ProjectorName[];
+  /** Whether PROJECTORS names `insights`: the insights job's results into their read model. */
+  readonly insights: boolean;
+  readonly insightTopics: InsightTopics;
   readonly port: number;
   readonly engines: EngineAddresses;
   /** Prefix of the consumer groups: `<prefix>.feeds`, `<prefix>.search`, … */
@@ -27,13 +32,20 @@ export interface ProjectorsConfig {
 }
 
 export function readConfig(env: EnvReader = envReader()): ProjectorsConfig {
-  const chosen = env.list('PROJECTORS', projectorNames);
-  const unknown = chosen.filter((name) => !projectorNames.includes(name as ProjectorName));
+  const known = [...projectorNames, 'insights'];
+  const chosen = env.list('PROJECTORS', known);
+  const unknown = chosen.filter((name) => !known.includes(name));
   if (unknown.length > 0 || chosen.length === 0) {
-    throw new ConfigError(`PROJECTORS=${chosen.join(',')} must list some of ${projectorNames.join(', ')}`);
+    throw new ConfigError(`PROJECTORS=${chosen.join(',')} must list some of ${known.join(', ')}`);
   }
   return {
-    projectors: [...new Set(chosen as ProjectorName[])],
+    projectors: [...new Set(chosen.filter((name): name is ProjectorName => name !== 'insights'))],
+    insights: chosen.includes('insights'),
+    insightTopics: {
+      trendingTags: env.string('INSIGHTS_TRENDING_TAGS_TOPIC', topics.insightsTrendingTags),
+      postEngagement: env.string('INSIGHTS_POST_ENGAGEMENT_TOPIC', topics.insightsPostEngagement),
+      followerChanges: env.string('INSIGHTS_FOLLOWER_CHANGES_TOPIC', topics.insightsFollowerChanges),
+    },
     port: env.int('PROJECTORS_PORT', 4200, { min: 0, max: 65535 }),
     engines: engineAddresses(env),
     groupPrefix: env.string('PROJECTORS_GROUP_PREFIX', 'projectors'),

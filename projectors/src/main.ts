@@ -9,13 +9,19 @@ import { ConfigError, createLogger, createMetricsRegistry, createOpsServer } fro
 import { buildProjector } from './buildProjector.ts';
 import { readConfig } from './config.ts';
 import { recordHandlerFor } from './consumer/recordHandler.ts';
+import { insightsRecordHandler } from './insights/insightsProjector.ts';
+import { createInsightsStore } from './insights/insightsStore.ts';
 import { openResources } from './resources.ts';
 
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger('projectors');
   const metrics = createMetricsRegistry('projectors');
-  const resources = await openResources(config, config.projectors, 'projectors');
+  const resources = await openResources(
+    config,
+    [...config.projectors, ...(config.insights ? (['insights'] as const) : [])],
+    'projectors',
+  );
 
   const consumers: RunningConsumer[] = [];
   for (const name of config.projectors) {
@@ -39,6 +45,28 @@ async function main(): Promise<void> {
     });
     consumers.push(consumer);
     logger.info({ projector: name, groupId: projector.groupId }, 'projector running');
+  }
+  if (config.insights && resources.cassandra) {
+    const groupId = `${config.groupPrefix}.insights`;
+    consumers.push(
+      await runConsumer({
+        kafka: resources.kafka,
+        groupId,
+        topics: Object.values(config.insightTopics),
+        handle: insightsRecordHandler({
+          store: createInsightsStore(resources.cassandra),
+          topics: config.insightTopics,
+          clock: () => new Date(),
+          logger,
+        }),
+        logger,
+        metrics,
+        deadLetterTopic: config.deadLetterTopic,
+        fromBeginning: true,
+        partitionsConsumedConcurrently: config.partitionsConcurrently,
+      }),
+    );
+    logger.info({ projector: 'insights', groupId }, 'projector running');
   }
 
   // The projectors' only port: health, readiness (each consumer in its group) and metrics.

@@ -19,19 +19,22 @@ export interface Resources {
   close(): Promise<void>;
 }
 
+/** What uses the engines: the event projectors, and the insights projector beside them. */
+export type ResourceUser = ProjectorName | 'insights';
+
 const needs = {
-  cassandra: ['feeds', 'counters', 'live', 'notifications'],
+  cassandra: ['feeds', 'counters', 'live', 'notifications', 'insights'],
   elasticsearch: ['search'],
   postgres: ['collections'],
   producer: ['feeds', 'live', 'notifications'],
-} satisfies Record<string, ProjectorName[]>;
+} satisfies Record<string, ResourceUser[]>;
 
 export async function openResources(
   config: ProjectorsConfig,
-  names: readonly ProjectorName[],
+  names: readonly ResourceUser[],
   clientId: string,
 ): Promise<Resources> {
-  const wants = (engine: keyof typeof needs) => names.some((n) => (needs[engine] as ProjectorName[]).includes(n));
+  const wants = (engine: keyof typeof needs) => names.some((n) => (needs[engine] as ResourceUser[]).includes(n));
   const kafka = createKafka(clientId, config.engines.kafkaBrokers, config.engines.kafkaCredentials);
   // Connected on first use, so an engine that is down stalls (and retries) only its projectors.
   const cassandraClient = wants('cassandra')

@@ -23,7 +23,7 @@ function withSdl(sources: SubgraphSource[], name: string, edit: (sdl: string) =>
 }
 
 describe('composing the subgraphs', () => {
-  it('composes the four subgraphs with their routing URLs, defaults and env overrides', async () => {
+  it('composes the five subgraphs with their routing URLs, defaults and env overrides', async () => {
     const env = envReader({ SEARCH_SUBGRAPH_URL: 'http://search.internal:8080/graphql' });
     const sources = await readSubgraphSources(repoRoot, env);
     const { supergraphSdl, apiSdl } = composed(composeSubgraphs(sources));
@@ -32,15 +32,22 @@ describe('composing the subgraphs', () => {
     expect(supergraphSdl).toContain('@join__graph(name: "posts", url: "http://127.0.0.1:4002/graphql")');
     expect(supergraphSdl).toContain('@join__graph(name: "collections", url: "http://127.0.0.1:4003/graphql")');
     expect(supergraphSdl).toContain('@join__graph(name: "search", url: "http://search.internal:8080/graphql")');
+    expect(supergraphSdl).toContain('@join__graph(name: "insights", url: "http://127.0.0.1:4005/graphql")');
     // The API schema is what clients see: the contract's names, none of federation's machinery.
     const api = buildSchema(apiSdl);
     expect(Object.keys(api.getQueryType()?.getFields() ?? {}).sort()).toEqual(
-      ['collection', 'feed', 'me', 'post', 'search', 'user'].sort(),
+      ['collection', 'feed', 'me', 'post', 'search', 'trendingTags', 'user'].sort(),
     );
     // What only its owner may read hangs off User and is answered through `me` (issue 15's contract).
     const user = assertObjectType(api.getType('User'));
     expect(Object.keys(user.getFields())).toEqual(
-      expect.arrayContaining(['connections', 'connectionRequests', 'notifications', 'unreadNotificationCount']),
+      expect.arrayContaining([
+        'connections',
+        'connectionRequests',
+        'notifications',
+        'unreadNotificationCount',
+        'insights',
+      ]),
     );
     expect(api.getType('Viewer')).toBeUndefined();
     expect(api.getType('SearchResult')).toBeDefined();
@@ -88,6 +95,7 @@ describe('composing the subgraphs', () => {
         'subgraphs/posts.graphql',
         'subgraphs/collections.graphql',
         'subgraphs/search.graphql',
+        'subgraphs/insights.graphql',
         'api.graphql',
         'supergraph.graphql',
       ]);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { envReader, type EnvReader } from '@verograph/service';
 
 /** The subgraphs that make up the supergraph, in the order their SDL is composed. */
-export const SUBGRAPH_NAMES = ['users', 'posts', 'collections', 'search'] as const;
+export const SUBGRAPH_NAMES = ['users', 'posts', 'collections', 'search', 'insights'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 /** Where each subgraph listens locally unless `<NAME>_SUBGRAPH_URL` says otherwise. */
@@ -13,6 +13,7 @@ export const DEFAULT_SUBGRAPH_PORTS: Readonly<Record<SubgraphName, number>> = {
   posts: 4002,
   collections: 4003,
   search: 4004,
+  insights: 4005,
 };
 
 /** One subgraph's SDL as its team wrote it, with the URL the gateway will route to. */

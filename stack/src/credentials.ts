@@ -11,7 +11,7 @@ import { repoRoot } from './layout.ts';
  */
 export const enginePrincipals = {
   kafka: ['admin', 'writers', 'projectors', 'gateway', 'users', 'posts', 'collections'],
-  cassandra: ['admin', 'writers', 'projectors', 'users', 'posts', 'collections', 'search'],
+  cassandra: ['admin', 'writers', 'projectors', 'users', 'posts', 'collections', 'search', 'insights'],
   postgres: ['admin', 'projectors', 'collections'],
 } as const;
 

@@ -38,7 +38,7 @@ export interface ManifestOptions {
 
 type Manifest = Record<string, unknown>;
 
-const SUBGRAPHS = new Set(['users', 'posts', 'collections', 'search']);
+const SUBGRAPHS = new Set(['users', 'posts', 'collections', 'search', 'insights']);
 const CONSUMERS = new Set(['writers', 'projectors']);
 const SECRETS = 'verograph-secrets';
 const ENGINES = 'verograph-engines';

@@ -38,7 +38,7 @@ describe('Kubernetes manifests', () => {
   });
 
   it('probe and scrape the ops port, which is off the API port and reachable only from monitoring', () => {
-    for (const name of ['gateway', 'users', 'posts', 'collections', 'search']) {
+    for (const name of ['gateway', 'users', 'posts', 'collections', 'search', 'insights']) {
       const c = container(name);
       const ports = c.ports as Array<{ name: string; containerPort: number }>;
       expect(ports.find((p) => p.name === 'ops')!.containerPort).not.toBe(
@@ -67,7 +67,13 @@ describe('Kubernetes manifests', () => {
     const policy = find('NetworkPolicy', 'subgraphs-from-gateway')?.spec as {
       podSelector: { matchExpressions: Array<{ values: string[] }> };
     };
-    expect(policy.podSelector.matchExpressions[0]!.values.sort()).toEqual(['collections', 'posts', 'search', 'users']);
+    expect(policy.podSelector.matchExpressions[0]!.values.sort()).toEqual([
+      'collections',
+      'insights',
+      'posts',
+      'search',
+      'users',
+    ]);
     expect(container('users').env).toContainEqual({ name: 'SUBGRAPH_HOST', value: '0.0.0.0' });
     expect(container('gateway').env).toContainEqual({ name: 'GATEWAY_HOST', value: '0.0.0.0' });
   });

@@ -55,6 +55,7 @@ export const services: readonly ServiceDefinition[] = [
   subgraph('posts', 4002),
   subgraph('collections', 4003),
   subgraph('search', 4004),
+  subgraph('insights', 4005),
   {
     name: 'gateway',
     entry: 'gateway/src/main.ts',

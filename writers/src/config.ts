@@ -1,5 +1,5 @@
 import { ConfigError, engineAddresses, envReader, type EngineAddresses, type EnvReader } from '@verograph/service';
-import { DEFAULT_SESSION_TIMEOUT_MS } from '@verograph/messaging';
+import { DEFAULT_SESSION_TIMEOUT_MS, topics } from '@verograph/messaging';
 
 /** The writers this package runs, one consumer group each. */
 export type WriterName = 'users' | 'posts' | 'collections';
@@ -22,6 +22,8 @@ export interface WritersConfig {
   readonly keyConcurrency: number;
   /** WRITERS_SESSION_TIMEOUT_MS: how soon the group notices a writer that died. */
   readonly sessionTimeoutMs: number;
+  /** INSIGHTS_THROTTLES_TOPIC: the insights job's throttles (compacted), which the flood guard reads. */
+  readonly throttlesTopic: string;
   readonly engines: EngineAddresses;
 }
 
@@ -41,6 +43,7 @@ export function writersConfig(env: EnvReader = envReader()): WritersConfig {
       min: 6_000,
       max: 300_000,
     }),
+    throttlesTopic: env.string('INSIGHTS_THROTTLES_TOPIC', topics.insightsThrottles),
     engines: engineAddresses(env),
   };
 }

@@ -9,6 +9,7 @@ import { ConfigError, createLogger, createMetricsRegistry, createOpsServer } fro
 
 import { connectCassandra } from './cassandraClient.ts';
 import { writersConfig, type WritersConfig } from './config.ts';
+import { startThrottleFeed } from './floodGuard/throttleFeed.ts';
 import { startWriter, writerTopics } from './startWriter.ts';
 
 const logger = createLogger('writers');
@@ -23,6 +24,13 @@ async function main(config: WritersConfig) {
     credentials: config.engines.cassandraCredentials,
   });
   const producer = coalesceSends(await createProducer(kafka));
+  // Read to its end before the first command is decided (see startThrottleFeed).
+  const throttles = await startThrottleFeed({
+    kafka,
+    topic: config.throttlesTopic,
+    groupPrefix: `${config.groupPrefix}-floodguard`,
+    logger,
+  });
 
   const consumers = new Map<string, RunningConsumer>();
   // The writers' only port: health, readiness (Cassandra, each writer in its group) and metrics.
@@ -58,6 +66,7 @@ async function main(config: WritersConfig) {
         concurrency: config.concurrency,
         keyConcurrency: config.keyConcurrency,
         sessionTimeoutMs: config.sessionTimeoutMs,
+        floodGuard: throttles.book,
       }),
     );
   }
@@ -68,6 +77,7 @@ async function main(config: WritersConfig) {
     stopping ??= (async () => {
       logger.info({ exitCode }, 'stopping writers');
       await Promise.all([...consumers.values()].map((c) => c.stop()));
+      await throttles.stop();
       await producer.disconnect().catch((err: unknown) => logger.warn({ err }, 'producer disconnect failed'));
       await cassandra.shutdown().catch((err: unknown) => logger.warn({ err }, 'cassandra shutdown failed'));
       await ops.close();

@@ -7,6 +7,8 @@ import { runConsumer, topics, type MessageProducer, type RunningConsumer } from 
 
 import { createCollectionsWriter } from './collections/collectionsWriter.ts';
 import type { WriterName } from './config.ts';
+import { postThrottledAction, userThrottledAction, withFloodGuard } from './floodGuard/floodGuard.ts';
+import type { ThrottleBook } from './floodGuard/throttleBook.ts';
 import { createPostsWriter } from './posts/postsWriter.ts';
 import { createUsersWriter } from './users/usersWriter.ts';
 import type { AggregateWriter } from './writer/aggregateWriter.ts';
@@ -47,6 +49,8 @@ export interface WriterDeps {
   readonly commitIntervalMs?: number;
   readonly sessionTimeoutMs?: number;
   readonly lagRefreshMs?: number;
+  /** The throttles of the insights job: a throttled user's comments, follows and connection requests are RATE_LIMITED. */
+  readonly floodGuard?: ThrottleBook;
 }
 
 /** Builds one writer and runs it as its own consumer group; resolves once it is consuming. */
@@ -67,9 +71,9 @@ export async function startWriter(name: WriterName, deps: WriterDeps): Promise<R
   const { handleBatch, forget } = (() => {
     switch (name) {
       case 'users':
-        return build(createUsersWriter(deps.cassandra));
+        return build(withFloodGuard(createUsersWriter(deps.cassandra), deps.floodGuard, userThrottledAction));
       case 'posts':
-        return build(createPostsWriter(deps.cassandra));
+        return build(withFloodGuard(createPostsWriter(deps.cassandra), deps.floodGuard, postThrottledAction));
       case 'collections':
         return build(createCollectionsWriter(deps.cassandra));
     }

@@ -11,4 +11,9 @@ export const topics = {
   engagementUpdates: 'engagement.updates',
   notificationUpdates: 'notification.updates',
   deadLetter: 'deadletter',
+  // The insights job's results (insights/, Apache Flink), written transactionally: read committed.
+  insightsTrendingTags: 'insights.trending_tags',
+  insightsPostEngagement: 'insights.post_engagement',
+  insightsFollowerChanges: 'insights.follower_changes',
+  insightsThrottles: 'insights.throttles',
 } as const;

@@ -51,15 +51,25 @@ const keyOf = (a: AclEntry): string =>
   [a.principal, a.host, a.resourceType, a.resourceName, a.resourcePatternType, a.operation, a.permissionType].join('|');
 
 /**
+ * Each principal's rights as the migration files declare them, in order: a file that names a
+ * principal states ALL its rights, replacing what earlier files said (so a later file can take
+ * a right away). A file that adds a topic to an existing principal restates the rest too.
+ */
+export function declaredPrincipals(migrations: readonly Migration[]): Record<string, PrincipalRights> {
+  const principals: Record<string, PrincipalRights> = {};
+  for (const migration of migrations)
+    Object.assign(principals, (JSON.parse(migration.body) as AclMigration).principals);
+  return principals;
+}
+
+/**
  * Kafka's ACLs are declarative like its topics: every `up` makes the brokers' ACLs of the
  * declared principals equal to the union of the migration files, creating what is missing and
  * deleting what is no longer declared (a right taken away in a later file is really gone).
  * Principals no file names (the admin, a super user) are left alone.
  */
 export async function reconcileAcls(admin: Admin, migrations: readonly Migration[]): Promise<string[]> {
-  const principals: Record<string, PrincipalRights> = {};
-  for (const migration of migrations)
-    Object.assign(principals, (JSON.parse(migration.body) as AclMigration).principals);
+  const principals = declaredPrincipals(migrations);
   const wanted = new Map(aclBindings(principals).map((a) => [keyOf(a), a]));
 
   const described = await admin.describeAcls({

@@ -22,6 +22,7 @@ import {
 import { engineAddresses } from '@verograph/service';
 
 import type { WriterName } from '../config.ts';
+import type { ThrottleBook } from '../floodGuard/throttleBook.ts';
 import { startWriter } from '../startWriter.ts';
 import { testCassandra, testTopics, watchTopics, type Received } from './engines.ts';
 
@@ -43,7 +44,7 @@ export interface SentCommand {
  */
 export async function startWriterHarness(
   names: readonly WriterName[],
-  options: { concurrency?: number; keyConcurrency?: number } = {},
+  options: { concurrency?: number; keyConcurrency?: number; floodGuard?: ThrottleBook } = {},
 ) {
   const run = randomUUID().slice(0, 8);
   const kafka = createKafka(`writers-test-${run}`, engineAddresses().kafkaBrokers);
@@ -80,6 +81,7 @@ export async function startWriterHarness(
         keyConcurrency: options.keyConcurrency ?? 4,
         sessionTimeoutMs: 6_000,
         lagRefreshMs: 0,
+        ...(options.floodGuard && { floodGuard: options.floodGuard }),
       }),
     );
   };

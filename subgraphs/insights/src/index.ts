@@ -1,0 +1,1 @@
+export { insightsTypeDefs, startInsightsSubgraph, type InsightsSubgraphOptions } from './insightsSubgraph.ts';
