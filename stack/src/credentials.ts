@@ -46,12 +46,17 @@ const newPassword = (): string => randomBytes(24).toString('base64url');
 function generate(previous: Partial<Record<AuthEngine, Record<string, Credential>>> = {}): StackCredentials {
   const credentials: Record<string, Record<string, Credential>> = {};
   for (const [engine, principals] of Object.entries(enginePrincipals) as Array<[AuthEngine, readonly string[]]>) {
-    credentials[engine] = Object.fromEntries(
-      principals.map((p) => [
-        p,
-        previous[engine]?.[p] ?? { username: principalName(engine, p), password: newPassword() },
-      ]),
-    );
+    // A principal this code does not know is kept: another checkout sharing the stack (or a
+    // later version of this one) may know it, and its engines keep the password it was given.
+    credentials[engine] = {
+      ...previous[engine],
+      ...Object.fromEntries(
+        principals.map((p) => [
+          p,
+          previous[engine]?.[p] ?? { username: principalName(engine, p), password: newPassword() },
+        ]),
+      ),
+    };
   }
   return credentials as unknown as StackCredentials;
 }

@@ -205,7 +205,14 @@ export const cassandra: EngineDefinition = {
         (await client.execute('SELECT role FROM system_auth.roles')).rows.map((r) => String(r.get('role'))),
       );
       for (const credential of Object.values(ctx.credentials.cassandra)) {
-        if (existing.has(credential.username)) continue;
+        if (existing.has(credential.username)) {
+          // The credentials file is the truth: a role whose password drifted from it (a stack
+          // shared by checkouts of different ages) signs in again with the file's.
+          if (credential.username !== ctx.credentials.cassandra.admin.username) {
+            await client.execute(`ALTER ROLE ${credential.username} WITH PASSWORD = ${literal(credential.password)}`);
+          }
+          continue;
+        }
         // No rights yet: migrations/cassandra grants each role the tables it reads or owns.
         await client.execute(
           `CREATE ROLE IF NOT EXISTS ${credential.username} WITH LOGIN = true AND PASSWORD = ${literal(credential.password)}`,

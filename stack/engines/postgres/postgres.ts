@@ -158,7 +158,13 @@ export const postgres: EngineDefinition = {
       for (const [principal, credential] of Object.entries(ctx.credentials.postgres)) {
         if (principal === 'admin') continue;
         const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [credential.username]);
-        if (exists.rowCount) continue;
+        if (exists.rowCount) {
+          // The credentials file is the truth (see the Cassandra engine): re-sync a drifted password.
+          await client.query(
+            `ALTER ROLE ${pg.escapeIdentifier(credential.username)} PASSWORD ${pg.escapeLiteral(credential.password)}`,
+          );
+          continue;
+        }
         // No superuser, no role or database creation: migrations grant it the tables it may use.
         await client.query(
           `CREATE ROLE ${pg.escapeIdentifier(credential.username)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE ` +
