@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.function.Function;
+import org.apache.flink.table.api.StatementSet;
 import org.apache.flink.table.api.TableEnvironment;
 
 /**
@@ -116,6 +118,31 @@ public final class InsightsSql {
         tableEnv.executeSql(statement);
       }
     }
+  }
+
+  /**
+   * The statements that publish every result: a table per result topic, with the options the
+   * caller gives for it (its connector and format), filled from its view.
+   */
+  public static StatementSet publishResults(TableEnvironment tableEnv, Function<String, String> tableOptions) {
+    StatementSet statements = tableEnv.createStatementSet();
+    for (Map.Entry<String, String> result : RESULTS.entrySet()) {
+      String table = result.getValue() + "_sink";
+      tableEnv.executeSql(
+          "CREATE TEMPORARY TABLE " + table + " (\n  " + resultColumns(result.getKey()) + "\n) WITH (\n"
+              + tableOptions.apply(result.getKey()) + "\n)");
+      statements.addInsertSql("INSERT INTO " + table + " SELECT * FROM " + result.getValue());
+    }
+    return statements;
+  }
+
+  /** Renders table options as the body of a WITH clause. */
+  public static String options(Map<String, String> options) {
+    return options.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .map(o -> "  '" + o.getKey() + "' = '" + o.getValue().replace("'", "''") + "'")
+        .reduce((a, b) -> a + ",\n" + b)
+        .orElse("");
   }
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{(\\w+)}");
