@@ -7,7 +7,7 @@ import java.util.Map;
  * The job's settings, read once from the environment with local defaults. A value that does not
  * parse fails the start with the variable's name, rather than running with a guess.
  *
- * @param kafkaBrokers bootstrap servers (KAFKA_BROKERS)
+ * @param kafkaBrokers bootstrap servers (KAFKA_BROKERS; else KAFKA_HOST:KAFKA_PORT, as the services read them)
  * @param kafkaUsername SASL/SCRAM-SHA-512 user (KAFKA_USERNAME); empty means no sign-in
  * @param kafkaPassword its password (KAFKA_PASSWORD)
  * @param groupId the consumer group the sources commit their offsets to on each checkpoint
@@ -16,7 +16,9 @@ import java.util.Map;
  * @param checkpointInterval how often a checkpoint commits the sinks' transactions
  * @param maxOutOfOrderness how far behind the newest event time an event may arrive and still count
  * @param sourceIdleTimeout after this long without records a Kafka partition stops holding back the
- *     watermark
+ *     watermark. Short means a quiet partition delays results less; but a partition still counted
+ *     idle when its records come (a slow first fetch after a start, with a backlog) lets the others
+ *     move the watermark past them, and they arrive late: 30 s, above a start on a busy machine.
  * @param trendingMinAuthors distinct authors a tag needs in a window to be published
  * @param floodCommentsPerMinute comments a user may add per minute before being throttled
  * @param floodFollowsPerMinute follows a user may make per minute
@@ -53,7 +55,8 @@ public record InsightsConfig(
   /** The settings the environment gives, defaults for the rest. */
   public static InsightsConfig fromEnv(Map<String, String> env) {
     return new InsightsConfig(
-        env.getOrDefault("KAFKA_BROKERS", "127.0.0.1:" + env.getOrDefault("KAFKA_PORT", "9092")),
+        env.getOrDefault(
+            "KAFKA_BROKERS", env.getOrDefault("KAFKA_HOST", "127.0.0.1") + ":" + env.getOrDefault("KAFKA_PORT", "9092")),
         env.getOrDefault("KAFKA_USERNAME", ""),
         env.getOrDefault("KAFKA_PASSWORD", ""),
         env.getOrDefault("INSIGHTS_GROUP_ID", "insights"),
@@ -61,7 +64,7 @@ public record InsightsConfig(
         env.getOrDefault("INSIGHTS_CHECKPOINT_DIR", "file:///tmp/verograph-insights/checkpoints"),
         Duration.ofMillis(number(env, "INSIGHTS_CHECKPOINT_INTERVAL_MS", 10_000)),
         Duration.ofMillis(number(env, "INSIGHTS_MAX_OUT_OF_ORDERNESS_MS", 5_000)),
-        Duration.ofMillis(number(env, "INSIGHTS_SOURCE_IDLE_TIMEOUT_MS", 5_000)),
+        Duration.ofMillis(number(env, "INSIGHTS_SOURCE_IDLE_TIMEOUT_MS", 30_000)),
         (int) number(env, "INSIGHTS_TRENDING_MIN_AUTHORS", 5),
         (int) number(env, "INSIGHTS_FLOOD_COMMENTS_PER_MINUTE", 20),
         (int) number(env, "INSIGHTS_FLOOD_FOLLOWS_PER_MINUTE", 30),

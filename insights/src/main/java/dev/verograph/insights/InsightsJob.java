@@ -34,6 +34,9 @@ public final class InsightsJob {
       if (latest.isPresent()) {
         LOG.info("resuming from checkpoint {}", latest.get());
         conf.setString("execution.state-recovery.path", latest.get().toUri().toString());
+        // After a change to the job's SQL its operators are new: their old state is left behind
+        // (the sources then start from the group's committed offsets) rather than refusing to start.
+        conf.setString("execution.state-recovery.ignore-unclaimed-state", "true");
       } else {
         LOG.info("no checkpoint in {}: starting from the consumer group's offsets", config.checkpointDir());
       }

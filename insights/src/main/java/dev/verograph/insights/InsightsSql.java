@@ -6,6 +6,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -26,13 +28,21 @@ public final class InsightsSql {
   static final List<String> FILES =
       List.of("events.sql", "trending_tags.sql", "post_engagement.sql", "follower_changes.sql", "throttles.sql");
 
-  /** Each insight's result view, by the topic it is published to. */
-  public static final Map<String, String> RESULTS =
-      Map.of(
-          "insights.trending_tags", "trending_tag_results",
-          "insights.post_engagement", "post_engagement_results",
-          "insights.follower_changes", "follower_change_results",
-          "insights.throttles", "throttle_results");
+  /**
+   * Each insight's result view, by the topic it is published to, in a fixed order: the job's
+   * operators are identified by the shape of its graph, and the same job must have the same graph
+   * on every start to resume from its checkpoints (Map.of's order differs from run to run).
+   */
+  public static final Map<String, String> RESULTS = orderedResults();
+
+  private static Map<String, String> orderedResults() {
+    Map<String, String> results = new LinkedHashMap<>();
+    results.put("insights.trending_tags", "trending_tag_results");
+    results.put("insights.post_engagement", "post_engagement_results");
+    results.put("insights.follower_changes", "follower_change_results");
+    results.put("insights.throttles", "throttle_results");
+    return Collections.unmodifiableMap(results);
+  }
 
   /** The protobuf message class of each result topic (generated from proto/verograph/insights/v1). */
   public static final Map<String, String> RESULT_MESSAGES =
