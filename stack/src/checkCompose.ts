@@ -71,7 +71,7 @@ const twins: Record<string, (engine: EngineDefinition) => Twin> = {
   }),
   // The job on the official Flink image at the pom's version, in application mode, signing in
   // to Kafka as its own principal and resuming from its checkpoints like the local stack's.
-  insights: (e) => ({
+  'insights-job': (e) => ({
     image: new RegExp(`^flink:${escape(e.version)}-scala_2\\.12-java17$`),
     mustContain: [
       'standalone-job',

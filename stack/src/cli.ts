@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
         layout.stackDir,
         credentials,
         // The insights job runs like an engine but signs in like a service: its own principal.
-        [...services.map((s) => s.name), 'insights'],
+        [...services.map((s) => s.name), 'insights-job'],
       );
       console.log(
         `credentials in ${layout.stackDir}/credentials.json; docker compose env files:\n  ${files.join('\n  ')}`,

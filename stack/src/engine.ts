@@ -6,7 +6,7 @@
  */
 import type { StackCredentials } from './credentials.ts';
 
-export type EngineName = 'kafka' | 'cassandra' | 'elasticsearch' | 'postgres' | 'insights';
+export type EngineName = 'kafka' | 'cassandra' | 'elasticsearch' | 'postgres' | 'insights-job';
 
 export interface EngineContext {
   /** Absolute path of the repository root. */

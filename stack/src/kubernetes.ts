@@ -297,7 +297,7 @@ export function kubernetesManifests(options: ManifestOptions): Manifest[] {
       namespace: options.namespace,
       image: options.insightsImage ?? 'verograph-insights:latest',
       enginesConfigMap: ENGINES,
-      credentialsSecret: engineCredentialsSecret('insights'),
+      credentialsSecret: engineCredentialsSecret('insights-job'),
     }),
     subgraphsOnlyFromGateway(options),
     gatewayApiFromAnywhere(options),

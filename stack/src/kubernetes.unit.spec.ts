@@ -101,7 +101,7 @@ describe('the insights job on Kubernetes', () => {
   const deployment = manifests.find((m) => m.kind === 'FlinkDeployment') as M | undefined;
 
   it('is a FlinkDeployment of the job jar on the Flink version of insights/pom.xml, resuming from its last state', () => {
-    expect(deployment?.metadata.name).toBe('insights');
+    expect(deployment?.metadata.name).toBe('insights-job');
     expect(deployment?.spec).toMatchObject({
       flinkVersion: 'v2_2',
       job: {
@@ -119,7 +119,7 @@ describe('the insights job on Kubernetes', () => {
       containers: Array<{ envFrom: unknown[] }>;
       volumes: Array<{ persistentVolumeClaim: { claimName: string } }>;
     };
-    expect(pod.containers[0]!.envFrom).toContainEqual({ secretRef: { name: 'verograph-insights-engines' } });
+    expect(pod.containers[0]!.envFrom).toContainEqual({ secretRef: { name: 'verograph-insights-job-engines' } });
     const claim = pod.volumes[0]!.persistentVolumeClaim.claimName;
     expect(find('PersistentVolumeClaim', claim)?.spec).toMatchObject({ accessModes: ['ReadWriteMany'] });
   });

@@ -22,7 +22,7 @@ export function insightsFlinkVersion(pom = join(repoRoot, 'insights', 'pom.xml')
   return version;
 }
 
-const NAME = 'insights';
+const NAME = 'insights-job';
 const DATA = '/flink-data';
 const labels = { 'app.kubernetes.io/name': NAME, 'app.kubernetes.io/part-of': 'verograph' };
 

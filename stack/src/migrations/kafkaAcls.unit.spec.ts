@@ -52,7 +52,7 @@ describe('the Kafka ACLs of migrations/kafka', () => {
   });
 });
 
-describe('the insights job principal (migrations/kafka/0003_insights_job_acls.json)', () => {
+describe('the insights job principal (insights-job) (migrations/kafka/0003_insights_job_acls.json)', () => {
   const file = JSON.parse(
     readFileSync(join(repoRoot, 'migrations', 'kafka', '0003_insights_job_acls.json'), 'utf8'),
   ) as { principals: Record<string, PrincipalRights> };
@@ -64,8 +64,8 @@ describe('the insights job principal (migrations/kafka/0003_insights_job_acls.js
       .sort();
 
   it('reads the events, and produces the insights topics only', () => {
-    expect(Object.keys(file.principals)).toEqual(['insights']);
-    expect(enginePrincipals.kafka).toContain('insights');
+    expect(Object.keys(file.principals)).toEqual(['insights-job']);
+    expect(enginePrincipals.kafka).toContain('insights-job');
     expect(of(Resource.TOPIC, Op.READ)).toEqual(['posts.events', 'users.events']);
     expect(of(Resource.TOPIC, Op.WRITE)).toEqual([
       'insights.follower_changes',
@@ -78,7 +78,7 @@ describe('the insights job principal (migrations/kafka/0003_insights_job_acls.js
   it('may use its own transactional ids, by prefix, for the exactly-once sinks', () => {
     const transactional = bindings.filter((a) => a.resourceType === Resource.TRANSACTIONAL_ID);
     expect(transactional.map((a) => [a.resourceName, a.resourcePatternType, a.operation])).toEqual([
-      ['insights', kafkajs.ResourcePatternTypes.PREFIXED, Op.WRITE],
+      ['insights-job', kafkajs.ResourcePatternTypes.PREFIXED, Op.WRITE],
     ]);
   });
 

@@ -67,8 +67,8 @@ async function buildJar(ctx: EngineContext): Promise<string> {
   return jar;
 }
 
-export const insights: EngineDefinition = {
-  name: 'insights',
+export const insightsJob: EngineDefinition = {
+  name: 'insights-job',
   version: VERSION,
   portEnv: 'INSIGHTS_REST_PORT',
   defaultPort: 8081,
@@ -98,9 +98,9 @@ export const insights: EngineDefinition = {
     try {
       classpath = readFileSync(classpathFile(ctx), 'utf8').trim();
     } catch (error) {
-      throw new Error('insights: prepare() must run before process()', { cause: error });
+      throw new Error('insights-job: prepare() must run before process()', { cause: error });
     }
-    const credential = ctx.credentials.kafka.insights;
+    const credential = ctx.credentials.kafka['insights-job'];
     return {
       command: ctx.java,
       args: [
