@@ -69,6 +69,17 @@ const twins: Record<string, (engine: EngineDefinition) => Twin> = {
     image: new RegExp(`^docker\\.elastic\\.co/elasticsearch/elasticsearch:${escape(e.version)}$`),
     mustContain: [`-Xmx${e.heap}`, 'discovery.type=single-node', 'xpack.security.enabled=false'],
   }),
+  // The job on the official Flink image at the pom's version, in application mode, signing in
+  // to Kafka as its own principal and resuming from its checkpoints like the local stack's.
+  'insights-job': (e) => ({
+    image: new RegExp(`^flink:${escape(e.version)}-scala_2\\.12-java17$`),
+    mustContain: [
+      'standalone-job',
+      'dev.verograph.insights.InsightsJob',
+      'INSIGHTS_CHECKPOINT_DIR=',
+      'INSIGHTS_RESUME_FROM_LATEST_CHECKPOINT=true',
+    ],
+  }),
   postgres: (e) => ({
     image: new RegExp(`^postgres:${escape(e.version)}(\\.\\d+)?$`),
     mustContain: ['shared_buffers=256MB', 'max_connections=200', 'POSTGRES_HOST_AUTH_METHOD=scram-sha-256'],

@@ -43,7 +43,11 @@ async function main(argv: string[]): Promise<number> {
     case 'up':
     case 'ensure': {
       const quiet = command === 'ensure';
-      const reports = await stack.up(chosen);
+      // The engines first, migrated; then what runs on them (the insights job).
+      const engineFirst = chosen.filter((e) => !e.startsAfterMigrations);
+      const reports = await stack.up(engineFirst);
+      await migrateAll(stack, engineFirst, quiet);
+      reports.push(...(await stack.up(chosen.filter((e) => e.startsAfterMigrations))));
       for (const r of reports) {
         if (r.outcome === 'already-running') {
           if (!quiet) console.log(`${r.name.padEnd(14)} already running          memory ${mb(r.rssBytes)}`);
@@ -54,7 +58,6 @@ async function main(argv: string[]): Promise<number> {
           );
         }
       }
-      await migrateAll(stack, chosen, quiet);
       if (!quiet) await printStatus(stack);
       return 0;
     }
@@ -66,7 +69,8 @@ async function main(argv: string[]): Promise<number> {
       const files = writeComposeEnvFiles(
         layout.stackDir,
         credentials,
-        services.map((s) => s.name),
+        // The insights job runs like an engine but signs in like a service: its own principal.
+        [...services.map((s) => s.name), 'insights-job'],
       );
       console.log(
         `credentials in ${layout.stackDir}/credentials.json; docker compose env files:\n  ${files.join('\n  ')}`,

@@ -10,7 +10,7 @@ import { repoRoot } from './layout.ts';
  * is the stack's own: migrations, tooling and the integration tests.
  */
 export const enginePrincipals = {
-  kafka: ['admin', 'writers', 'projectors', 'gateway', 'users', 'posts', 'collections'],
+  kafka: ['admin', 'writers', 'projectors', 'gateway', 'users', 'posts', 'collections', 'insights-job'],
   cassandra: ['admin', 'writers', 'projectors', 'users', 'posts', 'collections', 'search', 'insights'],
   postgres: ['admin', 'projectors', 'collections'],
 } as const;

@@ -6,7 +6,7 @@
  */
 import type { StackCredentials } from './credentials.ts';
 
-export type EngineName = 'kafka' | 'cassandra' | 'elasticsearch' | 'postgres';
+export type EngineName = 'kafka' | 'cassandra' | 'elasticsearch' | 'postgres' | 'insights-job';
 
 export interface EngineContext {
   /** Absolute path of the repository root. */
@@ -72,6 +72,11 @@ export interface EngineDefinition {
    * by migrations. Absent for an engine that authenticates through its configuration alone.
    */
   ensurePrincipals?(ctx: EngineContext): Promise<void>;
+  /**
+   * Started only once the other engines serve and are migrated: a process that uses them (the
+   * insights job needs Kafka, its principal, its ACLs and its topics), not an engine of its own.
+   */
+  readonly startsAfterMigrations?: boolean;
   /** How long to wait for health on start before giving up. */
   readonly startTimeoutMs: number;
 }

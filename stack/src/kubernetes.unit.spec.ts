@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { kubernetesManifests, topicPartitions } from './kubernetes.ts';
+import { insightsFlinkVersion } from './kubernetesInsights.ts';
 import { hasApi, services } from './services.ts';
 
 type M = {
@@ -99,5 +100,33 @@ describe('Kubernetes manifests', () => {
       secret: { secretName: 'verograph-stack-credentials' },
     });
     expect(job.template.spec.containers[0]!.env).toContainEqual({ name: 'STACK_DIR', value: '/run/secrets/verograph' });
+  });
+});
+
+describe('the insights job on Kubernetes', () => {
+  const deployment = manifests.find((m) => m.kind === 'FlinkDeployment') as M | undefined;
+
+  it('is a FlinkDeployment of the job jar on the Flink version of insights/pom.xml, resuming from its last state', () => {
+    expect(deployment?.metadata.name).toBe('insights-job');
+    expect(deployment?.spec).toMatchObject({
+      flinkVersion: 'v2_2',
+      job: {
+        jarURI: 'local:///opt/flink/usrlib/insights.jar',
+        entryClass: 'dev.verograph.insights.InsightsJob',
+        upgradeMode: 'last-state',
+      },
+      flinkConfiguration: { 'high-availability.type': 'kubernetes' },
+    });
+    expect(insightsFlinkVersion()).toBe('2.2.0');
+  });
+
+  it('signs in to Kafka as its own principal and keeps checkpoints on a volume its pods share', () => {
+    const pod = (deployment?.spec as { podTemplate: { spec: Record<string, unknown> } }).podTemplate.spec as {
+      containers: Array<{ envFrom: unknown[] }>;
+      volumes: Array<{ persistentVolumeClaim: { claimName: string } }>;
+    };
+    expect(pod.containers[0]!.envFrom).toContainEqual({ secretRef: { name: 'verograph-insights-job-engines' } });
+    const claim = pod.volumes[0]!.persistentVolumeClaim.claimName;
+    expect(find('PersistentVolumeClaim', claim)?.spec).toMatchObject({ accessModes: ['ReadWriteMany'] });
   });
 });

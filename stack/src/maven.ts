@@ -11,9 +11,20 @@ const run = promisify(execFile);
  * dependencies) through the local Maven cache, and memoises it by the pom's hash so
  * that a second `up` does not invoke Maven at all.
  */
-export async function resolveClasspath(pomFile: string, cacheDir: string, log: (m: string) => void): Promise<string> {
+export async function resolveClasspath(
+  pomFile: string,
+  cacheDir: string,
+  log: (m: string) => void,
+  /** `compile` also takes `provided` dependencies: what a Flink cluster would provide, run locally. */
+  scope: 'runtime' | 'compile' = 'runtime',
+): Promise<string> {
   const pom = readFileSync(pomFile);
-  const hash = createHash('sha256').update(pom).digest('hex').slice(0, 16);
+  // The runtime scope keeps the hash it always had, so the engines' cached classpaths stay valid.
+  const hash = createHash('sha256')
+    .update(pom)
+    .update(scope === 'runtime' ? '' : scope)
+    .digest('hex')
+    .slice(0, 16);
   mkdirSync(cacheDir, { recursive: true });
   const out = join(cacheDir, `classpath-${hash}.txt`);
   if (existsSync(out)) {
@@ -31,7 +42,7 @@ export async function resolveClasspath(pomFile: string, cacheDir: string, log: (
         pomFile,
         'dependency:build-classpath',
         `-Dmdep.outputFile=${out}`,
-        '-Dmdep.includeScope=runtime',
+        `-Dmdep.includeScope=${scope}`,
       ],
       { maxBuffer: 64 * 1024 * 1024 },
     );

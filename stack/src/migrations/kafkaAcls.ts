@@ -14,6 +14,11 @@ export interface PrincipalRights {
   readonly produce: readonly string[];
   /** Its consumer groups all start with this: it may join, commit, describe and delete them. */
   readonly groupPrefix: string;
+  /**
+   * Its Kafka transactional ids all start with this: it may use them (WRITE, which implies
+   * DESCRIBE). Only a transactional producer needs it, such as the insights job's exactly-once sinks.
+   */
+  readonly transactionalIdPrefix?: string;
 }
 
 interface AclMigration {
@@ -38,11 +43,24 @@ export function aclBindings(principals: Readonly<Record<string, PrincipalRights>
       resourcePatternType: ResourcePatternTypes.PREFIXED,
       operation,
     });
+    const transactions: AclEntry[] =
+      rights.transactionalIdPrefix === undefined
+        ? []
+        : [
+            {
+              ...base,
+              resourceType: AclResourceTypes.TRANSACTIONAL_ID,
+              resourceName: rights.transactionalIdPrefix,
+              resourcePatternType: ResourcePatternTypes.PREFIXED,
+              operation: AclOperationTypes.WRITE,
+            },
+          ];
     return [
       ...rights.consume.map((t) => topic(t, AclOperationTypes.READ)),
       ...rights.produce.map((t) => topic(t, AclOperationTypes.WRITE)),
       group(AclOperationTypes.READ),
       group(AclOperationTypes.DELETE),
+      ...transactions,
     ];
   });
 }
@@ -64,7 +82,8 @@ export function declaredPrincipals(migrations: readonly Migration[]): Record<str
 
 /**
  * Kafka's ACLs are declarative like its topics: every `up` makes the brokers' ACLs of the
- * declared principals equal to the union of the migration files, creating what is missing and
+ * declared principals equal to the union of the migration files (a principal's rights are those
+ * of the LAST file that names it: a later file replaces them whole, it does not add to them), creating what is missing and
  * deleting what is no longer declared (a right taken away in a later file is really gone).
  * Principals no file names (the admin, a super user) are left alone.
  */

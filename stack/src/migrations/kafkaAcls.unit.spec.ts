@@ -51,3 +51,38 @@ describe('the Kafka ACLs of migrations/kafka', () => {
     ]);
   });
 });
+
+describe('the insights job principal (insights-job) (migrations/kafka/0003_insights_job_acls.json)', () => {
+  const file = JSON.parse(
+    readFileSync(join(repoRoot, 'migrations', 'kafka', '0003_insights_job_acls.json'), 'utf8'),
+  ) as { principals: Record<string, PrincipalRights> };
+  const bindings = aclBindings(file.principals);
+  const of = (resourceType: number, operation: number) =>
+    bindings
+      .filter((a) => a.resourceType === resourceType && a.operation === operation)
+      .map((a) => a.resourceName)
+      .sort();
+
+  it('reads the events, and produces the insights topics only', () => {
+    expect(Object.keys(file.principals)).toEqual(['insights-job']);
+    expect(enginePrincipals.kafka).toContain('insights-job');
+    expect(of(Resource.TOPIC, Op.READ)).toEqual(['posts.events', 'users.events']);
+    expect(of(Resource.TOPIC, Op.WRITE)).toEqual([
+      'insights.follower_changes',
+      'insights.post_engagement',
+      'insights.throttles',
+      'insights.trending_tags',
+    ]);
+  });
+
+  it('may use its own transactional ids, by prefix, for the exactly-once sinks', () => {
+    const transactional = bindings.filter((a) => a.resourceType === Resource.TRANSACTIONAL_ID);
+    expect(transactional.map((a) => [a.resourceName, a.resourcePatternType, a.operation])).toEqual([
+      ['insights-job', kafkajs.ResourcePatternTypes.PREFIXED, Op.WRITE],
+    ]);
+  });
+
+  it('gives no other principal a transactional id', () => {
+    expect(aclBindings(declared.principals).some((a) => a.resourceType === Resource.TRANSACTIONAL_ID)).toBe(false);
+  });
+});
