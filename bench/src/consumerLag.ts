@@ -5,6 +5,13 @@ import type { Admin } from 'kafkajs';
 
 import { sleep } from './stats.ts';
 
+/** The consumer groups of the writers and of every projector: the read models' way behind the commands. */
+export async function writePathGroups(admin: Admin): Promise<string[]> {
+  return (await admin.listGroups()).groups
+    .map((g) => g.groupId)
+    .filter((id) => /^writers-[a-z]+$/.test(id) || /^projectors\.[a-z]+$/.test(id));
+}
+
 /**
  * Waits until the writers' and projectors' groups have caught up (what a benchmark left behind
  * would otherwise slow the next one), or the timeout; says how long that took and what is left.
@@ -12,15 +19,14 @@ import { sleep } from './stats.ts';
 export async function waitForCaughtUp(
   admin: Admin,
   timeoutMs: number,
+  pollMs = 500,
 ): Promise<{ seconds: number; lagAtStart: number; lagLeft: number }> {
-  const groupIds = (await admin.listGroups()).groups
-    .map((g) => g.groupId)
-    .filter((id) => /^writers-[a-z]+$/.test(id) || /^projectors\.[a-z]+$/.test(id));
+  const groupIds = await writePathGroups(admin);
   const started = performance.now();
   const lagAtStart = await totalLag(admin, groupIds);
   let lagLeft = lagAtStart;
   while (lagLeft > 0 && performance.now() - started < timeoutMs) {
-    await sleep(500);
+    await sleep(pollMs);
     lagLeft = await totalLag(admin, groupIds);
   }
   return { seconds: (performance.now() - started) / 1000, lagAtStart, lagLeft };
