@@ -178,7 +178,7 @@ async function withSystem(run: string, started: number, options: WriteBenchOptio
         `this run's ${RUN_TARGETS} users to follow and connect with and ${RUN_POSTS} posts, through the writers, ` +
           `in ${((performance.now() - seeding) / 1000).toFixed(1)} s`,
       );
-      const makePlan = () => () =>
+      const makePlan = () =>
         createMixPlan({
           layout,
           weights: options.weights,
@@ -187,18 +187,20 @@ async function withSystem(run: string, started: number, options: WriteBenchOptio
           random: Math.random,
           newId: randomUUID,
         });
+      // One plan for everything that reaches the system, so that no item repeats another's love or follow.
+      const plan = makePlan();
       await warnIfShared(admin, 'writers-posts');
       if (wants('sustained')) {
         const load = machineLoad();
         figures.throughput = await measureMixThroughput(
-          { ...deps, admin, makePlan: makePlan(), pids },
+          { ...deps, admin, plan, makeRawPlan: makePlan, pids },
           { window: options.window, warmupSeconds: 3, seconds: options.seconds },
         );
         printMixThroughput(figures.throughput, { ...options, warmupSeconds: 3 }, load);
         await catchUp();
       }
       const everyone = [...layout.users, ...layout.authors.map((a) => a.id), ...fresh.targets];
-      const mutationDeps = { client, admin, makePlan: makePlan(), users: everyone, pids };
+      const mutationDeps = { client, admin, plan, users: everyone, pids };
       if (wants('mutations') || wants('spike')) await mintTokens(client, everyone);
       if (wants('mutations')) {
         const load = machineLoad();

@@ -58,10 +58,18 @@ function createdIdOf(data: unknown): string | undefined {
   return payload?.post?.id ?? payload?.collection?.id ?? undefined;
 }
 
-/** Sends the plan's next action as its user; resolves to the answer's kind once the plan is settled. */
-export function mixSender(client: GatewayClient, plan: MixPlan): (index: number) => Promise<string> {
+/**
+ * Sends the plan's next action as its user; resolves to the answer's kind once the plan is
+ * settled. Each actor goes into `actors`.
+ */
+export function mixSender(
+  client: GatewayClient,
+  plan: MixPlan,
+  actors = new Set<string>(),
+): (index: number) => Promise<string> {
   return async () => {
     const action = plan.next();
+    actors.add(action.actor);
     try {
       const { answer, httpStatus } = await client.request(action.actor, documents[action.kind], variablesOf(action));
       const kind = answerKind(answer, httpStatus);

@@ -22,8 +22,8 @@ import type { MixPlan } from './mixPlan.ts';
 export interface MutationMixDeps {
   readonly client: GatewayClient;
   readonly admin: Admin;
-  /** A plan over this run's posts and targets; one per measurement. */
-  readonly makePlan: () => MixPlan;
+  /** The run's plan (shared with item 1, so that no love, follow or request is repeated). */
+  readonly plan: MixPlan;
   /** Everyone who may act: tokens are minted for all of them before anything is timed. */
   readonly users: readonly string[];
   readonly pids: Readonly<Record<string, number>>;
@@ -73,8 +73,8 @@ export async function measureMutationMix(
   // Warm-ups (JIT, pools, prepared statements, the subgraphs' caches) are not counted; the baseline goes first.
   await openLoop(options.rate, options.warmupSeconds, typename);
   const baseline = await openLoop(options.rate, options.seconds, typename);
-  const plan = deps.makePlan();
-  const send = mixSender(deps.client, plan);
+  const actors = new Set<string>();
+  const send = mixSender(deps.client, deps.plan, actors);
   const warm = await openLoop(options.rate, options.warmupSeconds, send);
   const meter = cpuMeter(deps.pids);
   const mutation = await openLoop(options.rate, options.seconds, send, warm.sent);
@@ -83,7 +83,7 @@ export async function measureMutationMix(
     mutation,
     baseline,
     cpuPerMutation: Object.fromEntries(Object.entries(spent).map(([n, ms]) => [n, ms / mutation.sent])),
-    distinctActors: plan.distinctActors(),
+    distinctActors: actors.size,
   };
 }
 
@@ -94,7 +94,7 @@ export async function measureSpike(
   const baseline = await openLoop(options.rate, options.seconds, typenameSender(deps));
   await waitForCaughtUp(deps.admin, 300_000);
   const started = performance.now();
-  const spike = await openLoop(options.rate, options.seconds, mixSender(deps.client, deps.makePlan()));
+  const spike = await openLoop(options.rate, options.seconds, mixSender(deps.client, deps.plan));
   const lastSent = started + spike.sendingSeconds * 1000;
   const answersSeconds = (performance.now() - lastSent) / 1000;
   const drained = await waitForCaughtUp(deps.admin, 600_000, 200);

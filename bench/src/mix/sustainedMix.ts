@@ -28,7 +28,13 @@ export interface MixThroughputOptions {
 
 export interface MixThroughputDeps extends WritePathDeps {
   readonly admin: Admin;
-  readonly makePlan: () => MixPlan;
+  /**
+   * The plan whose actions reach the system: shared with the items after this one, so that
+   * they never repeat a love, follow or request this one made.
+   */
+  readonly plan: MixPlan;
+  /** A plan of its own for the baseline, whose records reach no writer. */
+  readonly makeRawPlan: () => MixPlan;
   /** The processes whose CPU is split per command, by name. */
   readonly pids: Readonly<Record<string, number>>;
 }
@@ -95,7 +101,7 @@ export async function measureMixThroughput(
     rawTail = await tailTopic(deps.kafka, rawTopic, `bench-${deps.run}-raw`, (messages) => {
       rawCompleted += messages.length;
     });
-    const rawPlan = deps.makePlan();
+    const rawPlan = deps.makeRawPlan();
     let meter = cpuMeter(deps.pids);
     let measuredFrom = performance.now();
     raw = await sustain(
@@ -121,7 +127,7 @@ export async function measureMixThroughput(
   }
 
   // Ours: the mix on the writers' topics; every command of ours is answered on commands.outcomes.
-  const plan = deps.makePlan();
+  const plan = deps.plan;
   const pending = new Set<string>();
   let answered = 0;
   let applied = 0;
