@@ -5,11 +5,18 @@ import type { Admin } from 'kafkajs';
 
 import { sleep } from './stats.ts';
 
-/** The consumer groups of the writers and of every projector: the read models' way behind the commands. */
+/**
+ * The consumer groups of the writers and of every projector that has a member: the read models'
+ * way behind the commands. A group nobody consumes any more (a projector renamed, an old run's)
+ * keeps its offsets and would never catch up, so it is left out.
+ */
 export async function writePathGroups(admin: Admin): Promise<string[]> {
-  return (await admin.listGroups()).groups
+  const named = (await admin.listGroups()).groups
     .map((g) => g.groupId)
     .filter((id) => /^writers-[a-z]+$/.test(id) || /^projectors\.[a-z]+$/.test(id));
+  if (named.length === 0) return [];
+  const { groups } = await admin.describeGroups(named);
+  return groups.filter((g) => g.members.length > 0).map((g) => g.groupId);
 }
 
 /**

@@ -97,7 +97,7 @@ export async function measureSpike(
   const spike = await openLoop(options.rate, options.seconds, mixSender(deps.client, deps.plan));
   const lastSent = started + spike.sendingSeconds * 1000;
   const answersSeconds = (performance.now() - lastSent) / 1000;
-  const drained = await waitForCaughtUp(deps.admin, 600_000, 200);
+  const drained = await waitForCaughtUp(deps.admin, 600_000, 250);
   return {
     spike,
     baseline,

@@ -166,7 +166,7 @@ export async function measureMixThroughput(
       if (!(await until(() => pending.size === 0, 300_000))) {
         throw new Error(`${pending.size} commands of the mix got no outcome within 300 s (${what})`);
       }
-      return waitForCaughtUp(deps.admin, 600_000, 200);
+      return waitForCaughtUp(deps.admin, 600_000, 250);
     };
     // Warm-up (JIT, prepared statements, caches), then a quiet start for the measured part.
     await publishFor(options.warmupSeconds);
