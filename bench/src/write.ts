@@ -12,17 +12,15 @@
  *    (run after the services are stopped: it needs only Cassandra).
  * The mix runs on a social graph seeded once through the write path and reused (mix/seedGraph.ts).
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import kafkajs, { type Admin } from 'kafkajs';
 
 import { createProducer } from '@verograph/messaging';
 import { engineAddresses } from '@verograph/service';
-import { repoRoot, startServices, stopServices } from '@verograph/stack';
+import { startServices, stopServices } from '@verograph/stack';
 
 import { waitForCaughtUp } from './consumerLag.ts';
 import { measureFanout, printFanout, type FanoutFigures } from './fanout.ts';
@@ -44,7 +42,7 @@ import { measureMixThroughput, type MixThroughputFigures } from './mix/sustained
 import { enginePids } from './processCpu.ts';
 import { seedUsers } from './seedUsers.ts';
 import { machineLoad, ms, ratio } from './stats.ts';
-import { productionEnv } from './system.ts';
+import { ensureEngines, productionEnv } from './system.ts';
 import { printWriteSummary } from './writeSummary.ts';
 
 /** The parts of the write benchmark, in the order they run; `--only` picks some. */
@@ -84,13 +82,14 @@ const int = (n: number) => Math.round(n).toLocaleString('en');
  * `npm start` or an e2e run on the same machine may hold.
  */
 const BENCH_PORTS = {
-  gateway: 4700,
-  users: 4701,
-  posts: 4702,
-  collections: 4703,
-  search: 4704,
-  writers: 4710,
-  projectors: 4720,
+  // Operations ports are 10 above: 4810 to 4814, clear of the writers' and projectors' ports.
+  gateway: 4800,
+  users: 4801,
+  posts: 4802,
+  collections: 4803,
+  search: 4804,
+  writers: 4820,
+  projectors: 4830,
 } as const;
 
 export interface WriteFigures {
@@ -129,9 +128,7 @@ async function withSystem(run: string, started: number, options: WriteBenchOptio
     logLevel: kafkajs.logLevel.NOTHING,
     retry: { initialRetryTime: 100, retries: 8 },
   });
-  execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack/src/cli.ts'), 'ensure'], {
-    stdio: 'inherit',
-  });
+  ensureEngines();
   const admin = kafka.admin();
   await admin.connect();
   const services = await startServices({
