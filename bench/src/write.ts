@@ -149,8 +149,8 @@ async function withSystem(run: string, started: number, options: WriteBenchOptio
     ...enginePids(),
     'load generator': process.pid,
   };
-  const catchUp = async (when = 'then') => {
-    const drained = await waitForCaughtUp(admin, 300_000);
+  const catchUp = async (when = 'then', timeoutMs = 300_000) => {
+    const drained = await waitForCaughtUp(admin, timeoutMs);
     console.log(
       `  (${when} the writers and projectors caught up with ${int(drained.lagAtStart)} records in ` +
         `${drained.seconds.toFixed(1)} s; left: ${int(drained.lagLeft)})`,
@@ -158,7 +158,7 @@ async function withSystem(run: string, started: number, options: WriteBenchOptio
   };
   try {
     // What earlier runs left in Kafka would slow this one's seeding and first measurement.
-    await catchUp('before seeding');
+    await catchUp('before seeding', 60_000);
     if (wants('sustained') || wants('mutations') || wants('spike')) {
       const layout = graphLayout(options.authors, options.users);
       const graph = await seedGraph({ ...deps, admin, client }, layout);

@@ -14,7 +14,7 @@ import { waitForCaughtUp } from '../consumerLag.ts';
 import type { GatewayClient } from '../gatewayClient.ts';
 import { createPostCommand } from '../postCommands.ts';
 import { inParallel } from '../stats.ts';
-import { followerIndex, usernameOf, type GraphLayout } from './graphLayout.ts';
+import { followerIndex, usernameOf, type GraphAuthor, type GraphLayout } from './graphLayout.ts';
 import { createProfileCommand, followCommand } from './mixCommands.ts';
 import type { MixPost } from './mixPlan.ts';
 import { throughWriters } from './throughWriters.ts';
@@ -23,15 +23,14 @@ import { topics } from '@verograph/messaging';
 const FOLLOWER_COUNT = 'query($id: ID!) { user(id: $id) { followerCount } }';
 
 /** Authors whose follower count in the read model is not what the layout says. */
-async function authorsOff(client: GatewayClient, layout: GraphLayout): Promise<string[]> {
+async function authorsOff(client: GatewayClient, layout: GraphLayout): Promise<GraphAuthor[]> {
   const viewer = layout.users[0]!;
-  const off: string[] = [];
+  const off: GraphAuthor[] = [];
   await inParallel(layout.authors, 8, async (author) => {
     const { answer } = await client.request<{ user: { followerCount: number } | null }>(viewer, FOLLOWER_COUNT, {
       id: author.id,
     });
-    const count = answer.data?.user?.followerCount;
-    if (count !== author.followers) off.push(`${author.id}: ${count ?? 'no profile'} of ${author.followers}`);
+    if (answer.data?.user?.followerCount !== author.followers) off.push(author);
   });
   return off;
 }
@@ -48,16 +47,23 @@ export async function seedGraph(
 ): Promise<GraphSeeding> {
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
-  if ((await authorsOff(deps.client, layout)).length === 0) return { made: false, seconds: seconds() };
+  const missing = await authorsOff(deps.client, layout);
+  if (missing.length === 0) return { made: false, seconds: seconds() };
 
+  // Only what the authors found off need: their profiles, their followers' and their follows.
   const id = (...parts: string[]) => deterministicId('bench-graph', layout.name, ...parts);
+  const followers = new Set(
+    missing.flatMap((a) => Array.from({ length: a.followers }, (_, i) => followerIndex(layout, a, i))),
+  );
   const profiles = [
-    ...layout.users.map((userId, i) => createProfileCommand(userId, usernameOf(layout, i), id('profile', userId))),
-    ...layout.authors.map((a) => createProfileCommand(a.id, a.username, id('profile', a.id))),
+    ...[...followers].map((u) =>
+      createProfileCommand(layout.users[u]!, usernameOf(layout, u), id('profile', layout.users[u]!)),
+    ),
+    ...missing.map((a) => createProfileCommand(a.id, a.username, id('profile', a.id))),
   ];
   // Profiles first: a follow is rejected unless both sides have one.
   await throughWriters(deps, 'graph-profiles', profiles, ['PROFILE_EXISTS', 'USERNAME_TAKEN']);
-  const follows = layout.authors.flatMap((author) =>
+  const follows = missing.flatMap((author) =>
     Array.from({ length: author.followers }, (_, i) => {
       const follower = layout.users[followerIndex(layout, author, i)]!;
       return followCommand(follower, author.id, id('follow', follower, author.id));

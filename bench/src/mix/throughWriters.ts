@@ -15,7 +15,8 @@ export interface WritersRound {
 
 /**
  * Publishes `commands` (at most `window` awaiting their outcome) and waits for every outcome;
- * throws when one is rejected for a reason not in `tolerated`, or when outcomes stop coming.
+ * throws when one is rejected for a reason not in `tolerated`, or when no outcome came for 3 minutes
+ * (another writers process in the group, on a loaded machine, may hold partitions a while).
  */
 export async function throughWriters(
   deps: WritePathDeps,
@@ -42,7 +43,7 @@ export async function throughWriters(
     let lastPending = -1;
     const stalled = () => {
       if (pending.size !== lastPending) [lastPending, lastProgress] = [pending.size, Date.now()];
-      return Date.now() - lastProgress > 60_000;
+      return Date.now() - lastProgress > 180_000;
     };
     for (let sent = 0; sent < commands.length;) {
       if (pending.size >= window) {
