@@ -13,7 +13,7 @@ import type { WritePathDeps } from '../commandThroughput.ts';
 import { waitForCaughtUp } from '../consumerLag.ts';
 import type { GatewayClient } from '../gatewayClient.ts';
 import { createPostCommand } from '../postCommands.ts';
-import { inParallel } from '../stats.ts';
+import { inParallel, sleep } from '../stats.ts';
 import { followerIndex, usernameOf, type GraphAuthor, type GraphLayout } from './graphLayout.ts';
 import { createProfileCommand, followCommand } from './mixCommands.ts';
 import type { MixPost } from './mixPlan.ts';
@@ -47,6 +47,9 @@ export async function seedGraph(
 ): Promise<GraphSeeding> {
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
+  if ((await authorsOff(deps.client, layout)).length === 0) return { made: false, seconds: seconds() };
+  // The counts are a projector's: on busy engines it may be behind rather than the graph missing.
+  await waitForCaughtUp(deps.admin, 120_000);
   const missing = await authorsOff(deps.client, layout);
   if (missing.length === 0) return { made: false, seconds: seconds() };
 
@@ -70,11 +73,18 @@ export async function seedGraph(
     }),
   );
   await throughWriters(deps, 'graph-follows', follows, ['ALREADY_FOLLOWING']);
-  const drained = await waitForCaughtUp(deps.admin, 300_000);
-  if (drained.lagLeft > 0) throw new Error(`the read models did not catch up with the graph (${drained.lagLeft} left)`);
-  const off = await authorsOff(deps.client, layout);
-  if (off.length > 0)
-    throw new Error(`the graph's follower counts are off after seeding: ${off.slice(0, 5).join('; ')}`);
+  // The counts, not every group's lag: on shared engines others' traffic may keep a group behind.
+  const deadline = Date.now() + 600_000;
+  let off = await authorsOff(deps.client, layout);
+  while (off.length > 0 && Date.now() < deadline) {
+    await sleep(2000);
+    off = await authorsOff(deps.client, layout);
+  }
+  if (off.length > 0) {
+    throw new Error(
+      `the follower counts of ${off.length} authors are off 10 minutes after seeding, e.g. ${off[0]!.id}`,
+    );
+  }
   return { made: true, seconds: seconds() };
 }
 
