@@ -50,6 +50,11 @@ export function printMixThroughput(
       `${int(r.applied)} APPLIED, rejected: ${list(r.rejections)}; from ${int(r.distinctActors)} distinct users)`,
   );
   console.log(`    by kind: ${list(r.byKind)}`);
+  if (r.lagLeft > 0) {
+    console.log(
+      `    NOT caught up: ${int(r.lagLeft)} records still behind after 10 min; the rate above is an upper bound`,
+    );
+  }
   console.log(
     `  baseline: Kafka alone, same records      ${int(f.raw.perSecond).padStart(7)} records/s    ` +
       `(produce, acks=all, idempotent → no-op consumer, topic partitioned like posts.commands)`,

@@ -52,6 +52,8 @@ export interface MixThroughputFigures {
     readonly rejections: Readonly<Record<string, number>>;
     readonly byKind: Readonly<Record<string, number>>;
     readonly distinctActors: number;
+    /** Records still behind when the wait for the read models gave up (10 min): then the rate is an upper bound. */
+    readonly lagLeft: number;
   };
   readonly raw: Sustained;
   /** CPU milliseconds per command (per record for Kafka alone), net of each process's idle use. */
@@ -186,7 +188,6 @@ export async function measureMixThroughput(
     const caughtUp = await drain('measured');
     const seconds = (performance.now() - started) / 1000;
     const spent = meter.stop();
-    if (caughtUp.lagLeft > 0) throw new Error(`the read models did not catch up (${caughtUp.lagLeft} records left)`);
     return {
       ours: {
         commands,
@@ -197,6 +198,7 @@ export async function measureMixThroughput(
         rejections,
         byKind,
         distinctActors: plan.distinctActors(),
+        lagLeft: caughtUp.lagLeft,
       },
       raw,
       cpuPerCommand: { ours: perUnit(spent, idlePerSecond, seconds, commands), raw: rawCpu },
