@@ -4,16 +4,29 @@ import { signInAsAdmin } from '@verograph/stack';
 import { measureFanout, printFanout } from './fanout.ts';
 import { benchLive } from './live.ts';
 import { benchRead } from './read.ts';
-import { benchWrite } from './write.ts';
+import { defaultAuthorTiers, defaultMix, parseAuthorTiers, parseMix } from './mix/mixSpec.ts';
+import { benchWrite, writeItems, type WriteItem } from './write.ts';
 
 // The bench's own clients (loaders, watchers) sign in as the stack's admin; the services it
 // starts get their own principals from the launcher.
 signInAsAdmin();
 
 const [which, ...rest] = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
+const text = (name: string, fallback: string) => {
   const index = rest.indexOf(name);
-  return index >= 0 ? Number(rest[index + 1]) : fallback;
+  return index >= 0 ? (rest[index + 1] ?? '') : fallback;
+};
+const option = (name: string, fallback: number) => {
+  const value = Number(text(name, String(fallback)));
+  if (!Number.isFinite(value)) throw new Error(`${name} needs a number`);
+  return value;
+};
+/** `--only sustained,spike`: the write benchmark's items to run, in their own order. */
+const writeItemsOf = (list: string): WriteItem[] => {
+  const names = list.split(',').map((s) => s.trim());
+  const unknown = names.filter((n) => !writeItems.includes(n as WriteItem));
+  if (unknown.length > 0) throw new Error(`--only: unknown ${unknown.join(', ')}; use ${writeItems.join(', ')}`);
+  return writeItems.filter((item) => names.includes(item));
 };
 
 switch (which) {
@@ -22,10 +35,15 @@ switch (which) {
     break;
   case 'write':
     await benchWrite({
+      only: writeItemsOf(text('--only', writeItems.join(','))),
+      weights: text('--mix', '') ? parseMix(text('--mix', '')) : defaultMix,
+      authors: text('--authors', '') ? parseAuthorTiers(text('--authors', '')) : defaultAuthorTiers,
+      users: option('--users', 1000),
       seconds: option('--seconds', 10),
       window: option('--window', 4000),
       rate: option('--rate', 500),
       latencySeconds: option('--latency-seconds', 10),
+      spikeSeconds: option('--spike-seconds', 10),
       feedPosts: option('--feed-posts', 50),
       followers: option('--followers', 10_000),
       runs: option('--runs', 3),
@@ -52,8 +70,11 @@ switch (which) {
     console.error(
       [
         'usage: npm run bench -- read [--seconds 10] [--connections 32]',
-        '       npm run bench -- write [--seconds 10] [--window 4000] [--rate 500] [--latency-seconds 10]',
-        '                              [--feed-posts 50] [--followers 10000] [--runs 3]',
+        '       npm run bench -- write [--only sustained,mutations,spike,feed,fanout]',
+        '                              [--mix love:55,comment:20,post:10,follow:10,social:5]',
+        '                              [--authors 10:100,100:20,1000:4,10000:1] [--users 1000]',
+        '                              [--seconds 10] [--window 4000] [--rate 500] [--latency-seconds 10]',
+        '                              [--spike-seconds 10] [--feed-posts 50] [--followers 10000] [--runs 3]',
         '       npm run bench -- fanout [--followers 10000] [--runs 3]',
         '       npm run bench -- live [--subscribers 1000,10000] [--sample 20] [--posts 30] [--port-offset 0]',
         '                             [--gateway http://127.0.0.1:4000 --gateway-pid PID]   (a system already running)',

@@ -37,6 +37,8 @@ export async function sustain(
   options: SustainOptions,
   publish: (count: number) => Promise<void>,
   completed: () => number,
+  /** Called when the warm-up ends and the measured seconds begin (to start a CPU meter, say). */
+  onMeasuring: () => void = () => undefined,
 ): Promise<Sustained> {
   const chunk = Math.max(1, Math.min(1000, Math.floor(options.window / 4)));
   let published = 0;
@@ -46,7 +48,10 @@ export async function sustain(
   for (;;) {
     if (failure) throw failure;
     const now = performance.now();
-    if (!from && now - started >= options.warmupSeconds * 1000) from = { at: now, count: completed() };
+    if (!from && now - started >= options.warmupSeconds * 1000) {
+      from = { at: now, count: completed() };
+      onMeasuring();
+    }
     if (from && now - from.at >= options.seconds * 1000) {
       const seconds = (now - from.at) / 1000;
       const count = completed() - from.count;
@@ -63,7 +68,7 @@ export async function sustain(
 }
 
 /** Waits until `done()` or the timeout; false when it timed out. */
-async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
+export async function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
     if (Date.now() > deadline) return false;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- fanout` (and item 4 of `write`): how long the feeds projector takes to put
+ * `npm run bench -- fanout` (and item 5 of `write`): how long the feeds projector takes to put
  * one post into the timelines of an author's 10,000 followers — `handleFeedEvent` for one
  * PostCreated, exactly as the projectors process runs it — beside the straightforward fan-out
  * (one prepared INSERT per follower through executeConcurrent, at the same concurrency), in a

@@ -1,5 +1,5 @@
 /**
- * Item 3 of `npm run bench -- write`: from a createPost mutation sent to the gateway to the new
+ * Item 4 of `npm run bench -- write`: from a createPost mutation sent to the gateway to the new
  * post at the top of a follower's feed (read through the same gateway), beside the same
  * mutations' own time to APPLIED: what the feed projector adds on top of the write.
  */

@@ -13,6 +13,18 @@ export interface Timed<T> {
   readonly answer: GraphQLAnswer<T>;
   readonly sentAt: number;
   readonly ms: number;
+  /** The HTTP status it came with. */
+  readonly httpStatus: number;
+}
+
+/** An answer that was not JSON (a proxy's or a crashed server's page): its HTTP status says what happened. */
+export class HttpStatusError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    body: string,
+  ) {
+    super(`the gateway answered ${httpStatus} with no JSON: ${body.slice(0, 300)}`);
+  }
 }
 
 /**
@@ -59,9 +71,9 @@ export function createGatewayClient(url: string, timeoutMs = 15_000): GatewayCli
               const ms = performance.now() - sentAt;
               const text = Buffer.concat(chunks).toString('utf8');
               try {
-                resolve({ answer: JSON.parse(text) as GraphQLAnswer<T>, sentAt, ms });
+                resolve({ answer: JSON.parse(text) as GraphQLAnswer<T>, sentAt, ms, httpStatus: res.statusCode ?? 0 });
               } catch {
-                reject(new Error(`the gateway answered ${res.statusCode} with no JSON: ${text.slice(0, 300)}`));
+                reject(new HttpStatusError(res.statusCode ?? 0, text));
               }
             });
             res.on('error', reject);

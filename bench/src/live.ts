@@ -20,16 +20,14 @@
  * a single reading is mostly young-generation growth and garbage, and a difference from the
  * no-idle reading would charge the idle subscribers with whatever else grew meanwhile.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { mintTokenForEnv } from '@verograph/gateway';
 import { createKafka } from '@verograph/messaging';
 import { engineAddresses, envReader } from '@verograph/service';
-import { repoRoot, services, startServices, stopServices } from '@verograph/stack';
+import { services, startServices, stopServices } from '@verograph/stack';
 import { commandIdFor, createdIdFor, readIdDerivationSecret } from '@verograph/subgraph-kit';
 
 import { measureFeedLatency, type FeedLatencyFigures } from './feedLatency.ts';
@@ -38,7 +36,7 @@ import { createLiveStages, type LiveStages } from './liveStages.ts';
 import { createSubscriberPool, type FeedArrival, type SubscriberPool } from './liveSubscribers.ts';
 import { seedUsers } from './seedUsers.ts';
 import { enginePids } from './processCpu.ts';
-import { productionEnv } from './system.ts';
+import { ensureEngines, productionEnv } from './system.ts';
 import { machineLoad, ms, ratio, sleep, summarize, verdict, type LatencySummary } from './stats.ts';
 
 export interface LiveBenchOptions {
@@ -442,9 +440,7 @@ function printSummary(steps: readonly Step[], first: Reading, baseline: FeedLate
 
 /** As bench/src/system.ts starts the system, quietly, with every service's port moved by `offset`. */
 async function startSystemAt(offset: number) {
-  execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack/src/cli.ts'), 'ensure'], {
-    stdio: 'inherit',
-  });
+  ensureEngines();
   const running = await startServices({
     env: {
       ...productionEnv(),

@@ -29,7 +29,7 @@ export function postCommand(topic: string, actorId: string, postId: string, comm
   };
 }
 
-export function createPostCommand(topic: string, authorId: string, postId = randomUUID()): BenchCommand {
+export function createPostCommand(topic: string, authorId: string, postId: string = randomUUID()): BenchCommand {
   return postCommand(topic, authorId, postId, {
     case: 'createPost',
     value: { postId, authorId, kind: PostKind.TEXT, audience: Audience.FOLLOWERS, caption: 'bench', tags: ['bench'] },

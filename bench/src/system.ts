@@ -27,11 +27,24 @@ export function productionEnv(): Record<string, string> {
   };
 }
 
+/**
+ * Starts the engines when one is not serving, and migrates them then. Engines that all serve are
+ * left as they are: they may be shared (STACK_DIR of another checkout), and `ensure` reconciles
+ * Kafka's ACLs with THIS checkout's migrations/kafka, which would revoke the grants of a newer
+ * branch's principals on engines that others use.
+ */
+export function ensureEngines(): void {
+  const cli = [join(repoRoot, 'stack/src/cli.ts')];
+  try {
+    execFileSync(process.execPath, ['--import', 'tsx', ...cli, 'status'], { stdio: 'ignore' });
+  } catch {
+    execFileSync(process.execPath, ['--import', 'tsx', ...cli, 'ensure'], { stdio: 'inherit' });
+  }
+}
+
 /** Engines ensured and every service started, quietly: benchmarks print figures, not logs. */
 export async function startQuietSystem(): Promise<{ services: RunningService[]; stop: () => Promise<void> }> {
-  execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack/src/cli.ts'), 'ensure'], {
-    stdio: 'inherit',
-  });
+  ensureEngines();
   const services = await startServices({
     env: { ...productionEnv(), LOG_LEVEL: 'error' },
     output: () => undefined,
