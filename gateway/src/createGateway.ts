@@ -21,6 +21,7 @@ import { useAliasLimit } from './limits/useAliasLimit.ts';
 import { useCostLimit } from './limits/useCostLimit.ts';
 import { useDepthLimit } from './limits/useDepthLimit.ts';
 import { useIntrospectionSwitch } from './limits/useIntrospectionSwitch.ts';
+import { useMutationAdmission } from './limits/useMutationAdmission.ts';
 import { createLive } from './live/createLive.ts';
 import { createDiagnosticGc, settleParameters } from './observability/diagnosticGc.ts';
 import type { GatewayContext } from './observability/gatewayContext.ts';
@@ -137,6 +138,11 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
         maxCost: config.limits.maxCost,
         defaultListSize: config.limits.defaultListSize,
         introspection: config.introspection,
+      }),
+      useMutationAdmission({
+        maxInFlight: config.limits.maxMutationsInFlight,
+        retryAfterMs: config.limits.overloadedRetryAfterMs,
+        metrics,
       }),
     ],
   });

@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'NOT_IN_COLLECTION'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'STORE_UNAVAILABLE'
+  /** More mutations than can be published in time; nothing was sent, retry after the hint. */
+  | 'OVERLOADED'
   | 'SUBGRAPH_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
