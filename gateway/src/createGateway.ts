@@ -21,6 +21,7 @@ import { useAliasLimit } from './limits/useAliasLimit.ts';
 import { useCostLimit } from './limits/useCostLimit.ts';
 import { useDepthLimit } from './limits/useDepthLimit.ts';
 import { useIntrospectionSwitch } from './limits/useIntrospectionSwitch.ts';
+import { watchEventLoopDelay } from './limits/eventLoopDelay.ts';
 import { useMutationAdmission } from './limits/useMutationAdmission.ts';
 import { createLive } from './live/createLive.ts';
 import { createDiagnosticGc, settleParameters } from './observability/diagnosticGc.ts';
@@ -109,6 +110,7 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
   });
 
   const mask = config.suggestions ? maskError : maskErrorWithoutSuggestions;
+  const loopDelay = watchEventLoopDelay();
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     // Clients authenticate with a bearer token, never a cookie, so a cross-site page cannot
@@ -142,6 +144,8 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
       useMutationAdmission({
         maxInFlight: config.limits.maxMutationsInFlight,
         retryAfterMs: config.limits.overloadedRetryAfterMs,
+        maxEventLoopDelayMs: config.limits.maxEventLoopDelayMs,
+        eventLoopDelayMs: loopDelay.delayMs,
         metrics,
       }),
     ],
@@ -262,6 +266,7 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
       await apollo.stop();
       await entityInvalidation?.stop();
       subgraphHttp.close();
+      loopDelay.stop();
       await ops?.close();
     },
   };

@@ -9,6 +9,12 @@ export interface MutationAdmissionOptions {
   readonly maxInFlight: number;
   /** GATEWAY_OVERLOADED_RETRY_AFTER_MS: the retry hint of a refusal. */
   readonly retryAfterMs: number;
+  /**
+   * GATEWAY_MAX_EVENT_LOOP_DELAY_MS: past this mean event-loop delay (`watchEventLoopDelay`),
+   * new mutations are refused too: the process has more work than CPU.
+   */
+  readonly maxEventLoopDelayMs?: number;
+  readonly eventLoopDelayMs?: () => number;
   readonly metrics?: GatewayMetrics;
 }
 
@@ -42,8 +48,9 @@ export function retryAfterSeconds(retryAfterMs: number): string {
 }
 
 /**
- * Admission control for mutations: at most `maxInFlight` execute at once in this gateway. The
- * next is refused once its document is resolved, before any query plan runs or any subgraph is
+ * Admission control for mutations: at most `maxInFlight` execute at once in this gateway, and
+ * none is taken while its event loop runs later than `maxEventLoopDelayMs`. The next is refused
+ * once its document is resolved, before any query plan runs or any subgraph is
  * asked, with 429, `Retry-After` and a coded, retryable OVERLOADED error: nothing was sent, so
  * a resend is safe. Each mutation in flight holds its request, its plan's state and a socket to
  * a subgraph until its wait for the writers ends, so this bounds the gateway's memory under a
@@ -59,7 +66,10 @@ export function useMutationAdmission(options: MutationAdmissionOptions): ApolloS
       return {
         async didResolveOperation({ operation }) {
           if (operation?.operation !== 'mutation') return;
-          if (!count.enter()) {
+          const starved =
+            options.maxEventLoopDelayMs !== undefined &&
+            (options.eventLoopDelayMs?.() ?? 0) > options.maxEventLoopDelayMs;
+          if (starved || !count.enter()) {
             options.metrics?.mutationsRefused.inc();
             throw requestError(
               GatewayErrorCode.OVERLOADED,

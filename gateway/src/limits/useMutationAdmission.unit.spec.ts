@@ -50,6 +50,20 @@ describe('mutation admission in the gateway', () => {
     expect((await start(plugin, 'mutation')).refused).toBeDefined();
   });
 
+  it('given an event loop running later than the limit, then mutations are refused and queries still pass', async () => {
+    let delay = 500;
+    const plugin = useMutationAdmission({
+      maxInFlight: 100,
+      retryAfterMs: 1_000,
+      maxEventLoopDelayMs: 200,
+      eventLoopDelayMs: () => delay,
+    });
+    expect((await start(plugin, 'mutation')).refused?.extensions?.code).toBe('OVERLOADED');
+    expect((await start(plugin, 'query')).refused).toBeUndefined();
+    delay = 20;
+    expect((await start(plugin, 'mutation')).refused).toBeUndefined();
+  });
+
   it('counts and rounds the retry hint to whole seconds, at least one', () => {
     const count = inFlightCount(1);
     expect(count.enter()).toBe(true);

@@ -68,6 +68,7 @@ export async function runPostCommand(ctx: PostsContext, spec: PostCommandSpec): 
       sees: spec.sees && (() => spec.sees!(viewerId)),
       check: spec.check && (() => spec.check!(viewerId)),
     },
+    { sentAt: ctx.viewer.sentAt },
   );
   // The payload reads the post back: not from a row cached before the writer changed it.
   ctx.services.postCache?.invalidate(postId);

@@ -65,6 +65,7 @@ export async function runUserCommand(ctx: UsersContext, spec: UserCommandSpec): 
       sees: spec.sees && (() => spec.sees!(viewerId)),
       check: spec.check && (() => spec.check!(viewerId)),
     },
+    { sentAt: ctx.viewer.sentAt },
   );
   return { viewerId, result, deadline };
 }

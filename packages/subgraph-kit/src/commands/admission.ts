@@ -29,15 +29,20 @@ export function isOverloaded(error: unknown): error is OverloadedError {
 /**
  * How much mutation work one subgraph process takes on at once. Each bound has a reason:
  * `maxPending` bounds the reads and the memory of mutations not yet published (beyond it a
- * mutation is refused before it reads anything); `publishBudgetMs` bounds how long a command
- * may wait for its turn to go to Kafka (past it, it is withdrawn unpublished and refused);
+ * mutation is refused before it reads anything); `publishBudgetMs` bounds the time from the
+ * gateway sending the request to the command being in Kafka (a request that waited for a
+ * starved event loop, rights reads that took too long, a turn in the producer that did not come:
+ * past it, the command is not published and the mutation is refused);
  * `maxWaiting` bounds the published mutations held while they wait for their outcome (past it,
  * the longest waiting answers ACCEPTED at once: its command is in Kafka and will be decided).
  */
 export interface MutationLimits {
   /** MUTATION_MAX_PENDING: mutations being checked or queued for Kafka at once. */
   readonly maxPending: number;
-  /** MUTATION_PUBLISH_BUDGET_MS: the longest a command waits for its turn to be published. */
+  /**
+   * MUTATION_PUBLISH_BUDGET_MS: from the gateway sending the request to its command being in
+   * Kafka; a mutation that cannot make it is refused unpublished.
+   */
   readonly publishBudgetMs: number;
   /** MUTATION_MAX_WAITING: published mutations waiting for their outcome at once. */
   readonly maxWaiting: number;
@@ -49,7 +54,7 @@ export interface MutationLimits {
 
 export const defaultMutationLimits: MutationLimits = {
   maxPending: 256,
-  publishBudgetMs: 500,
+  publishBudgetMs: 1_000,
   maxWaiting: 2_000,
   publishBatch: 500,
   retryAfterMs: 1_000,

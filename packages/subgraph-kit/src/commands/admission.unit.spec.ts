@@ -89,7 +89,7 @@ describe('the command publisher', () => {
     expect(requests.flatMap((r) => r.records.map((x) => x.key))).toEqual(['a']);
   });
 
-  it('given the request ahead unanswered for the whole budget, then a queued record fails as unavailable (Kafka is away), not OVERLOADED', async () => {
+  it('given the request in flight when it queued still unanswered, then a queued record fails as unavailable (Kafka is away), not OVERLOADED', async () => {
     let now = 0;
     const { producer } = heldProducer();
     const publisher = createCommandPublisher({
@@ -102,7 +102,7 @@ describe('the command publisher', () => {
     });
     void publisher.publish(record('a')).catch(() => undefined);
     const queued = publisher.publish(record('b'));
-    now = 25;
+    now = 300;
     await expect(queued).rejects.toBeInstanceOf(CommandPublishTimeoutError);
   });
 });
@@ -182,6 +182,29 @@ describe('the command bus under overload', () => {
     });
     releaseCheck();
     void first.catch(() => undefined);
+  });
+
+  it('given a request the gateway sent longer ago than the publish budget (it queued behind a starved loop), then it is refused unread and unpublished', async () => {
+    const sent: OutgoingRecord[] = [];
+    const producer: MessageProducer = { send: async (r) => void sent.push(...r), disconnect: async () => undefined };
+    const { bus } = busWith({ publishBudgetMs: 1_000 }, producer);
+    let read = false;
+    const refusal = await bus
+      .dispatch(command('c1'), { sees: async () => void (read = true) }, { sentAt: Date.now() - 1_500 })
+      .catch((e: unknown) => e);
+    expect(isOverloaded(refusal)).toBe(true);
+    expect(read).toBe(false);
+    expect(sent).toEqual([]);
+  });
+
+  it('given rights reads that outlast the publish budget, then the command is not published', async () => {
+    const sent: OutgoingRecord[] = [];
+    const producer: MessageProducer = { send: async (r) => void sent.push(...r), disconnect: async () => undefined };
+    const { bus } = busWith({ publishBudgetMs: 30 }, producer);
+    const slowCheck = () => new Promise<void>((resolve) => setTimeout(resolve, 50));
+    const refusal = await bus.dispatch(command('c1'), { check: slowCheck }).catch((e: unknown) => e);
+    expect(isOverloaded(refusal)).toBe(true);
+    expect(sent).toEqual([]);
   });
 
   it('given a command with a fresh id (no idempotency key), then the decision log is not read before it is published', async () => {

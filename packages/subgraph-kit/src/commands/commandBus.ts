@@ -40,9 +40,19 @@ export interface CommandRights {
   readonly check?: () => Promise<void>;
 }
 
+/** When the mutation's request started, as the bus counts its budgets. */
+export interface DispatchTiming {
+  /**
+   * When the gateway sent the request (`ViewerRequest.sentAt`), epoch ms; now when absent. The
+   * publish budget and the wait count from it, so a request that queued before this process
+   * read it (a starved event loop) is refused, not published late.
+   */
+  readonly sentAt?: number;
+}
+
 /** Publishes a mutation's one command and waits a little for the writer to decide it. */
 export interface CommandBus {
-  dispatch(command: CommandToPublish, rights?: CommandRights): Promise<CommandResult>;
+  dispatch(command: CommandToPublish, rights?: CommandRights, timing?: DispatchTiming): Promise<CommandResult>;
   /** How long `dispatch` waits for an outcome, in milliseconds. */
   readonly waitMs: number;
 }
@@ -115,7 +125,7 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
   });
   const refused = new Counter({
     name: 'subgraph_mutations_overloaded_total',
-    help: 'Mutations refused with OVERLOADED, nothing published: by where (pending: too many at once; publish: no turn within the budget).',
+    help: 'Mutations refused with OVERLOADED, nothing published: by why (pending: too many at once; late: the publish budget, counted from the gateway sending the request, ran out before the publish; publish: no turn in the producer within the budget).',
     labelNames: ['stage'],
     registers,
   });
@@ -138,7 +148,14 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
   const admit = async (
     command: CommandToPublish,
     rights: CommandRights,
+    publishBy: number,
   ): Promise<{ recorded: RecordedOutcome } | { wait: OutcomeWait | undefined }> => {
+    const late = () => {
+      if (Date.now() < publishBy) return;
+      refused.inc({ stage: 'late' });
+      throw new OverloadedError(limits.retryAfterMs);
+    };
+    late();
     const release = gate.tryEnter();
     if (!release) {
       refused.inc({ stage: 'pending' });
@@ -150,9 +167,16 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
       const recorded = command.resendable === false ? undefined : await outcomes.find(command.commandId);
       if (recorded) return { recorded };
       await rights.check?.();
+      // Checked again: the reads may have taken the rest of the budget.
+      late();
       // The wait is made before the command leaves, so an outcome that comes back at once is heard.
       wait = waitMs > 0 && listener?.isListening() ? listener.expect(command.commandId) : undefined;
-      await withinDeadline(publisher.publish(commandRecord(command)), publishTimeoutMs, command, logger);
+      await withinDeadline(
+        publisher.publish(commandRecord(command), publishBy - Date.now()),
+        publishTimeoutMs,
+        command,
+        logger,
+      );
       return { wait };
     } catch (error) {
       wait?.cancel();
@@ -165,9 +189,11 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
 
   return {
     waitMs,
-    async dispatch(command, rights = {}) {
-      const deadline = Date.now() + waitMs;
-      const admitted = await admit(command, rights);
+    async dispatch(command, rights = {}, timing = {}) {
+      // A clock a little behind the gateway's must not lengthen the budgets.
+      const sentAt = Math.min(timing.sentAt ?? Date.now(), Date.now());
+      const deadline = sentAt + waitMs;
+      const admitted = await admit(command, rights, sentAt + limits.publishBudgetMs);
       if ('recorded' in admitted) {
         refuseReusedKey(admitted.recorded, command);
         answered.inc({ status: admitted.recorded.status, replayed: 'true' });

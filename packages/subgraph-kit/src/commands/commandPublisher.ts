@@ -13,11 +13,11 @@ export interface CommandPublisher {
   /**
    * Resolves once Kafka holds the record. Rejects, the record unsent, with `OverloadedError`
    * when it waited its whole budget behind requests that Kafka did answer (more commands than
-   * can be sent), or with `unavailable()` when the request ahead of it had not been answered in
-   * that time (Kafka is away or not acknowledging). A record that was sent and failed rejects
+   * can be sent), or with `unavailable()` when the request in flight when it queued was still
+   * unanswered (Kafka is away or not acknowledging). A record that was sent and failed rejects
    * with the producer's error.
    */
-  publish(record: OutgoingRecord): Promise<void>;
+  publish(record: OutgoingRecord, budgetMs?: number): Promise<void>;
   /** Records waiting for their turn. */
   readonly queued: number;
 }
@@ -26,7 +26,7 @@ export interface CommandPublisherOptions {
   readonly producer: MessageProducer;
   /** The most records in one request. */
   readonly maxBatch: number;
-  /** How long a record may wait for its turn, in milliseconds. */
+  /** How long a record may wait for its turn, in milliseconds, unless `publish` is given less. */
   readonly budgetMs: number;
   /** The hint an `OverloadedError` carries. */
   readonly retryAfterMs: number;
@@ -39,9 +39,13 @@ interface Queued {
   readonly record: OutgoingRecord;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
+  readonly queuedAt: number;
   timer: NodeJS.Timeout | undefined;
   withdrawn: boolean;
 }
+
+/** A produce request unanswered this long, since before a record queued, means Kafka is not answering. */
+const UNANSWERED_MS = 250;
 
 export function createCommandPublisher(options: CommandPublisherOptions): CommandPublisher {
   const { producer, maxBatch, budgetMs, retryAfterMs } = options;
@@ -52,9 +56,10 @@ export function createCommandPublisher(options: CommandPublisherOptions): Comman
   const withdraw = (item: Queued) => {
     item.withdrawn = true;
     queue = queue.filter((q) => q !== item);
-    // A request that outlived the whole budget means Kafka is not answering, not that there
-    // is too much to send: the mutation says the store is unavailable, as a direct send would.
-    const stuck = sendingSince !== undefined && now() - sendingSince >= budgetMs;
+    // The same request in flight all the while the record queued (and for a while) means Kafka
+    // is not answering, not that there is too much to send: the mutation then says the store is
+    // unavailable, as a send that Kafka does not acknowledge would.
+    const stuck = sendingSince !== undefined && sendingSince <= item.queuedAt && now() - sendingSince >= UNANSWERED_MS;
     item.reject(stuck ? options.unavailable() : new OverloadedError(retryAfterMs));
   };
 
@@ -79,17 +84,20 @@ export function createCommandPublisher(options: CommandPublisherOptions): Comman
     get queued() {
       return queue.length;
     },
-    publish(record) {
+    publish(record, budget = budgetMs) {
       return new Promise<void>((resolve, reject) => {
-        const item: Queued = { record, resolve, reject, timer: undefined, withdrawn: false };
+        const item: Queued = { record, resolve, reject, queuedAt: now(), timer: undefined, withdrawn: false };
         queue.push(item);
         if (sendingSince === undefined && queue.length === 1) {
           void drain();
           return;
         }
-        item.timer = setTimeout(() => {
-          if (!item.withdrawn && queue.includes(item)) withdraw(item);
-        }, budgetMs);
+        item.timer = setTimeout(
+          () => {
+            if (!item.withdrawn && queue.includes(item)) withdraw(item);
+          },
+          Math.max(0, budget),
+        );
       });
     },
   };

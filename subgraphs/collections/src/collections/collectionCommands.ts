@@ -72,6 +72,7 @@ export async function runCollectionCommand(
       sees: spec.sees && (() => spec.sees!(viewerId)),
       check: spec.check && (() => spec.check!(viewerId)),
     },
+    { sentAt: ctx.viewer.sentAt },
   );
   return { viewerId, collectionId, result, deadline };
 }
