@@ -22,7 +22,7 @@ import { useCostLimit } from './limits/useCostLimit.ts';
 import { useDepthLimit } from './limits/useDepthLimit.ts';
 import { useIntrospectionSwitch } from './limits/useIntrospectionSwitch.ts';
 import { watchEventLoopDelay } from './limits/eventLoopDelay.ts';
-import { useMutationAdmission } from './limits/useMutationAdmission.ts';
+import { earlyAdmission, useMutationAdmission, type MutationAdmissionOptions } from './limits/useMutationAdmission.ts';
 import { createLive } from './live/createLive.ts';
 import { createDiagnosticGc, settleParameters } from './observability/diagnosticGc.ts';
 import type { GatewayContext } from './observability/gatewayContext.ts';
@@ -111,6 +111,13 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
 
   const mask = config.suggestions ? maskError : maskErrorWithoutSuggestions;
   const loopDelay = watchEventLoopDelay();
+  const admission: MutationAdmissionOptions = {
+    maxInFlight: config.limits.maxMutationsInFlight,
+    retryAfterMs: config.limits.overloadedRetryAfterMs,
+    maxEventLoopDelayMs: config.limits.maxEventLoopDelayMs,
+    eventLoopDelayMs: loopDelay.delayMs,
+    metrics,
+  };
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     // Clients authenticate with a bearer token, never a cookie, so a cross-site page cannot
@@ -141,13 +148,7 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
         defaultListSize: config.limits.defaultListSize,
         introspection: config.introspection,
       }),
-      useMutationAdmission({
-        maxInFlight: config.limits.maxMutationsInFlight,
-        retryAfterMs: config.limits.overloadedRetryAfterMs,
-        maxEventLoopDelayMs: config.limits.maxEventLoopDelayMs,
-        eventLoopDelayMs: loopDelay.delayMs,
-        metrics,
-      }),
+      useMutationAdmission(admission),
     ],
   });
 
@@ -160,6 +161,7 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
     limits: config.limits,
     metrics,
     logger,
+    admission: earlyAdmission(admission),
   });
   // Subscriptions: graphql-ws and SSE on /graphql, fed by the live-updates topics (src/live/README.md).
   const live = createLive(config, { gateway, apollo, authenticator, documents, registry, logger });

@@ -42,6 +42,44 @@ export function inFlightCount(limit: number): InFlightCount {
   };
 }
 
+/** What the HTTP layer needs to refuse a mutation before Apollo Server sees it. */
+export interface EarlyAdmission {
+  /** The refusal to answer now (the event loop is starved), or undefined. */
+  refusal(): { message: string; headers: Record<string, string>; extensions: Record<string, unknown> } | undefined;
+  /** Counts a refusal the HTTP layer made. */
+  refused(): void;
+}
+
+/**
+ * Whether a GraphQL text's first operation is a mutation, after comments and whitespace: what
+ * the HTTP layer can tell without parsing. A text it misses (a fragment first, several
+ * operations) is still refused by the plugin once parsed.
+ */
+export function looksLikeMutation(query: unknown): boolean {
+  if (typeof query !== 'string') return false;
+  return /^(?:\s|,|#[^\n\r]*)*mutation\b/.test(query);
+}
+
+const OVERLOADED_MESSAGE =
+  'The gateway is taking more mutations than it can handle right now; nothing was sent. Try again shortly.';
+
+/** The early refusal of `useMutationAdmission`'s options: only while the event loop is starved. */
+export function earlyAdmission(options: MutationAdmissionOptions): EarlyAdmission {
+  return {
+    refusal() {
+      const starved =
+        options.maxEventLoopDelayMs !== undefined && (options.eventLoopDelayMs?.() ?? 0) > options.maxEventLoopDelayMs;
+      if (!starved) return undefined;
+      return {
+        message: OVERLOADED_MESSAGE,
+        headers: { 'retry-after': retryAfterSeconds(options.retryAfterMs) },
+        extensions: { retryable: true, retryAfterMs: options.retryAfterMs },
+      };
+    },
+    refused: () => options.metrics?.mutationsRefused.inc(),
+  };
+}
+
 /** The `Retry-After` header's value (whole seconds, at least 1) for a hint in milliseconds. */
 export function retryAfterSeconds(retryAfterMs: number): string {
   return String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
@@ -71,12 +109,10 @@ export function useMutationAdmission(options: MutationAdmissionOptions): ApolloS
             (options.eventLoopDelayMs?.() ?? 0) > options.maxEventLoopDelayMs;
           if (starved || !count.enter()) {
             options.metrics?.mutationsRefused.inc();
-            throw requestError(
-              GatewayErrorCode.OVERLOADED,
-              'The gateway is taking more mutations than it can handle right now; nothing was sent. Try again shortly.',
-              429,
-              { retryable: true, retryAfterMs: options.retryAfterMs },
-            );
+            throw requestError(GatewayErrorCode.OVERLOADED, OVERLOADED_MESSAGE, 429, {
+              retryable: true,
+              retryAfterMs: options.retryAfterMs,
+            });
           }
           admitted = true;
           options.metrics?.mutationsInFlight.set(count.inside);

@@ -2,7 +2,13 @@ import { HeaderMap } from '@apollo/server';
 import type { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 
-import { inFlightCount, retryAfterSeconds, useMutationAdmission } from './useMutationAdmission.ts';
+import {
+  earlyAdmission,
+  inFlightCount,
+  looksLikeMutation,
+  retryAfterSeconds,
+  useMutationAdmission,
+} from './useMutationAdmission.ts';
 
 type Hooks = {
   didResolveOperation(ctx: unknown): Promise<void>;
@@ -62,6 +68,28 @@ describe('mutation admission in the gateway', () => {
     expect((await start(plugin, 'query')).refused).toBeUndefined();
     delay = 20;
     expect((await start(plugin, 'mutation')).refused).toBeUndefined();
+  });
+
+  it('refuses early, before any parse, only while starved, and only what reads as a mutation', () => {
+    let delay = 500;
+    const early = earlyAdmission({
+      maxInFlight: 1,
+      retryAfterMs: 2_500,
+      maxEventLoopDelayMs: 200,
+      eventLoopDelayMs: () => delay,
+    });
+    expect(early.refusal()).toEqual({
+      message: expect.any(String),
+      headers: { 'retry-after': '3' },
+      extensions: { retryable: true, retryAfterMs: 2_500 },
+    });
+    delay = 10;
+    expect(early.refusal()).toBeUndefined();
+    expect(looksLikeMutation('  # a comment\n mutation Love($p: ID!) { lovePost(postId: $p) { status } }')).toBe(true);
+    expect(looksLikeMutation('mutation{x}')).toBe(true);
+    expect(looksLikeMutation('query { mutationLog }')).toBe(false);
+    expect(looksLikeMutation('{ mutations }')).toBe(false);
+    expect(looksLikeMutation(undefined)).toBe(false);
   });
 
   it('counts and rounds the retry hint to whole seconds, at least one', () => {
