@@ -194,7 +194,7 @@ export function readGatewayConfig(env: EnvReader = envReader()): GatewayConfig {
       maxTokens: env.int('GATEWAY_MAX_TOKENS', 5_000, { min: 100 }),
       maxMutationsInFlight: env.int('GATEWAY_MAX_MUTATIONS_IN_FLIGHT', 1_000, { min: 1 }),
       overloadedRetryAfterMs: env.int('GATEWAY_OVERLOADED_RETRY_AFTER_MS', 1_000, { min: 0, max: 60_000 }),
-      maxEventLoopDelayMs: env.int('GATEWAY_MAX_EVENT_LOOP_DELAY_MS', 200, { min: 1 }),
+      maxEventLoopDelayMs: env.int('GATEWAY_MAX_EVENT_LOOP_DELAY_MS', 1_000, { min: 1 }),
     },
     live: {
       kafkaBrokers: engineAddresses(env).kafkaBrokers,

@@ -32,13 +32,14 @@ export function readSubgraphConfig(env: EnvReader, subgraph: { name: string; def
     throw new ConfigError('SUBGRAPH_SIGNING_SECRET must be set to a secret shared with the gateway in production');
   }
   if (signingSecret.length < 16) throw new ConfigError('SUBGRAPH_SIGNING_SECRET must be at least 16 characters');
+  const mutationWaitMs = env.int('MUTATION_WAIT_MS', 2000, { min: 0, max: 30_000 });
   return {
     port: env.int(`${subgraph.name.toUpperCase()}_SUBGRAPH_PORT`, subgraph.defaultPort, { min: 0, max: 65535 }),
     opsPort: readOpsPort(env, `${subgraph.name}_subgraph`, subgraph.defaultPort + 10),
     host: env.string('SUBGRAPH_HOST', '127.0.0.1'),
     signingSecret,
-    mutationWaitMs: env.int('MUTATION_WAIT_MS', 2000, { min: 0, max: 30_000 }),
-    mutationLimits: readMutationLimits(env),
+    mutationWaitMs,
+    mutationLimits: readMutationLimits(env, mutationWaitMs),
     engines: engineAddresses(env),
   };
 }

@@ -60,12 +60,21 @@ export const defaultMutationLimits: MutationLimits = {
   retryAfterMs: 1_000,
 };
 
-/** Reads the mutation limits (see `MutationLimits`), with the defaults above. */
-export function readMutationLimits(env: EnvReader): MutationLimits {
-  const d = defaultMutationLimits;
+/**
+ * The limits for a bus whose mutations wait `waitMs`: the defaults above, with a publish budget
+ * of the whole wait (at least 1 s), so a command is refused only when it could not be in Kafka
+ * before its mutation's wait would have ended anyway.
+ */
+export function mutationLimitsFor(waitMs: number): MutationLimits {
+  return { ...defaultMutationLimits, publishBudgetMs: Math.max(waitMs, defaultMutationLimits.publishBudgetMs) };
+}
+
+/** Reads the mutation limits (see `MutationLimits`); defaults: `mutationLimitsFor(waitMs)`. */
+export function readMutationLimits(env: EnvReader, waitMs: number): MutationLimits {
+  const d = mutationLimitsFor(waitMs);
   return {
     maxPending: env.int('MUTATION_MAX_PENDING', d.maxPending, { min: 1 }),
-    publishBudgetMs: env.int('MUTATION_PUBLISH_BUDGET_MS', d.publishBudgetMs, { min: 1, max: 30_000 }),
+    publishBudgetMs: env.int('MUTATION_PUBLISH_BUDGET_MS', d.publishBudgetMs, { min: 1, max: 60_000 }),
     maxWaiting: env.int('MUTATION_MAX_WAITING', d.maxWaiting, { min: 1 }),
     publishBatch: env.int('MUTATION_PUBLISH_BATCH', d.publishBatch, { min: 1, max: 10_000 }),
     retryAfterMs: env.int('MUTATION_RETRY_AFTER_MS', d.retryAfterMs, { min: 0, max: 60_000 }),

@@ -4,7 +4,7 @@ import type { Logger } from '@verograph/service';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 import type { MutationLimits } from './admission.ts';
-import { createGate, defaultMutationLimits, isOverloaded, OverloadedError } from './admission.ts';
+import { createGate, isOverloaded, mutationLimitsFor, OverloadedError } from './admission.ts';
 import { createCommandPublisher } from './commandPublisher.ts';
 import type { OutcomeListener, OutcomeWait } from './outcomeListener.ts';
 import type { OutcomeReader, RecordedOutcome } from './outcomes.ts';
@@ -76,7 +76,7 @@ export interface CommandBusOptions {
    * where kafkajs alone would retry for seconds more.
    */
   readonly publishTimeoutMs?: number;
-  /** Admission control (`readMutationLimits`); `defaultMutationLimits` when absent. */
+  /** Admission control (`readMutationLimits`); `mutationLimitsFor(waitMs)` when absent. */
   readonly limits?: MutationLimits;
   readonly metrics?: Registry;
   readonly logger?: Logger;
@@ -99,7 +99,7 @@ export interface CommandBusOptions {
  */
 export function createCommandBus(options: CommandBusOptions): CommandBus {
   const { producer, outcomes, waitMs, metrics, logger } = options;
-  const limits = options.limits ?? defaultMutationLimits;
+  const limits = options.limits ?? mutationLimitsFor(waitMs);
   const publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
   const listener = options.listener ?? producer.outcomes;
   const gate = createGate(limits.maxPending);
