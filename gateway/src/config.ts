@@ -42,6 +42,12 @@ export interface GatewayLimits {
   readonly maxQueryLength: number;
   /** Lexer tokens: bounds parsing work for text within the length limit. */
   readonly maxTokens: number;
+  /** Mutations executing at once; the next is refused with 429 OVERLOADED (src/limits/useMutationAdmission.ts). */
+  readonly maxMutationsInFlight: number;
+  /** The retry hint (`Retry-After`, `extensions.retryAfterMs`) of an OVERLOADED refusal. */
+  readonly overloadedRetryAfterMs: number;
+  /** Mutations are refused while the mean event-loop delay exceeds this (src/limits/eventLoopDelay.ts). */
+  readonly maxEventLoopDelayMs: number;
 }
 
 /** Live subscriptions (graphql-ws and SSE) from the live-updates topics; see src/live/README.md. */
@@ -186,6 +192,9 @@ export function readGatewayConfig(env: EnvReader = envReader()): GatewayConfig {
       maxBodyBytes: env.int('GATEWAY_MAX_BODY_BYTES', 100 * 1024, { min: 1024 }),
       maxQueryLength: env.int('GATEWAY_MAX_QUERY_LENGTH', 20_000, { min: 100 }),
       maxTokens: env.int('GATEWAY_MAX_TOKENS', 5_000, { min: 100 }),
+      maxMutationsInFlight: env.int('GATEWAY_MAX_MUTATIONS_IN_FLIGHT', 1_000, { min: 1 }),
+      overloadedRetryAfterMs: env.int('GATEWAY_OVERLOADED_RETRY_AFTER_MS', 1_000, { min: 0, max: 60_000 }),
+      maxEventLoopDelayMs: env.int('GATEWAY_MAX_EVENT_LOOP_DELAY_MS', 1_000, { min: 1 }),
     },
     live: {
       kafkaBrokers: engineAddresses(env).kafkaBrokers,

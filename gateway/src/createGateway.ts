@@ -21,6 +21,8 @@ import { useAliasLimit } from './limits/useAliasLimit.ts';
 import { useCostLimit } from './limits/useCostLimit.ts';
 import { useDepthLimit } from './limits/useDepthLimit.ts';
 import { useIntrospectionSwitch } from './limits/useIntrospectionSwitch.ts';
+import { watchEventLoopDelay } from './limits/eventLoopDelay.ts';
+import { earlyAdmission, useMutationAdmission, type MutationAdmissionOptions } from './limits/useMutationAdmission.ts';
 import { createLive } from './live/createLive.ts';
 import { createDiagnosticGc, settleParameters } from './observability/diagnosticGc.ts';
 import type { GatewayContext } from './observability/gatewayContext.ts';
@@ -108,6 +110,14 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
   });
 
   const mask = config.suggestions ? maskError : maskErrorWithoutSuggestions;
+  const loopDelay = watchEventLoopDelay();
+  const admission: MutationAdmissionOptions = {
+    maxInFlight: config.limits.maxMutationsInFlight,
+    retryAfterMs: config.limits.overloadedRetryAfterMs,
+    maxEventLoopDelayMs: config.limits.maxEventLoopDelayMs,
+    eventLoopDelayMs: loopDelay.delayMs,
+    metrics,
+  };
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     // Clients authenticate with a bearer token, never a cookie, so a cross-site page cannot
@@ -138,6 +148,7 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
         defaultListSize: config.limits.defaultListSize,
         introspection: config.introspection,
       }),
+      useMutationAdmission(admission),
     ],
   });
 
@@ -150,6 +161,7 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
     limits: config.limits,
     metrics,
     logger,
+    admission: earlyAdmission(admission),
   });
   // Subscriptions: graphql-ws and SSE on /graphql, fed by the live-updates topics (src/live/README.md).
   const live = createLive(config, { gateway, apollo, authenticator, documents, registry, logger });
@@ -256,6 +268,7 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
       await apollo.stop();
       await entityInvalidation?.stop();
       subgraphHttp.close();
+      loopDelay.stop();
       await ops?.close();
     },
   };

@@ -22,6 +22,8 @@ export const GatewayErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
   SUBGRAPH_ERROR: 'SUBGRAPH_ERROR',
+  /** More mutations than the gateway or a subgraph can take now; nothing was sent; retryable. */
+  OVERLOADED: 'OVERLOADED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
@@ -40,7 +42,16 @@ export function requestError(
 }
 
 /** The extensions a client may see; anything else (stack traces, upstream bodies, store details) is dropped. */
-const PUBLIC_EXTENSIONS = new Set(['code', 'subgraph', 'reason', 'limit', 'actual', 'field', 'retryable']);
+const PUBLIC_EXTENSIONS = new Set([
+  'code',
+  'subgraph',
+  'reason',
+  'limit',
+  'actual',
+  'field',
+  'retryable',
+  'retryAfterMs',
+]);
 
 /** Codes whose message was written for the client and can be shown as is. */
 function isClientFacing(code: unknown): code is string {

@@ -10,6 +10,7 @@ import { GatewayErrorCode } from '../errors/gatewayErrors.ts';
 import type { GatewayContext } from '../observability/gatewayContext.ts';
 import type { GatewayMetrics } from '../observability/gatewayMetrics.ts';
 import { resolveDocument, type GraphQLParams, type TrustedDocuments } from '../persisted/trustedDocuments.ts';
+import { looksLikeMutation, type EarlyAdmission } from '../limits/useMutationAdmission.ts';
 import { header, readGetParams, readPostParams, RequestRefused } from './graphqlParams.ts';
 import { APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, preferredMediaType } from './mediaTypes.ts';
 
@@ -21,6 +22,8 @@ export interface GraphQLHttpOptions {
   readonly limits: Pick<GatewayLimits, 'maxBodyBytes' | 'maxQueryLength'>;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
+  /** Refuses a mutation before it is even authenticated while the gateway is starved (useMutationAdmission.ts). */
+  readonly admission?: EarlyAdmission;
 }
 
 /**
@@ -47,6 +50,18 @@ export function createGraphQLHttpHandler(options: GraphQLHttpOptions) {
         });
       }
       const params = method === 'POST' ? await readPostParams(request, limits.maxBodyBytes) : readGetParams(url);
+      // The cheapest refusal there is: no token check, no parse, no plan.
+      const refusal = options.admission?.refusal();
+      if (refusal && looksLikeMutation(params.query)) {
+        options.admission?.refused();
+        throw new RequestRefused(
+          GatewayErrorCode.OVERLOADED,
+          refusal.message,
+          429,
+          refusal.headers,
+          refusal.extensions,
+        );
+      }
 
       const authentication = await authenticator.authenticate(header(request, 'authorization'));
       if (!authentication.ok) {
@@ -95,7 +110,7 @@ export function createGraphQLHttpHandler(options: GraphQLHttpOptions) {
           response,
           mediaType,
           error.status,
-          [{ message: error.message, extensions: { code: error.code } }],
+          [{ message: error.message, extensions: { ...error.extensions, code: error.code } }],
           error.headers,
         );
         return;
@@ -135,7 +150,7 @@ function sendErrors(
   response: ServerResponse,
   mediaType: string | undefined,
   status: number,
-  errors: { message: string; extensions: { code: string } }[],
+  errors: { message: string; extensions: { code: string } & Record<string, unknown> }[],
   headers: Record<string, string> = {},
 ): void {
   if (response.headersSent) {

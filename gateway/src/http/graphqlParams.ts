@@ -16,6 +16,8 @@ export class RequestRefused extends Error {
     message: string,
     readonly status: number,
     readonly headers: Record<string, string> = {},
+    /** Further public extensions of the error (e.g. `retryable`, `retryAfterMs`). */
+    readonly extensions: Record<string, unknown> = {},
   ) {
     super(message);
   }

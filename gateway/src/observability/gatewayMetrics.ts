@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** What the gateway counts, registered once on the process's registry. */
 export interface GatewayMetrics {
@@ -14,6 +14,10 @@ export interface GatewayMetrics {
   readonly supergraphReloads: Counter<'outcome'>;
   /** Entity fetches looked up in the public entity cache, by subgraph and result (hit, miss). */
   readonly entityCacheLookups: Counter<'subgraph' | 'result'>;
+  /** Mutations executing now (bounded by GATEWAY_MAX_MUTATIONS_IN_FLIGHT). */
+  readonly mutationsInFlight: Gauge;
+  /** Mutations refused with OVERLOADED by the gateway's admission control. */
+  readonly mutationsRefused: Counter;
 }
 
 export type RequestOutcome = 'success' | 'partial' | 'error' | 'rejected';
@@ -63,6 +67,16 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       name: 'gateway_entity_cache_lookups_total',
       help: 'Entity fetches looked up in the public entity cache, by subgraph and result (hit: no fetch; shared: joined an identical fetch in flight; miss: fetched).',
       labelNames: ['subgraph', 'result'],
+      registers,
+    }),
+    mutationsInFlight: new Gauge({
+      name: 'gateway_mutations_in_flight',
+      help: 'Mutations executing now (bounded by GATEWAY_MAX_MUTATIONS_IN_FLIGHT).',
+      registers,
+    }),
+    mutationsRefused: new Counter({
+      name: 'gateway_mutations_overloaded_total',
+      help: "Mutations refused with OVERLOADED by the gateway's admission control (nothing sent to a subgraph).",
       registers,
     }),
   };

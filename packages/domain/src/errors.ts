@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'RATE_LIMITED'
   | 'STORE_UNAVAILABLE'
+  /** More mutations than can be published in time; nothing was sent, retry after the hint. */
+  | 'OVERLOADED'
   | 'SUBGRAPH_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 

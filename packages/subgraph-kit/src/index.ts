@@ -17,3 +17,5 @@ export * from './store/cassandra.ts';
 export * from './store/keyedLoader.ts';
 export * from './store/partitionBatcher.ts';
 export * from './server/runCassandraSubgraph.ts';
+export * from './commands/admission.ts';
+export * from './commands/commandPublisher.ts';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { MessageProducer } from '@verograph/messaging';
 import { topics } from '@verograph/messaging';
 import type { Logger } from '@verograph/service';
-import type { CqlClient, SubgraphServer } from '@verograph/subgraph-kit';
+import type { CqlClient, MutationLimits, SubgraphServer } from '@verograph/subgraph-kit';
 import { createCommandBus, createOutcomeReader, createSubgraphServer, dateTimeScalar } from '@verograph/subgraph-kit';
 import { parse } from 'graphql';
 import type { Registry } from 'prom-client';
@@ -33,6 +33,8 @@ export interface CollectionsSubgraphOptions {
   readonly host: string;
   readonly signingSecret: string;
   readonly mutationWaitMs: number;
+  /** Admission control of the command bus; `defaultMutationLimits` when absent. */
+  readonly mutationLimits?: MutationLimits;
   /** ID_DERIVATION_SECRET (`readIdDerivationSecret`), shared by every instance. */
   readonly idSecret: string;
   /** Where commands go; `collections.commands` unless a spec gives a topic of its own. */
@@ -49,6 +51,7 @@ export async function startCollectionsSubgraph(options: CollectionsSubgraphOptio
       producer,
       outcomes: createOutcomeReader(cassandra),
       waitMs: options.mutationWaitMs,
+      limits: options.mutationLimits,
       metrics,
       logger,
     }),

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   // The producer hears its commands' outcomes too, so a waiting mutation reads nothing.
   const producer = commandChannel(
     lazyProducer(() => createProducer(kafka), logger),
-    startOutcomeListener({ kafka, service, logger }),
+    startOutcomeListener({ kafka, service, logger, maxWaiting: config.mutationLimits.maxWaiting }),
   );
   const server = await startCollectionsSubgraph({
     postgres,
@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     host: config.host,
     signingSecret: config.signingSecret,
     mutationWaitMs: config.mutationWaitMs,
+    mutationLimits: config.mutationLimits,
     idSecret: readIdDerivationSecret(env),
   });
 

@@ -2,7 +2,7 @@ import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { PostCommandSchema } from '@verograph/contracts/posts/v1/commands';
 import { DomainError, validUserId } from '@verograph/domain';
 import type { CommandResult } from '@verograph/subgraph-kit';
-import { commandIdFor, idempotencyKeyOf, requireViewer } from '@verograph/subgraph-kit';
+import { commandIdFor, hasIdempotencyKey, idempotencyKeyOf, requireViewer } from '@verograph/subgraph-kit';
 
 import type { PostsContext } from './context.ts';
 import { visiblePost } from './context.ts';
@@ -40,11 +40,12 @@ export async function runPostCommand(ctx: PostsContext, spec: PostCommandSpec): 
   const viewerId = validUserId('viewer', requireViewer(ctx.viewer.viewerId, 'post, love or comment'));
   const { bus, commandsTopic } = ctx.services;
   const deadline = Date.now() + bus.waitMs;
+  const idempotencyKey = idempotencyKeyOf(spec.clientMutationId, ctx.viewer.idempotencyKey);
   const commandId = commandIdFor({
     secret: ctx.services.idSecret,
     viewerId,
     mutation: spec.mutation,
-    idempotencyKey: idempotencyKeyOf(spec.clientMutationId, ctx.viewer.idempotencyKey),
+    idempotencyKey,
     scope: spec.scope,
   });
   const postId = spec.postId(commandId);
@@ -53,6 +54,8 @@ export async function runPostCommand(ctx: PostsContext, spec: PostCommandSpec): 
       topic: commandsTopic,
       aggregateId: postId,
       commandId,
+      // A fresh id (no idempotency key) has no recorded decision to look up.
+      resendable: hasIdempotencyKey(idempotencyKey),
       actorId: viewerId,
       trace: ctx.viewer.trace,
       encode: (envelope) =>
@@ -65,6 +68,7 @@ export async function runPostCommand(ctx: PostsContext, spec: PostCommandSpec): 
       sees: spec.sees && (() => spec.sees!(viewerId)),
       check: spec.check && (() => spec.check!(viewerId)),
     },
+    { sentAt: ctx.viewer.sentAt },
   );
   // The payload reads the post back: not from a row cached before the writer changed it.
   ctx.services.postCache?.invalidate(postId);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { MessageProducer } from '@verograph/messaging';
 import { broadcastKeys, topics } from '@verograph/messaging';
 import type { EnvReader, Logger } from '@verograph/service';
-import type { CqlClient, SubgraphServer } from '@verograph/subgraph-kit';
+import type { CqlClient, MutationLimits, SubgraphServer } from '@verograph/subgraph-kit';
 import {
   cassandraReady,
   createCommandBus,
@@ -44,6 +44,8 @@ export interface PostsSubgraphOptions {
   readonly host: string;
   readonly signingSecret: string;
   readonly mutationWaitMs: number;
+  /** Admission control of the command bus; `defaultMutationLimits` when absent. */
+  readonly mutationLimits?: MutationLimits;
   /** ID_DERIVATION_SECRET (`readIdDerivationSecret`), shared by every instance. */
   readonly idSecret: string;
   /** Where its commands go; `posts.commands` unless a test keeps its own. */
@@ -98,6 +100,7 @@ export async function startPostsSubgraph(options: PostsSubgraphOptions): Promise
       producer,
       outcomes: createOutcomeReader(cassandra),
       waitMs: options.mutationWaitMs,
+      limits: options.mutationLimits,
       metrics,
       logger,
     }),

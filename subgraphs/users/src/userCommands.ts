@@ -2,7 +2,7 @@ import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { UserCommandSchema } from '@verograph/contracts/users/v1/commands';
 import { validUserId } from '@verograph/domain';
 import type { CommandResult } from '@verograph/subgraph-kit';
-import { commandIdFor, idempotencyKeyOf, requireViewer } from '@verograph/subgraph-kit';
+import { commandIdFor, hasIdempotencyKey, idempotencyKeyOf, requireViewer } from '@verograph/subgraph-kit';
 
 import type { UsersContext } from './context.ts';
 
@@ -41,11 +41,12 @@ export async function runUserCommand(ctx: UsersContext, spec: UserCommandSpec): 
   const viewerId = signedInUser(ctx, 'change your profile or relationships');
   const { bus, commandsTopic } = ctx.services;
   const deadline = Date.now() + bus.waitMs;
+  const idempotencyKey = idempotencyKeyOf(spec.clientMutationId, ctx.viewer.idempotencyKey);
   const commandId = commandIdFor({
     secret: ctx.services.idSecret,
     viewerId,
     mutation: spec.mutation,
-    idempotencyKey: idempotencyKeyOf(spec.clientMutationId, ctx.viewer.idempotencyKey),
+    idempotencyKey,
     scope: spec.scope,
   });
   const result = await bus.dispatch(
@@ -53,6 +54,8 @@ export async function runUserCommand(ctx: UsersContext, spec: UserCommandSpec): 
       topic: commandsTopic,
       aggregateId: spec.aggregateId(viewerId),
       commandId,
+      // A fresh id (no idempotency key) has no recorded decision to look up.
+      resendable: hasIdempotencyKey(idempotencyKey),
       actorId: viewerId,
       trace: ctx.viewer.trace,
       encode: (envelope) =>
@@ -62,6 +65,7 @@ export async function runUserCommand(ctx: UsersContext, spec: UserCommandSpec): 
       sees: spec.sees && (() => spec.sees!(viewerId)),
       check: spec.check && (() => spec.check!(viewerId)),
     },
+    { sentAt: ctx.viewer.sentAt },
   );
   return { viewerId, result, deadline };
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { MessageProducer } from '@verograph/messaging';
 import { topics } from '@verograph/messaging';
 import type { Logger } from '@verograph/service';
-import type { CqlClient, SubgraphServer } from '@verograph/subgraph-kit';
+import type { CqlClient, MutationLimits, SubgraphServer } from '@verograph/subgraph-kit';
 import {
   cassandraReady,
   createCommandBus,
@@ -40,6 +40,8 @@ export interface UsersSubgraphOptions {
   readonly host: string;
   readonly signingSecret: string;
   readonly mutationWaitMs: number;
+  /** Admission control of the command bus; `defaultMutationLimits` when absent. */
+  readonly mutationLimits?: MutationLimits;
   /** ID_DERIVATION_SECRET (`readIdDerivationSecret`), shared by every instance. */
   readonly idSecret: string;
   /** Where its commands go; `users.commands` unless a test keeps its own. */
@@ -57,6 +59,7 @@ export async function startUsersSubgraph(options: UsersSubgraphOptions): Promise
       producer,
       outcomes: createOutcomeReader(cassandra),
       waitMs: options.mutationWaitMs,
+      limits: options.mutationLimits,
       metrics,
       logger,
     }),

@@ -1,13 +1,16 @@
 import { DomainError } from '@verograph/domain';
 import type { MessageProducer } from '@verograph/messaging';
 import type { Logger } from '@verograph/service';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-import type { OutcomeListener } from './outcomeListener.ts';
+import type { MutationLimits } from './admission.ts';
+import { createGate, isOverloaded, mutationLimitsFor, OverloadedError } from './admission.ts';
+import { createCommandPublisher } from './commandPublisher.ts';
+import type { OutcomeListener, OutcomeWait } from './outcomeListener.ts';
 import type { OutcomeReader, RecordedOutcome } from './outcomes.ts';
 import { awaitOutcome } from './outcomes.ts';
 import type { CommandToPublish } from './publishCommand.ts';
-import { commandFingerprint, publishCommand } from './publishCommand.ts';
+import { commandFingerprint, commandRecord } from './publishCommand.ts';
 
 /** What a mutation tells its client about the command it published. */
 export interface CommandResult {
@@ -37,9 +40,19 @@ export interface CommandRights {
   readonly check?: () => Promise<void>;
 }
 
+/** When the mutation's request started, as the bus counts its budgets. */
+export interface DispatchTiming {
+  /**
+   * When the gateway sent the request (`ViewerRequest.sentAt`), epoch ms; now when absent. The
+   * publish budget and the wait count from it, so a request that queued before this process
+   * read it (a starved event loop) is refused, not published late.
+   */
+  readonly sentAt?: number;
+}
+
 /** Publishes a mutation's one command and waits a little for the writer to decide it. */
 export interface CommandBus {
-  dispatch(command: CommandToPublish, rights?: CommandRights): Promise<CommandResult>;
+  dispatch(command: CommandToPublish, rights?: CommandRights, timing?: DispatchTiming): Promise<CommandResult>;
   /** How long `dispatch` waits for an outcome, in milliseconds. */
   readonly waitMs: number;
 }
@@ -63,6 +76,8 @@ export interface CommandBusOptions {
    * where kafkajs alone would retry for seconds more.
    */
   readonly publishTimeoutMs?: number;
+  /** Admission control (`readMutationLimits`); `mutationLimitsFor(waitMs)` when absent. */
+  readonly limits?: MutationLimits;
   readonly metrics?: Registry;
   readonly logger?: Logger;
 }
@@ -70,14 +85,31 @@ export interface CommandBusOptions {
 /**
  * The mutation path of every subgraph. A command whose outcome is already recorded (a resend
  * with the same idempotency key) is answered from the record without publishing again;
- * otherwise it is published once and its outcome awaited for `waitMs`: heard from the outcome
- * listener (the decision log is read once more at the deadline, in case the outcome was
- * published while the listener was not yet or no longer reading), else polled in the log.
+ * otherwise it is published once and its outcome awaited until the mutation's deadline
+ * (`waitMs` after it arrived): heard from the outcome listener (the decision log is read once
+ * more at the deadline, in case the outcome was published while the listener was not yet or no
+ * longer reading), else polled in the log.
+ *
+ * Admission control (see `MutationLimits`): at most `maxPending` mutations are checked and
+ * published at once, the next is refused at once with OVERLOADED before it reads anything;
+ * concurrent mutations' commands go to Kafka together (`createCommandPublisher`), and one that
+ * cannot get its turn within `publishBudgetMs` is withdrawn unsent and refused the same way.
+ * A published command's mutation answers APPLIED, REJECTED or, at its deadline (or earlier
+ * when `maxWaiting` mutations already wait), ACCEPTED.
  */
 export function createCommandBus(options: CommandBusOptions): CommandBus {
   const { producer, outcomes, waitMs, metrics, logger } = options;
+  const limits = options.limits ?? mutationLimitsFor(waitMs);
   const publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
   const listener = options.listener ?? producer.outcomes;
+  const gate = createGate(limits.maxPending);
+  const publisher = createCommandPublisher({
+    producer,
+    maxBatch: limits.publishBatch,
+    budgetMs: limits.publishBudgetMs,
+    retryAfterMs: limits.retryAfterMs,
+    unavailable: () => new CommandPublishTimeoutError('(queued)', limits.publishBudgetMs),
+  });
   const registers = metrics ? [metrics] : [];
   const published = new Counter({
     name: 'subgraph_commands_published_total',
@@ -91,6 +123,20 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
     labelNames: ['status', 'replayed'],
     registers,
   });
+  const refused = new Counter({
+    name: 'subgraph_mutations_overloaded_total',
+    help: 'Mutations refused with OVERLOADED, nothing published: by why (pending: too many at once; late: the publish budget, counted from the gateway sending the request, ran out before the publish; publish: no turn in the producer within the budget).',
+    labelNames: ['stage'],
+    registers,
+  });
+  new Gauge({
+    name: 'subgraph_mutations_pending',
+    help: 'Mutations being checked or queued for Kafka (bounded by MUTATION_MAX_PENDING).',
+    registers,
+    collect() {
+      this.set(gate.inside);
+    },
+  });
   const waited = new Histogram({
     name: 'subgraph_command_outcome_wait_seconds',
     help: 'Time from publishing a command to reading its outcome (or giving up).',
@@ -98,25 +144,62 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
     registers,
   });
 
+  /** Until the command is in Kafka: the rights, a resend's record, the publish. Bounded by the gate. */
+  const admit = async (
+    command: CommandToPublish,
+    rights: CommandRights,
+    publishBy: number,
+  ): Promise<{ recorded: RecordedOutcome } | { wait: OutcomeWait | undefined }> => {
+    const late = () => {
+      if (Date.now() < publishBy) return;
+      refused.inc({ stage: 'late' });
+      throw new OverloadedError(limits.retryAfterMs);
+    };
+    late();
+    const release = gate.tryEnter();
+    if (!release) {
+      refused.inc({ stage: 'pending' });
+      throw new OverloadedError(limits.retryAfterMs);
+    }
+    let wait: OutcomeWait | undefined;
+    try {
+      await rights.sees?.();
+      const recorded = command.resendable === false ? undefined : await outcomes.find(command.commandId);
+      if (recorded) return { recorded };
+      await rights.check?.();
+      // Checked again: the reads may have taken the rest of the budget.
+      late();
+      // The wait is made before the command leaves, so an outcome that comes back at once is heard.
+      wait = waitMs > 0 && listener?.isListening() ? listener.expect(command.commandId) : undefined;
+      await withinDeadline(
+        publisher.publish(commandRecord(command), publishBy - Date.now()),
+        publishTimeoutMs,
+        command,
+        logger,
+      );
+      return { wait };
+    } catch (error) {
+      wait?.cancel();
+      if (isOverloaded(error)) refused.inc({ stage: 'publish' });
+      throw error;
+    } finally {
+      release();
+    }
+  };
+
   return {
     waitMs,
-    async dispatch(command, rights = {}) {
-      await rights.sees?.();
-      const recorded = await outcomes.find(command.commandId);
-      if (recorded) {
-        refuseReusedKey(recorded, command);
-        answered.inc({ status: recorded.status, replayed: 'true' });
-        return { ...recorded, replayed: true };
+    async dispatch(command, rights = {}, timing = {}) {
+      // A clock a little behind the gateway's must not lengthen the budgets.
+      const sentAt = Math.min(timing.sentAt ?? Date.now(), Date.now());
+      const deadline = sentAt + waitMs;
+      const admitted = await admit(command, rights, sentAt + limits.publishBudgetMs);
+      if ('recorded' in admitted) {
+        refuseReusedKey(admitted.recorded, command);
+        answered.inc({ status: admitted.recorded.status, replayed: 'true' });
+        return { ...admitted.recorded, replayed: true };
       }
-      await rights.check?.();
-      // The wait is made before the command leaves, so an outcome that comes back at once is heard.
-      const wait = waitMs > 0 && listener?.isListening() ? listener.expect(command.commandId) : undefined;
-      try {
-        await withinDeadline(publishCommand(producer, command), publishTimeoutMs, command, logger);
-      } catch (error) {
-        wait?.cancel();
-        throw error;
-      }
+      const { wait } = admitted;
       published.inc({ topic: command.topic });
       const stop = waited.startTimer();
       // The command is durably in Kafka and will be decided: an outcome store that fails now
@@ -127,9 +210,16 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
       };
       let outcome: RecordedOutcome | undefined;
       if (wait) {
-        outcome = (await wait.until(Date.now() + waitMs)) ?? (await outcomes.find(command.commandId).catch(unreadable));
+        outcome = await wait.until(deadline);
+        // Released before the deadline (more mutations wait than MUTATION_MAX_WAITING): ACCEPTED
+        // without a read. At the deadline, the log is read once, for an outcome the listener missed.
+        if (!outcome && Date.now() >= deadline) {
+          outcome = await outcomes.find(command.commandId).catch(unreadable);
+        }
       } else if (waitMs > 0) {
-        outcome = await awaitOutcome(outcomes, command.commandId, { waitMs }).catch(unreadable);
+        outcome = await awaitOutcome(outcomes, command.commandId, { waitMs: Math.max(0, deadline - Date.now()) }).catch(
+          unreadable,
+        );
       }
       stop();
       if (!outcome) {

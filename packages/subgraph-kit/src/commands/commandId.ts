@@ -43,8 +43,16 @@ export interface CommandIdInput {
  */
 export function commandIdFor(input: CommandIdInput): string {
   const key = input.idempotencyKey?.trim();
-  if (!key) return newId();
+  if (!hasIdempotencyKey(key)) return newId();
   return keyedId(input.secret, 'command', input.viewerId, input.mutation, key, ...(input.scope ?? []));
+}
+
+/**
+ * Whether `commandIdFor` derives the command id from this key; otherwise the id is fresh, and
+ * no decision can be recorded under it yet (`CommandToPublish.resendable`).
+ */
+export function hasIdempotencyKey(key: string | null | undefined): key is string {
+  return Boolean(key?.trim());
 }
 
 /** The client's idempotency key: `clientMutationId` wins over the request's header. */

@@ -33,13 +33,21 @@ export interface OutcomeWaiters {
   expect(commandId: string): OutcomeWait;
   /** Settles every wait for this outcome's command; false when nobody waited for it. */
   heard(outcome: RecordedOutcome): boolean;
+  /** Whether anybody waits for this command (checked before an outcome is decoded). */
+  has(commandId: string): boolean;
   /** Settles every wait with undefined. */
   clear(): void;
   readonly size: number;
 }
 
-/** Waits by command id. Several waits for one command (concurrent resends) all get the outcome. */
-export function createOutcomeWaiters(): OutcomeWaiters {
+/**
+ * Waits by command id. Several waits for one command (concurrent resends) all get the outcome.
+ * At most `maxWaiting` are held: a new wait beyond it settles the oldest with undefined, whose
+ * mutation then answers ACCEPTED at once (its command is in Kafka and will be decided), so a
+ * backlog of undecided commands costs bounded memory however long the writers lag.
+ */
+export function createOutcomeWaiters(options: { readonly maxWaiting?: number } = {}): OutcomeWaiters {
+  const maxWaiting = options.maxWaiting ?? Number.POSITIVE_INFINITY;
   type Pending = { settle: (outcome: RecordedOutcome | undefined) => void };
   const waiting = new Map<string, Set<Pending>>();
   let size = 0;
@@ -54,6 +62,10 @@ export function createOutcomeWaiters(): OutcomeWaiters {
       return size;
     },
     expect(commandId) {
+      if (size >= maxWaiting) {
+        const oldest = waiting.values().next().value?.values().next().value;
+        oldest?.settle(undefined);
+      }
       let heard: RecordedOutcome | undefined;
       let done = false;
       let wake: ((outcome: RecordedOutcome | undefined) => void) | undefined;
@@ -84,6 +96,7 @@ export function createOutcomeWaiters(): OutcomeWaiters {
         cancel: () => pending.settle(undefined),
       };
     },
+    has: (commandId) => waiting.has(commandId),
     heard(outcome) {
       const set = waiting.get(outcome.commandId);
       if (!set) return false;
@@ -126,6 +139,8 @@ export interface OutcomeListenerOptions {
   readonly topic?: string;
   /** Pause before connecting again after Kafka could not be reached. Defaults to 2 000 ms. */
   readonly retryMs?: number;
+  /** MUTATION_MAX_WAITING: waits held at once (see `createOutcomeWaiters`). Unbounded by default. */
+  readonly maxWaiting?: number;
 }
 
 /**
@@ -140,7 +155,7 @@ export function startOutcomeListener(options: OutcomeListenerOptions): OutcomeLi
   const topic = options.topic ?? topics.commandOutcomes;
   const groupId = `${options.service}-outcomes-${randomUUID()}`;
   const log = logger.child({ component: 'outcome-listener', group: groupId });
-  const waiters = createOutcomeWaiters();
+  const waiters = createOutcomeWaiters({ maxWaiting: options.maxWaiting });
   let consumer: Consumer | undefined;
   let listening = false;
   let stopped = false;
@@ -177,6 +192,9 @@ export function startOutcomeListener(options: OutcomeListenerOptions): OutcomeLi
       eachBatch: async ({ batch }) => {
         for (const message of batch.messages) {
           if (!message.value || waiters.size === 0) continue;
+          // Outcomes are keyed by command id: most are other processes' and are not decoded.
+          const key = message.key?.toString();
+          if (key && !waiters.has(key)) continue;
           try {
             // The writers send the decided command's fingerprint along (see `commandFingerprint`).
             const fingerprint = message.headers?.[FINGERPRINT_HEADER]?.toString();

@@ -4,7 +4,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { EnvelopeSchema, type Envelope } from '@verograph/contracts/common/v1/envelope';
 import { newId } from '@verograph/domain';
-import type { MessageProducer, TraceContext } from '@verograph/messaging';
+import type { MessageProducer, OutgoingRecord, TraceContext } from '@verograph/messaging';
 import { traceHeaders } from '@verograph/messaging';
 
 /** One command, ready to go: where to, keyed by what, and how to encode it around its envelope. */
@@ -19,6 +19,12 @@ export interface CommandToPublish {
   readonly trace: TraceContext;
   /** Builds the protobuf command (e.g. `PostCommand`) around the envelope and encodes it. */
   readonly encode: (envelope: Envelope) => Uint8Array;
+  /**
+   * False when the command id was made fresh for this request (no idempotency key, see
+   * `commandIdFor`): no decision can be recorded under it yet, so the decision log is not read
+   * before publishing. Defaults to true (the id may be a resend's).
+   */
+  readonly resendable?: boolean;
 }
 
 /** The envelope of a command: its ids, its actor, when it was issued and the request's trace. */
@@ -52,26 +58,29 @@ export function commandFingerprint(command: CommandToPublish): string {
   return createHash('sha256').update(command.encode(envelope)).digest('base64url');
 }
 
+/** The one Kafka record of a command: keyed by its aggregate id, with the W3C trace headers. */
+export function commandRecord(command: CommandToPublish, now: Date = new Date()): OutgoingRecord {
+  return {
+    topic: command.topic,
+    key: command.aggregateId,
+    value: command.encode(commandEnvelope(command, now)),
+    headers: {
+      ...traceHeaders(command.trace),
+      'command-id': command.commandId,
+      // Recorded with the writer's decision, to tell a resend from a reused key.
+      [FINGERPRINT_HEADER]: commandFingerprint(command),
+    },
+  };
+}
+
 /**
- * Publishes exactly one command record, keyed by its aggregate id, with the W3C trace
- * headers; resolves once Kafka has it durably (all in-sync replicas).
+ * Publishes exactly one command record (`commandRecord`); resolves once Kafka has it durably
+ * (all in-sync replicas).
  */
 export async function publishCommand(
   producer: MessageProducer,
   command: CommandToPublish,
   now: Date = new Date(),
 ): Promise<void> {
-  await producer.send([
-    {
-      topic: command.topic,
-      key: command.aggregateId,
-      value: command.encode(commandEnvelope(command, now)),
-      headers: {
-        ...traceHeaders(command.trace),
-        'command-id': command.commandId,
-        // Recorded with the writer's decision, to tell a resend from a reused key.
-        [FINGERPRINT_HEADER]: commandFingerprint(command),
-      },
-    },
-  ]);
+  await producer.send([commandRecord(command, now)]);
 }

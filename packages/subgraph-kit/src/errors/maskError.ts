@@ -111,11 +111,14 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Mas
   const located = formatted.locations ? { ...where, locations: formatted.locations } : where;
 
   if (isDomainError(original)) {
+    // An OVERLOADED refusal says when to try again (`OverloadedError`).
+    const retryAfterMs = (original as { retryAfterMs?: unknown }).retryAfterMs;
+    const retry = typeof retryAfterMs === 'number' ? { retryable: true, retryAfterMs } : {};
     return {
       formatted: {
         message: original.message,
         ...located,
-        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}), ...retry },
       },
       code: original.code,
       unexpected: false,

@@ -4,6 +4,7 @@ import type cassandra from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 
+import type { MutationLimits } from '../commands/admission.ts';
 import { lazyProducer } from '../commands/lazyProducer.ts';
 import { commandChannel, startOutcomeListener } from '../commands/outcomeListener.ts';
 import { readSubgraphConfig } from '../config.ts';
@@ -23,6 +24,8 @@ export interface CassandraSubgraphDependencies {
   readonly host: string;
   readonly signingSecret: string;
   readonly mutationWaitMs: number;
+  /** Admission control of the command bus (`readMutationLimits`). */
+  readonly mutationLimits: MutationLimits;
 }
 
 /**
@@ -55,7 +58,7 @@ export function runCassandraSubgraph(options: {
     // The producer hears its commands' outcomes too, so a waiting mutation reads nothing.
     const producer = commandChannel(
       lazyProducer(() => createProducer(kafka), logger),
-      startOutcomeListener({ kafka, service, logger }),
+      startOutcomeListener({ kafka, service, logger, maxWaiting: config.mutationLimits.maxWaiting }),
     );
     const server = await options.start({
       cassandra: client,
@@ -68,6 +71,7 @@ export function runCassandraSubgraph(options: {
       host: config.host,
       signingSecret: config.signingSecret,
       mutationWaitMs: config.mutationWaitMs,
+      mutationLimits: config.mutationLimits,
     });
 
     let stopping = false;

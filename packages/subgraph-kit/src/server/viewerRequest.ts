@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { DomainError } from '@verograph/domain';
 import type { TraceContext } from '@verograph/messaging';
 import { continueTrace } from '@verograph/messaging';
+import { SIGNATURE_HEADER } from '@verograph/service';
 
 /** Who is asking, as the gateway vouched for it, and what the request carries for mutations. */
 export interface ViewerRequest {
@@ -12,6 +13,12 @@ export interface ViewerRequest {
   readonly idempotencyKey: string | undefined;
   /** The request's W3C trace context, continued from the gateway's `traceparent`. */
   readonly trace: TraceContext;
+  /**
+   * When the gateway sent the request (the time its verified signature carries), epoch ms:
+   * a mutation's publish budget and wait count from it, so time the request spent queued
+   * before this process read it counts too. Undefined for a request without one (tests).
+   */
+  readonly sentAt?: number;
 }
 
 /** Idempotency keys longer than this are refused rather than hashed: they are not keys but payloads. */
@@ -29,7 +36,14 @@ export function viewerRequestOf(headers: IncomingHttpHeaders, viewerId: string |
     viewerId,
     idempotencyKey: key && key.length <= MAX_IDEMPOTENCY_KEY ? key : undefined,
     trace: continueTrace(header(headers, 'traceparent'), header(headers, 'tracestate')),
+    ...sentAtOf(headers),
   };
+}
+
+/** The signature's time (`t=`), already checked fresh by `verifyViewer`. */
+function sentAtOf(headers: IncomingHttpHeaders): { sentAt?: number } {
+  const match = /^t=(\d{1,15}),/.exec(header(headers, SIGNATURE_HEADER) ?? '');
+  return match ? { sentAt: Number(match[1]) } : {};
 }
 
 /** The viewer's id, or UNAUTHENTICATED for an anonymous request that needs a signed-in viewer. */

@@ -2,7 +2,7 @@ import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { CollectionCommandSchema } from '@verograph/contracts/collections/v1/commands';
 import { DomainError, validUserId } from '@verograph/domain';
 import type { CommandResult } from '@verograph/subgraph-kit';
-import { commandIdFor, idempotencyKeyOf, requireViewer } from '@verograph/subgraph-kit';
+import { commandIdFor, hasIdempotencyKey, idempotencyKeyOf, requireViewer } from '@verograph/subgraph-kit';
 
 import type { CollectionsContext } from '../context.ts';
 import type { CollectionRow } from './collectionsStore.ts';
@@ -44,11 +44,12 @@ export async function runCollectionCommand(
   const viewerId = validUserId('viewer', requireViewer(ctx.viewer.viewerId, 'create or change collections'));
   const { bus, commandsTopic } = ctx.services;
   const deadline = Date.now() + bus.waitMs;
+  const idempotencyKey = idempotencyKeyOf(spec.clientMutationId, ctx.viewer.idempotencyKey);
   const commandId = commandIdFor({
     secret: ctx.services.idSecret,
     viewerId,
     mutation: spec.mutation,
-    idempotencyKey: idempotencyKeyOf(spec.clientMutationId, ctx.viewer.idempotencyKey),
+    idempotencyKey,
     scope: spec.scope,
   });
   const collectionId = spec.collectionId(commandId);
@@ -57,6 +58,8 @@ export async function runCollectionCommand(
       topic: commandsTopic,
       aggregateId: collectionId,
       commandId,
+      // A fresh id (no idempotency key) has no recorded decision to look up.
+      resendable: hasIdempotencyKey(idempotencyKey),
       actorId: viewerId,
       trace: ctx.viewer.trace,
       encode: (envelope) =>
@@ -69,6 +72,7 @@ export async function runCollectionCommand(
       sees: spec.sees && (() => spec.sees!(viewerId)),
       check: spec.check && (() => spec.check!(viewerId)),
     },
+    { sentAt: ctx.viewer.sentAt },
   );
   return { viewerId, collectionId, result, deadline };
 }

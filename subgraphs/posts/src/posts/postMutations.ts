@@ -41,19 +41,29 @@ export const protoAudience: Record<Audience, ProtoAudience> = {
  */
 export async function postSeenNow(ctx: PostsContext, postId: string): Promise<PostRow | null> {
   ctx.loaders.post.clear(postId);
-  const post = await ctx.loaders.post.load(postId);
+  return seenNow(ctx, await ctx.loaders.post.load(postId));
+}
+
+async function seenNow(ctx: PostsContext, post: PostRow | undefined): Promise<PostRow | null> {
   if (post === undefined || post.deleted) return null;
   const now = createVisibility(ctx.viewer.viewerId, ctx.services.relations);
   return (await now.canSee(post)) ? post : null;
 }
 
-/** Re-reads a post once the read model shows `shows(post)` (or at the deadline), as the viewer sees it now. */
+/**
+ * The post after an APPLIED command, as the viewer sees it now: one keyed read. The writer
+ * writes a post's rows before it publishes the outcome, so that read shows the change; only
+ * if it does not (`shows` is false) is the row read again until it does or `deadline` passes.
+ */
 export async function freshPost(
   ctx: PostsContext,
   postId: string,
   deadline: number,
   shows: (post: PostRow | undefined) => boolean,
 ): Promise<PostRow | null> {
+  ctx.loaders.post.clear(postId);
+  const read = await ctx.loaders.post.load(postId);
+  if (shows(read)) return seenNow(ctx, read);
   await awaitReadModel(async () => shows((await ctx.services.posts.postsByIds([postId])).get(postId)), deadline);
   return postSeenNow(ctx, postId);
 }
