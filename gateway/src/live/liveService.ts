@@ -17,10 +17,8 @@ import {
 
 import type { GatewayLimits } from '../config.ts';
 import { GatewayErrorCode, maskError, maskErrorWithoutSuggestions } from '../errors/gatewayErrors.ts';
-import { fragmentsOf, operationOf } from '../limits/operationWalk.ts';
-import { aliasCount } from '../limits/useAliasLimit.ts';
-import { operationCost } from '../limits/useCostLimit.ts';
-import { operationDepth } from '../limits/useDepthLimit.ts';
+import { operationLimitRefusal, queryLengthRefusal, type LimitRefusal } from '../limits/operationLimits.ts';
+import { operationOf } from '../limits/operationWalk.ts';
 import type { GatewayContext } from '../observability/gatewayContext.ts';
 import { resolveDocument, type GraphQLParams, type TrustedDocuments } from '../persisted/trustedDocuments.ts';
 import { decodeCursor, encodeCursor, type LiveCursor, type LiveStream } from './cursor.ts';
@@ -90,6 +88,8 @@ export interface LiveServiceOptions {
   readonly documents: TrustedDocuments;
   readonly trustedDocumentsOnly: boolean;
   readonly limits: GatewayLimits;
+  /** GATEWAY_INTROSPECTION: when off, `__schema` is not walked to price it (it is refused anyway). */
+  readonly introspection: boolean;
   /** GATEWAY_SUGGESTIONS: false strips "Did you mean …" from errors, as on queries. */
   readonly suggestions: boolean;
   readonly metrics: LiveMetrics;
@@ -151,6 +151,11 @@ function refused(code: string, message: string, extra: Record<string, unknown> =
   return { kind: 'refused', errors: [{ message, extensions: { ...extra, code } }] };
 }
 
+/** A limit's refusal in the very words and extensions the HTTP path gives it (limits/operationLimits.ts). */
+function overLimit({ code, message, limit, actual }: LimitRefusal): StartOutcome {
+  return refused(code, message, { limit, actual });
+}
+
 /** What a client whose cursor expired refetches before it subscribes again. */
 const REFETCH: Record<LiveStream, string> = {
   feed: 'the feed',
@@ -198,46 +203,6 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
     return result;
   };
 
-  const limitErrors = (
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    operation: OperationDefinitionNode,
-    variables: Record<string, unknown>,
-  ): StartOutcome | undefined => {
-    const fragments = fragmentsOf(document);
-    const depth = operationDepth(operation, fragments);
-    if (depth > limits.maxDepth) {
-      return refused(
-        GatewayErrorCode.QUERY_TOO_DEEP,
-        `The operation is ${depth} levels deep; the limit is ${limits.maxDepth}.`,
-        {
-          limit: limits.maxDepth,
-          actual: depth,
-        },
-      );
-    }
-    const aliases = aliasCount(operation, fragments);
-    if (aliases > limits.maxAliases) {
-      return refused(
-        GatewayErrorCode.TOO_MANY_ALIASES,
-        `The operation uses ${aliases} aliases; the limit is ${limits.maxAliases}.`,
-        {
-          limit: limits.maxAliases,
-          actual: aliases,
-        },
-      );
-    }
-    const cost = operationCost(schema, operation, fragments, { defaultListSize: limits.defaultListSize, variables });
-    if (cost > limits.maxCost) {
-      return refused(
-        GatewayErrorCode.QUERY_TOO_COMPLEX,
-        `The operation's cost is ${cost}; the limit is ${limits.maxCost}. Ask for fewer items (first) or fewer fields.`,
-        { limit: limits.maxCost, actual: cost },
-      );
-    }
-    return undefined;
-  };
-
   const planFor = (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>) => {
     // Directives can depend on variables, so the plan is per document and variables.
     const key = JSON.stringify(variables);
@@ -276,12 +241,9 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
     const text = resolved.params.query;
     if (typeof text !== 'string' || text === '')
       return refused(GatewayErrorCode.BAD_REQUEST, 'The request has no query.');
-    if (text.length > limits.maxQueryLength) {
-      return refused(
-        GatewayErrorCode.QUERY_TOO_LONG,
-        `The query is ${text.length} characters long; the limit is ${limits.maxQueryLength}.`,
-      );
-    }
+    const tooLong = queryLengthRefusal(text, limits);
+    // As over HTTP, where the length refusal carries no figures (it comes before Apollo Server).
+    if (tooLong) return refused(tooLong.code, tooLong.message);
     const schema = executor.schema();
     if (!schema) return refused(LiveErrorCode.LIVE_UPDATES_UNAVAILABLE, 'The gateway is starting; try again shortly.');
     const operationName = typeof params.operationName === 'string' ? params.operationName : undefined;
@@ -323,8 +285,12 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
       };
     }
     const variables = coerced.coerced;
-    const overLimit = limitErrors(schema, document, operation, variables);
-    if (overLimit) return overLimit;
+    const refusal = operationLimitRefusal(schema, document, operation, {
+      limits,
+      variables,
+      introspection: options.introspection,
+    });
+    if (refusal) return overLimit(refusal);
     const plan = planFor(document, operation, variables);
     if (!plan) return refused(GatewayErrorCode.BAD_REQUEST, 'The subscription selects no live field.');
     const fieldDefinition = schema.getSubscriptionType()?.getFields()[plan.rootField];
