@@ -39,9 +39,9 @@ export interface CostOptions {
  * `defaultListSize`. A selection on a union or interface costs its most expensive type
  * branch, not the sum of its branches: an answer holds one object type per item, so the
  * selection is priced once for each possible object type, with the fields and fragments that
- * apply to that type, and the dearest one counts (the static analysis of IBM's GraphQL Cost
- * Directives specification and of graphql-query-complexity, which Apollo Router's and Hive's
- * demand control follow). `__schema` and `__type` cost what they resolve (introspectionCost.ts).
+ * apply to that type, and the dearest one counts, as common static cost analysers price
+ * abstract types (graphql-query-complexity; the static analysis of IBM's GraphQL Cost Directives
+ * specification). `__schema` and `__type` cost what they resolve (introspectionCost.ts).
  */
 export function operationCost(
   schema: GraphQLSchema,
