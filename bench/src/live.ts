@@ -19,6 +19,10 @@
  * (POST /debug/gc, served because the bench starts it with --expose-gc and GATEWAY_DIAGNOSTIC_GC=1):
  * a single reading is mostly young-generation growth and garbage, and a difference from the
  * no-idle reading would charge the idle subscribers with whatever else grew meanwhile.
+ *
+ * Beside it, the `ws` baseline: the same subscribers against graphql-ws's own server on the
+ * `ws` package (wsBaseline.ts), measured the same way after the gateway's run, so the reason
+ * the gateway has a WebSocket layer of its own stays checkable.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -35,6 +39,7 @@ import { createGatewayClient, payloadStatus, type GatewayClient } from './gatewa
 import { createLiveStages, type LiveStages } from './liveStages.ts';
 import { createSubscriberPool, type FeedArrival, type SubscriberPool } from './liveSubscribers.ts';
 import { seedUsers } from './seedUsers.ts';
+import { measureWsBaseline, type BaselineReading } from './wsBaseline.ts';
 import { enginePids } from './processCpu.ts';
 import { ensureEngines, productionEnv } from './system.ts';
 import { machineLoad, ms, ratio, sleep, summarize, verdict, type LatencySummary } from './stats.ts';
@@ -213,6 +218,23 @@ export async function benchLive(options: LiveBenchOptions): Promise<void> {
       }
     }
     printSummary(steps, { subscribers: options.sample, memory: before }, baseline, options);
+
+    // The gateway's subscribers leave first: the baseline's take their place on this machine.
+    for (const pool of pools.splice(0)) pool.close();
+    const counts =
+      steps.length > 1 ? steps.map((s) => s.subscribers) : [options.sample, ...steps.map((s) => s.subscribers)];
+    load = machineLoad();
+    const tokenFor = (i: number) => mintTokenForEnv(`bench-${run}-ws${i}`);
+    try {
+      const subscribed = await measureWsBaseline(counts, FEED, tokenFor);
+      const acknowledged = await measureWsBaseline(counts, undefined, tokenFor);
+      const from: Reading = steps.length > 1 ? steps[0]! : { subscribers: options.sample, memory: before };
+      printWsBaseline({ subscribed, acknowledged }, from, steps.at(-1)!, load);
+    } catch (error) {
+      // The gateway's figures above stand; the comparison is missing, and says why.
+      console.log(`\nws baseline not measured: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    }
   } finally {
     for (const pool of pools) pool.close();
     client.close();
@@ -435,6 +457,46 @@ function printSummary(steps: readonly Step[], first: Reading, baseline: FeedLate
           `subscriber (≤ 2 KB: ${verdict(range.heapUsed <= TARGET_BYTES_PER_SUBSCRIBER)}), RSS ${int(range.rss)} B ` +
           `(≤ 2 KB: ${verdict(range.rss <= TARGET_BYTES_PER_SUBSCRIBER)})`
         : ''),
+  );
+}
+
+/** The gateway's heap and RSS per idle subscriber beside graphql-ws's server on `ws`, over the same range. */
+function printWsBaseline(
+  baseline: { subscribed: readonly BaselineReading[]; acknowledged: readonly BaselineReading[] },
+  from: Reading,
+  to: Step,
+  load: string,
+): void {
+  const per = (readings: readonly BaselineReading[]) => {
+    const first = readings[0]!;
+    const last = readings.at(-1)!;
+    const added = last.subscribers - first.subscribers;
+    return {
+      heapUsed: (last.heapUsed - first.heapUsed) / added,
+      rss: (last.rss - first.rss) / added,
+      range: `${int(first.subscribers)} to ${int(last.subscribers)}`,
+    };
+  };
+  const ours = slope(from, to);
+  const subscribed = per(baseline.subscribed);
+  const acknowledged = per(baseline.acknowledged);
+  console.log(
+    `\nws baseline: graphql-ws's own server on the ws package (their defaults, no compression; tokens sent, not ` +
+      `verified), the same clients, slope after settled GC (${load} at start)`,
+  );
+  console.log(
+    `  idle feedUpdated subscribers, ${subscribed.range}: heap ${int(subscribed.heapUsed)} B, RSS ${int(subscribed.rss)} B ` +
+      `per subscriber`,
+  );
+  console.log(
+    `  connections acknowledged, no subscription, ${acknowledged.range}: heap ${int(acknowledged.heapUsed)} B, ` +
+      `RSS ${int(acknowledged.rss)} B per connection (ws and graphql-ws's connection state alone)`,
+  );
+  console.log(
+    `  the gateway, idle subscribers ${int(from.subscribers)} to ${int(to.subscribers)}: heap ${int(ours.heapUsed)} B, ` +
+      `RSS ${int(ours.rss)} B per subscriber: ${int(subscribed.heapUsed - ours.heapUsed)} B less heap and ` +
+      `${int(subscribed.rss - ours.rss)} B less RSS than the baseline's subscribers, ` +
+      `${int(acknowledged.heapUsed - ours.heapUsed)} B less heap than its bare connections`,
   );
 }
 

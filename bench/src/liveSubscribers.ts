@@ -30,7 +30,8 @@ export interface SubscriberPool {
 export interface PoolOptions {
   /** ws://host:port/graphql */
   readonly url: string;
-  readonly query: string;
+  /** What each subscriber subscribes to once acknowledged; undefined: connections only (a baseline). */
+  readonly query: string | undefined;
   /** Called for each `next` of a feed subscription; idle pools pass nothing and parse nothing. */
   readonly onFeedEvent?: (arrival: FeedArrival) => void;
   /** Called for each `next` or `error` that carries errors and no feed event (measured pools only). */
@@ -58,7 +59,7 @@ export function createSubscriberPool(options: PoolOptions): SubscriberPool {
           const message = JSON.parse(data.toString()) as { type: string };
           if (message.type !== 'connection_ack') return;
           acked = true;
-          socket.send(subscribe);
+          if (options.query !== undefined) socket.send(subscribe);
           resolve();
           return;
         }

@@ -17,9 +17,7 @@ import { createGraphQLHttpHandler } from './http/graphqlHttp.ts';
 import { APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, preferredMediaType, TEXT_HTML } from './http/mediaTypes.ts';
 import { useGraphQLOverHttpStatus } from './http/useGraphQLOverHttpStatus.ts';
 import { useOperationResolution } from './http/useOperationResolution.ts';
-import { useAliasLimit } from './limits/useAliasLimit.ts';
-import { useCostLimit } from './limits/useCostLimit.ts';
-import { useDepthLimit } from './limits/useDepthLimit.ts';
+import { useOperationLimits } from './limits/operationLimits.ts';
 import { useIntrospectionSwitch } from './limits/useIntrospectionSwitch.ts';
 import { watchEventLoopDelay } from './limits/eventLoopDelay.ts';
 import { earlyAdmission, useMutationAdmission, type MutationAdmissionOptions } from './limits/useMutationAdmission.ts';
@@ -141,13 +139,8 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
       useValueCompletionErrors(mask, logger),
       useOperationResolution(),
       useIntrospectionSwitch({ enabled: config.introspection }),
-      useDepthLimit({ maxDepth: config.limits.maxDepth }),
-      useAliasLimit({ maxAliases: config.limits.maxAliases }),
-      useCostLimit({
-        maxCost: config.limits.maxCost,
-        defaultListSize: config.limits.defaultListSize,
-        introspection: config.introspection,
-      }),
+      // The same limits, in the same words, as subscriptions get (live/liveService.ts).
+      useOperationLimits({ limits: config.limits, introspection: config.introspection }),
       useMutationAdmission(admission),
     ],
   });

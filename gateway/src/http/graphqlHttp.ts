@@ -8,6 +8,7 @@ import type { ViewerAuthenticator } from '../auth/viewerAuth.ts';
 import type { GatewayLimits } from '../config.ts';
 import { GatewayErrorCode } from '../errors/gatewayErrors.ts';
 import type { GatewayContext } from '../observability/gatewayContext.ts';
+import { queryLengthRefusal } from '../limits/operationLimits.ts';
 import type { GatewayMetrics } from '../observability/gatewayMetrics.ts';
 import { resolveDocument, type GraphQLParams, type TrustedDocuments } from '../persisted/trustedDocuments.ts';
 import { looksLikeMutation, type EarlyAdmission } from '../limits/useMutationAdmission.ts';
@@ -69,13 +70,8 @@ export function createGraphQLHttpHandler(options: GraphQLHttpOptions) {
           'www-authenticate': 'Bearer error="invalid_token"',
         });
       }
-      if (typeof params.query === 'string' && params.query.length > limits.maxQueryLength) {
-        throw new RequestRefused(
-          GatewayErrorCode.QUERY_TOO_LONG,
-          `The query is ${params.query.length} characters long; the limit is ${limits.maxQueryLength}.`,
-          400,
-        );
-      }
+      const tooLong = queryLengthRefusal(params.query, limits);
+      if (tooLong) throw new RequestRefused(tooLong.code, tooLong.message, 400);
       const resolved = resolveDocument(params, documents, { trustedOnly: trustedDocumentsOnly });
       if (!resolved.ok) {
         // APQ clients read a not-found from a 200 application/json body, then send the text.

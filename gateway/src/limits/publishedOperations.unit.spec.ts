@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { readGatewayConfig } from '../config.ts';
 import { loadTrustedDocuments } from '../persisted/trustedDocuments.ts';
 import { fragmentsOf, operationOf } from './operationWalk.ts';
-import { aliasCount } from './useAliasLimit.ts';
-import { operationCost } from './useCostLimit.ts';
-import { operationDepth } from './useDepthLimit.ts';
+import { aliasCount } from './aliasCount.ts';
+import { operationCost } from './operationCost.ts';
+import { operationDepth } from './operationDepth.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 

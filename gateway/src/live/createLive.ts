@@ -74,6 +74,7 @@ export function createLive(config: GatewayConfig, deps: LiveDependencies): Live 
     documents: deps.documents,
     trustedDocumentsOnly: config.trustedDocumentsOnly,
     limits,
+    introspection: config.introspection,
     suggestions: config.suggestions,
     metrics,
     logger,

@@ -1,25 +1,21 @@
 import type { Socket } from 'node:net';
 
 import type { FormattedExecutionResult } from 'graphql';
+import { CloseCode, MessageType, type Message } from 'graphql-ws';
 
 import type { DropReason } from './liveHub.ts';
 import type { LiveOperationSink } from './liveService.ts';
 import { hasExpired, TOKEN_EXPIRED_REASON } from './tokenExpiry.ts';
 import { ReadyState, WebSocketConnection, type WebSocketSettings } from './webSocket/webSocketConnection.ts';
 
-/** Close codes: the protocol's own, plus 4413 for a client dropped as too slow (README). */
+/**
+ * Close codes beside graphql-ws's own (its `CloseCode`): RFC 6455's normal closure and going
+ * away, and 4413 for a client dropped as too slow (README).
+ */
 export const WsCloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
-  BAD_REQUEST: 4400,
-  UNAUTHORIZED: 4401,
-  FORBIDDEN: 4403,
-  SUBPROTOCOL_NOT_ACCEPTABLE: 4406,
-  CONNECTION_INIT_TIMEOUT: 4408,
-  SUBSCRIBER_ALREADY_EXISTS: 4409,
   SLOW_CONSUMER: 4413,
-  TOO_MANY_INIT_REQUESTS: 4429,
-  INTERNAL_SERVER_ERROR: 4500,
 } as const;
 
 /** What every connection of one server shares: the WebSocket settings and its behaviour, rather than closures per connection. */
@@ -69,7 +65,7 @@ export class Connection extends WebSocketConnection<ConnectionCore> {
   }
 
   /** Sends one protocol message, unless the token has expired: then the connection closes instead (4403). */
-  sendMessage(message: object): void {
+  sendMessage(message: Message): void {
     if (this.expireIfDue()) return;
     this.send(JSON.stringify(message));
   }
@@ -81,7 +77,7 @@ export class Connection extends WebSocketConnection<ConnectionCore> {
   expireIfDue(now = Date.now()): boolean {
     if (!hasExpired(this.expiresAtSeconds, now)) return false;
     if (this.readyState === ReadyState.OPEN) {
-      this.close(WsCloseCode.FORBIDDEN, TOKEN_EXPIRED_REASON);
+      this.close(CloseCode.Forbidden, TOKEN_EXPIRED_REASON);
       this.settings.expired(this);
     }
     return true;
@@ -135,10 +131,12 @@ export class Operation implements LiveOperationSink {
     readonly id: string,
   ) {}
   next(result: FormattedExecutionResult): void {
-    this.connection.sendMessage({ id: this.id, type: 'next', payload: result });
+    this.connection.sendMessage({ id: this.id, type: MessageType.Next, payload: result });
   }
   complete(): void {
-    if (this.connection.removeOperation(this)) this.connection.sendMessage({ id: this.id, type: 'complete' });
+    if (this.connection.removeOperation(this)) {
+      this.connection.sendMessage({ id: this.id, type: MessageType.Complete });
+    }
   }
   unsentBytes(): number {
     return this.connection.bufferedAmount;

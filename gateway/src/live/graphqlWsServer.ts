@@ -4,10 +4,17 @@ import type { Duplex } from 'node:stream';
 
 import type { Logger } from '@verograph/service';
 import type { GraphQLFormattedError } from 'graphql';
+import {
+  CloseCode,
+  GRAPHQL_TRANSPORT_WS_PROTOCOL,
+  MessageType,
+  parseMessage,
+  type Message,
+  type SubscribePayload,
+} from 'graphql-ws';
 
 import type { ViewerAuthenticator } from '../auth/viewerAuth.ts';
 import type { LiveConfig } from '../config.ts';
-import type { GraphQLParams } from '../persisted/trustedDocuments.ts';
 import { RETRY_AFTER_SECONDS, type ConnectionLimiter } from './connectionLimiter.ts';
 import { Connection, Operation, WsCloseCode, type ConnectionCore } from './graphqlWsConnection.ts';
 import type { LiveMetrics } from './liveMetrics.ts';
@@ -18,8 +25,10 @@ import { acceptResponse, readUpgradeRequest, refusalResponse } from './webSocket
 import { ReadyState } from './webSocket/webSocketConnection.ts';
 
 /** The graphql-ws protocol's name, and the only subprotocol served. */
-export const GRAPHQL_TRANSPORT_WS = 'graphql-transport-ws';
+export const GRAPHQL_TRANSPORT_WS = GRAPHQL_TRANSPORT_WS_PROTOCOL;
 const SUBPROTOCOLS = [GRAPHQL_TRANSPORT_WS];
+/** Close reasons are at most 123 bytes (RFC 6455 5.5: a control frame's payload, less the code). */
+const MAX_REASON = 120;
 
 /** A client that does not answer a close frame within this is cut off (a closing handshake is a round trip). */
 const CLOSE_GRACE_MS = 5_000;
@@ -36,10 +45,13 @@ export interface GraphQLWsServer {
 /**
  * GraphQL over WebSocket (the `graphql-transport-ws` protocol, written down in graphql-ws's
  * PROTOCOL.md) on the gateway's own HTTP server, over this folder's own RFC 6455 layer
- * (webSocket/): no compression, a small maxPayload. Hand-written rather than graphql-ws's server
- * on `ws` so that an idle connection costs its socket and one small object: no per-connection
- * timers (one sweep enforces the init timeout, the idle timeout and token expiry), listeners or
- * closures, no per-subscription closures.
+ * (webSocket/): no compression, a small maxPayload. The protocol's messages, their validation
+ * and its close codes are graphql-ws's own (`parseMessage`, `MessageType`, `CloseCode`); the
+ * connection handling is ours rather than graphql-ws's server on `ws` so that an idle connection
+ * costs its socket and one small object: no per-connection timers (one sweep enforces the init
+ * timeout, the idle timeout and token expiry), listeners or closures, no per-subscription
+ * closures. The measured reason (README, "Memory and backpressure") is re-checked by
+ * `npm run bench -- live`, which prints the same slope for graphql-ws's server on `ws` beside ours.
  */
 export function createGraphQLWsServer(options: {
   readonly live: LiveService;
@@ -63,7 +75,7 @@ export function createGraphQLWsServer(options: {
     () => {
       const now = performance.now();
       for (const connection of awaitingInit.takeDue(now)) {
-        connection.close(WsCloseCode.CONNECTION_INIT_TIMEOUT, 'Connection initialisation timeout');
+        connection.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
       }
       for (const connection of idle.takeDue(now)) {
         connection.close(WsCloseCode.NORMAL, idleReason);
@@ -82,38 +94,38 @@ export function createGraphQLWsServer(options: {
     connection.close(code, reason);
   };
 
-  const init = async (connection: Connection, payload: unknown): Promise<void> => {
+  const init = async (connection: Connection, payload: Record<string, unknown> | undefined): Promise<void> => {
     if (connection.state !== 0)
-      return close(connection, WsCloseCode.TOO_MANY_INIT_REQUESTS, 'Too many initialisation requests');
+      return close(connection, CloseCode.TooManyInitialisationRequests, 'Too many initialisation requests');
     connection.state = 1;
     awaitingInit.stop(connection);
     const fromPayload =
-      isRecord(payload) && typeof (payload.authorization ?? payload.Authorization) === 'string'
-        ? String(payload.authorization ?? payload.Authorization)
+      typeof (payload?.authorization ?? payload?.Authorization) === 'string'
+        ? String(payload?.authorization ?? payload?.Authorization)
         : undefined;
     const authorization = fromPayload ?? connection.authorization;
     connection.authorization = undefined;
     try {
       const authentication = await authenticator.authenticate(authorization, { remember: false });
       if (!authentication.ok)
-        return close(connection, WsCloseCode.FORBIDDEN, `Forbidden: ${authentication.message}`.slice(0, 120));
+        return close(connection, CloseCode.Forbidden, `Forbidden: ${authentication.message}`.slice(0, MAX_REASON));
       connection.viewerId = authentication.viewerId;
       connection.expiresAtSeconds = expirySeconds(authentication.expiresAt);
       connection.state = 2;
       if (connection.readyState === ReadyState.OPEN) idle.start(connection, performance.now());
-      connection.sendMessage({ type: 'connection_ack' });
+      connection.sendMessage({ type: MessageType.ConnectionAck });
     } catch (error) {
       logger.error({ err: error }, 'live connection could not be authenticated');
-      close(connection, WsCloseCode.INTERNAL_SERVER_ERROR, 'Internal server error: the token could not be checked');
+      close(connection, CloseCode.InternalServerError, 'Internal server error: the token could not be checked');
     }
   };
 
-  const subscribe = async (connection: Connection, id: string, payload: GraphQLParams): Promise<void> => {
+  const subscribe = async (connection: Connection, id: string, payload: SubscribePayload): Promise<void> => {
     if (connection.operation(id) !== undefined) {
       return close(
         connection,
-        WsCloseCode.SUBSCRIBER_ALREADY_EXISTS,
-        `Subscriber for ${id} already exists`.slice(0, 120),
+        CloseCode.SubscriberAlreadyExists,
+        `Subscriber for ${id} already exists`.slice(0, MAX_REASON),
       );
     }
     if (connection.operationCount >= config.maxSubscriptionsPerConnection) {
@@ -122,7 +134,7 @@ export function createGraphQLWsServer(options: {
         extensions: { code: LiveErrorCode.TOO_MANY_SUBSCRIPTIONS },
       };
       metrics.refusals.inc({ code: LiveErrorCode.TOO_MANY_SUBSCRIPTIONS });
-      return connection.sendMessage({ id, type: 'error', payload: [error] });
+      return connection.sendMessage({ id, type: MessageType.Error, payload: [error] });
     }
     const operation = new Operation(connection, id);
     connection.addOperation(operation);
@@ -137,13 +149,13 @@ export function createGraphQLWsServer(options: {
     switch (outcome.kind) {
       case 'refused':
         if (connection.removeOperation(operation)) {
-          connection.sendMessage({ id, type: 'error', payload: outcome.errors });
+          connection.sendMessage({ id, type: MessageType.Error, payload: outcome.errors });
         }
         return;
       case 'single':
         if (connection.removeOperation(operation)) {
-          connection.sendMessage({ id, type: 'next', payload: outcome.result });
-          connection.sendMessage({ id, type: 'complete' });
+          connection.sendMessage({ id, type: MessageType.Next, payload: outcome.result });
+          connection.sendMessage({ id, type: MessageType.Complete });
         }
         return;
       case 'subscribed':
@@ -154,49 +166,35 @@ export function createGraphQLWsServer(options: {
   };
 
   const onMessage = (connection: Connection, data: Buffer): void => {
-    let message: unknown;
+    let message: Message;
     try {
-      message = JSON.parse(data.toString());
-    } catch {
-      return close(connection, WsCloseCode.BAD_REQUEST, 'Invalid message received: not JSON');
-    }
-    if (!isRecord(message) || typeof message.type !== 'string') {
-      return close(connection, WsCloseCode.BAD_REQUEST, 'Invalid message received: no type');
+      // graphql-ws's own validation: the message's shape, as its PROTOCOL.md and its server have it.
+      message = parseMessage(data.toString());
+    } catch (error) {
+      const why = error instanceof SyntaxError ? 'not JSON' : error instanceof Error ? error.message : String(error);
+      return close(connection, CloseCode.BadRequest, `Invalid message received: ${why}`.slice(0, MAX_REASON));
     }
     switch (message.type) {
-      case 'connection_init':
-        if (message.payload !== undefined && message.payload !== null && !isRecord(message.payload)) {
-          return close(connection, WsCloseCode.BAD_REQUEST, 'Invalid message received: payload must be an object');
-        }
+      case MessageType.ConnectionInit:
         void init(connection, message.payload);
         return;
-      case 'ping':
+      case MessageType.Ping:
         connection.sendMessage(
-          message.payload === undefined ? { type: 'pong' } : { type: 'pong', payload: message.payload },
+          message.payload == null ? { type: MessageType.Pong } : { type: MessageType.Pong, payload: message.payload },
         );
         return;
-      case 'pong':
+      case MessageType.Pong:
         return;
-      case 'subscribe': {
-        if (connection.state !== 2) return close(connection, WsCloseCode.UNAUTHORIZED, 'Unauthorized');
+      case MessageType.Subscribe: {
+        if (connection.state !== 2) return close(connection, CloseCode.Unauthorized, 'Unauthorized');
         const { id, payload } = message;
-        if (typeof id !== 'string' || id === '' || !isRecord(payload)) {
-          return close(
-            connection,
-            WsCloseCode.BAD_REQUEST,
-            'Invalid message received: subscribe needs an id and a payload',
-          );
-        }
-        if (payload.query !== undefined && typeof payload.query !== 'string') {
-          return close(connection, WsCloseCode.BAD_REQUEST, 'Invalid message received: query must be a string');
-        }
         subscribe(connection, id, payload).catch((error: unknown) => {
           logger.error({ err: error }, 'live subscription failed to start');
           const operation = connection.operation(id);
           if (operation !== undefined && connection.removeOperation(operation)) {
             connection.sendMessage({
               id,
-              type: 'error',
+              type: MessageType.Error,
               payload: [
                 {
                   message: 'Unexpected error in the gateway; it has been logged.',
@@ -208,20 +206,21 @@ export function createGraphQLWsServer(options: {
         });
         return;
       }
-      case 'complete': {
-        if (typeof message.id !== 'string')
-          return close(connection, WsCloseCode.BAD_REQUEST, 'Invalid message received: complete needs an id');
+      case MessageType.Complete: {
         const operation = connection.operation(message.id);
         if (operation === undefined) return;
         connection.removeOperation(operation);
         operation.subscription?.stop();
         return;
       }
-      default:
+      // What only a server sends (as graphql-ws's server answers them).
+      case MessageType.ConnectionAck:
+      case MessageType.Next:
+      case MessageType.Error:
         return close(
           connection,
-          WsCloseCode.BAD_REQUEST,
-          `Invalid message received: unexpected type ${message.type}`.slice(0, 120),
+          CloseCode.BadRequest,
+          `Invalid message received: unexpected ${message.type} from a client`.slice(0, MAX_REASON),
         );
     }
   };
@@ -286,7 +285,7 @@ export function createGraphQLWsServer(options: {
       metrics.connections.inc({ transport: 'ws' });
       // Accepted whatever the subprotocol, so a wrong one is told 4406 rather than a bare 400.
       if (upgrade.protocol === GRAPHQL_TRANSPORT_WS) awaitingInit.start(connection, performance.now());
-      else connection.close(WsCloseCode.SUBPROTOCOL_NOT_ACCEPTABLE, 'Subprotocol not acceptable');
+      else connection.close(CloseCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable');
       connection.open(head);
       return true;
     },
@@ -303,10 +302,6 @@ export function createGraphQLWsServer(options: {
       for (const connection of connections) connection.terminate();
     },
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

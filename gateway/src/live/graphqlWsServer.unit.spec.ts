@@ -198,6 +198,26 @@ describe('graphql-ws server close codes', () => {
     expect((await duplicate.closed).code).toBe(4409);
   });
 
+  it("closes 4400 on any message graphql-ws's own validation refuses, saying why", async () => {
+    const cases: [object, RegExp][] = [
+      [{ type: 'connection_init', payload: 'token' }, /"connection_init" message expects the 'payload' property/],
+      [{ id: '', type: 'subscribe', payload: { query: '{ a }' } }, /requires a non-empty 'id'/],
+      [{ id: '1', type: 'subscribe', payload: { documentId: 'abc' } }, /expects the 'query' property to be a string/],
+      [{ id: '1', type: 'next', payload: { data: {} } }, /unexpected next from a client/],
+      [{ type: 'start' }, /Invalid message 'type' property "start"/],
+    ];
+    for (const [message, reason] of cases) {
+      const client = await raw();
+      client.socket.send(JSON.stringify({ type: 'connection_init' }));
+      await waitFor(() => client.messages.some((m) => m.type === 'connection_ack'));
+      client.socket.send(JSON.stringify(message));
+      const closed = await client.closed;
+      expect(closed.code).toBe(4400);
+      expect(closed.reason).toMatch(/^Invalid message received: /);
+      expect(closed.reason).toMatch(reason);
+    }
+  });
+
   it('answers a ping message with a pong', async () => {
     const client = await raw();
     client.socket.send(JSON.stringify({ type: 'ping', payload: { n: 1 } }));

@@ -8,7 +8,6 @@ import {
   parse,
   validate,
   type DocumentNode,
-  type ExecutionResult,
   type FormattedExecutionResult,
   type GraphQLFormattedError,
   type GraphQLSchema,
@@ -17,39 +16,21 @@ import {
 
 import type { GatewayLimits } from '../config.ts';
 import { GatewayErrorCode, maskError, maskErrorWithoutSuggestions } from '../errors/gatewayErrors.ts';
-import { fragmentsOf, operationOf } from '../limits/operationWalk.ts';
-import { aliasCount } from '../limits/useAliasLimit.ts';
-import { operationCost } from '../limits/useCostLimit.ts';
-import { operationDepth } from '../limits/useDepthLimit.ts';
+import { operationLimitRefusal, queryLengthRefusal, type LimitRefusal } from '../limits/operationLimits.ts';
+import { operationOf } from '../limits/operationWalk.ts';
 import type { GatewayContext } from '../observability/gatewayContext.ts';
 import { resolveDocument, type GraphQLParams, type TrustedDocuments } from '../persisted/trustedDocuments.ts';
-import { decodeCursor, encodeCursor, type LiveCursor, type LiveStream } from './cursor.ts';
+import { decodeCursor, type LiveCursor, type LiveStream } from './cursor.ts';
 import { queryHash, type FederatedExecutor } from './federatedExecutor.ts';
-import type { DropReason, LiveHub, LiveSubscription, SubscriptionSink } from './liveHub.ts';
+import { createDeliveryCore, Delivery, type Prepared } from './liveDelivery.ts';
+import { LiveErrorCode } from './liveErrorCode.ts';
+import type { DropReason, LiveHub } from './liveHub.ts';
 import type { LiveMetrics } from './liveMetrics.ts';
-import {
-  ACTOR_ID_VARIABLE,
-  HAS_POST_VARIABLE,
-  planSubscription,
-  POST_ID_VARIABLE,
-  VISIBLE_KEY,
-  type LivePlan,
-} from './livePlan.ts';
-import { liveResult } from './liveResult.ts';
+import { planSubscription, POST_ID_VARIABLE, VISIBLE_KEY, type LivePlan } from './livePlan.ts';
 import type { LiveSource, LiveValue } from './kafkaLiveSource.ts';
 import type { LiveRecord } from './replayWindow.ts';
 
-/** Codes of the live layer, beside the gateway's own (README: client contract). */
-export const LiveErrorCode = {
-  CURSOR_EXPIRED: 'CURSOR_EXPIRED',
-  POST_NOT_FOUND: 'POST_NOT_FOUND',
-  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
-  SLOW_CONSUMER: 'SLOW_CONSUMER',
-  LIVE_UPDATES_UNAVAILABLE: 'LIVE_UPDATES_UNAVAILABLE',
-  BAD_USER_INPUT: 'BAD_USER_INPUT',
-  GRAPHQL_PARSE_FAILED: 'GRAPHQL_PARSE_FAILED',
-  GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
-} as const;
+export { LiveErrorCode } from './liveErrorCode.ts';
 
 /** Where a transport sends what one operation produces. */
 export interface LiveOperationSink {
@@ -90,52 +71,14 @@ export interface LiveServiceOptions {
   readonly documents: TrustedDocuments;
   readonly trustedDocumentsOnly: boolean;
   readonly limits: GatewayLimits;
+  /** GATEWAY_INTROSPECTION: when off, `__schema` is not walked to price it (it is refused anyway). */
+  readonly introspection: boolean;
   /** GATEWAY_SUGGESTIONS: false strips "Did you mean …" from errors, as on queries. */
   readonly suggestions: boolean;
   readonly metrics: LiveMetrics;
   readonly logger: Logger;
   /** How far back cursors reach, for the CURSOR_EXPIRED message. */
   readonly windowMs: number;
-}
-
-/** A subscription document with its variables, validated and planned once for all who send it. */
-interface Prepared {
-  readonly schema: GraphQLSchema;
-  readonly document: DocumentNode;
-  readonly operationName: string | undefined;
-  readonly variables: Readonly<Record<string, unknown>>;
-  readonly variablesKey: string;
-  readonly plan: LivePlan & { readonly hash: string };
-}
-
-/** What every Delivery shares: the service's functions, so a subscription carries no closures. */
-interface DeliveryCore {
-  deliver(delivery: Delivery, record: LiveRecord<LiveValue>): Promise<boolean>;
-  stop(delivery: Delivery): void;
-  dropped(delivery: Delivery, reason: DropReason): void;
-}
-
-/** One subscription's delivery state: four references; the behaviour lives on the prototype and in the core. */
-class Delivery implements SubscriptionSink<LiveValue> {
-  subscription!: LiveSubscription<LiveValue>;
-  constructor(
-    private readonly core: DeliveryCore,
-    readonly prepared: Prepared,
-    readonly viewerId: string | undefined,
-    readonly out: LiveOperationSink,
-  ) {}
-  deliver(record: LiveRecord<LiveValue>): Promise<boolean> {
-    return this.core.deliver(this, record);
-  }
-  unsentBytes(): number {
-    return this.out.unsentBytes();
-  }
-  drop(reason: DropReason): void {
-    this.core.dropped(this, reason);
-  }
-  stop(): void {
-    this.core.stop(this);
-  }
 }
 
 /** A parsed, validated document, kept per text so a thousand identical subscriptions parse once. */
@@ -149,6 +92,11 @@ const MAX_CHECKED = 500;
 
 function refused(code: string, message: string, extra: Record<string, unknown> = {}): StartOutcome {
   return { kind: 'refused', errors: [{ message, extensions: { ...extra, code } }] };
+}
+
+/** A limit's refusal in the very words and extensions the HTTP path gives it (limits/operationLimits.ts). */
+function overLimit({ code, message, limit, actual }: LimitRefusal): StartOutcome {
+  return refused(code, message, { limit, actual });
 }
 
 /** What a client whose cursor expired refetches before it subscribes again. */
@@ -171,9 +119,6 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
   const { hub, source, executor, apollo, documents, trustedDocumentsOnly, limits, metrics, logger } = options;
   const checked = new Map<string, Checked>();
   const plans = new WeakMap<DocumentNode, Map<string, LivePlan & { readonly hash: string }>>();
-  /** One federated execution per (derived query, variables, viewer, record), shared by identical subscriptions. */
-  const inFlight = new Map<string, Promise<ExecutionResult>>();
-
   const check = (schema: GraphQLSchema, text: string): Checked => {
     const cached = checked.get(text);
     if (cached && cached.schema === schema) return cached;
@@ -198,46 +143,6 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
     return result;
   };
 
-  const limitErrors = (
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    operation: OperationDefinitionNode,
-    variables: Record<string, unknown>,
-  ): StartOutcome | undefined => {
-    const fragments = fragmentsOf(document);
-    const depth = operationDepth(operation, fragments);
-    if (depth > limits.maxDepth) {
-      return refused(
-        GatewayErrorCode.QUERY_TOO_DEEP,
-        `The operation is ${depth} levels deep; the limit is ${limits.maxDepth}.`,
-        {
-          limit: limits.maxDepth,
-          actual: depth,
-        },
-      );
-    }
-    const aliases = aliasCount(operation, fragments);
-    if (aliases > limits.maxAliases) {
-      return refused(
-        GatewayErrorCode.TOO_MANY_ALIASES,
-        `The operation uses ${aliases} aliases; the limit is ${limits.maxAliases}.`,
-        {
-          limit: limits.maxAliases,
-          actual: aliases,
-        },
-      );
-    }
-    const cost = operationCost(schema, operation, fragments, { defaultListSize: limits.defaultListSize, variables });
-    if (cost > limits.maxCost) {
-      return refused(
-        GatewayErrorCode.QUERY_TOO_COMPLEX,
-        `The operation's cost is ${cost}; the limit is ${limits.maxCost}. Ask for fewer items (first) or fewer fields.`,
-        { limit: limits.maxCost, actual: cost },
-      );
-    }
-    return undefined;
-  };
-
   const planFor = (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>) => {
     // Directives can depend on variables, so the plan is per document and variables.
     const key = JSON.stringify(variables);
@@ -251,15 +156,6 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
       if (byVariables.size < 100) byVariables.set(key, plan);
     }
     return plan;
-  };
-
-  const federated = (coalesceKey: string, run: () => Promise<ExecutionResult>): Promise<ExecutionResult> => {
-    let pending = inFlight.get(coalesceKey);
-    if (!pending) {
-      pending = run().finally(() => inFlight.delete(coalesceKey));
-      inFlight.set(coalesceKey, pending);
-    }
-    return pending;
   };
 
   const mask = options.suggestions ? maskError : maskErrorWithoutSuggestions;
@@ -276,12 +172,9 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
     const text = resolved.params.query;
     if (typeof text !== 'string' || text === '')
       return refused(GatewayErrorCode.BAD_REQUEST, 'The request has no query.');
-    if (text.length > limits.maxQueryLength) {
-      return refused(
-        GatewayErrorCode.QUERY_TOO_LONG,
-        `The query is ${text.length} characters long; the limit is ${limits.maxQueryLength}.`,
-      );
-    }
+    const tooLong = queryLengthRefusal(text, limits);
+    // As over HTTP, where the length refusal carries no figures (it comes before Apollo Server).
+    if (tooLong) return refused(tooLong.code, tooLong.message);
     const schema = executor.schema();
     if (!schema) return refused(LiveErrorCode.LIVE_UPDATES_UNAVAILABLE, 'The gateway is starting; try again shortly.');
     const operationName = typeof params.operationName === 'string' ? params.operationName : undefined;
@@ -323,8 +216,12 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
       };
     }
     const variables = coerced.coerced;
-    const overLimit = limitErrors(schema, document, operation, variables);
-    if (overLimit) return overLimit;
+    const refusal = operationLimitRefusal(schema, document, operation, {
+      limits,
+      variables,
+      introspection: options.introspection,
+    });
+    if (refusal) return overLimit(refusal);
     const plan = planFor(document, operation, variables);
     if (!plan) return refused(GatewayErrorCode.BAD_REQUEST, 'The subscription selects no live field.');
     const fieldDefinition = schema.getSubscriptionType()?.getFields()[plan.rootField];
@@ -420,90 +317,7 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
     return made;
   };
 
-  const core: DeliveryCore = {
-    async deliver(delivery, record) {
-      const { prepared: query, viewerId, out } = delivery;
-      const { plan, variables } = query;
-      const stream = plan.stream;
-      const value = record.value;
-      const cursor = encodeCursor({ stream, partition: record.partition, offset: record.offset });
-      const fields = eventFields(value, cursor);
-      const hasPost = value.postId !== '';
-      let derived: ExecutionResult | undefined;
-      if (!(value.stream === 'feed' && value.kind === 'POST_REMOVED')) {
-        derived = await federated(
-          `${plan.hash}|${query.variablesKey}|${viewerId ?? ''}|${stream}|${record.partition}:${record.offset}`,
-          () =>
-            executor.execute({
-              document: plan.derived,
-              source: plan.derivedSource,
-              hash: plan.hash,
-              variables: {
-                ...variables,
-                [POST_ID_VARIABLE]: value.postId,
-                ...(value.stream === 'notification'
-                  ? { [HAS_POST_VARIABLE]: hasPost, [ACTOR_ID_VARIABLE]: value.actorId }
-                  : {}),
-              },
-              // The delivery is a span of the trace that began with the mutation (writer, projector, here).
-              context: {
-                viewerId,
-                trace: continueTrace(record.traceparent),
-                idempotencyKey: undefined,
-                viewerBatching: true,
-              },
-            }),
-        );
-        if (delivery.subscription.closed) return false;
-        // A notification about no post has no probe: nothing of it depends on an audience.
-        if (!derived.data?.[VISIBLE_KEY] && (value.stream !== 'notification' || hasPost)) {
-          if (derived.errors?.length) {
-            // The audience could not be checked (a subgraph failed): say so, send nothing of the post.
-            out.next({ errors: format(derived.errors) });
-            return true;
-          }
-          // The feed and notifications go on without the post; a post's engagement stream ends.
-          if (stream === 'feed' || stream === 'notification') return false;
-          delivery.stop();
-          metrics.drops.inc({ stream, reason: 'NOT_VISIBLE' });
-          out.next({
-            data: null,
-            errors: [
-              {
-                message: `Post ${value.postId} is no longer visible to you.`,
-                extensions: { code: LiveErrorCode.POST_NOT_FOUND },
-              },
-            ],
-          });
-          out.complete();
-          return false;
-        }
-      }
-      const result = liveResult(query.schema, query.document, query.operationName, variables, {
-        fields,
-        derived: (derived?.data as Record<string, unknown> | undefined) ?? null,
-      });
-      const errors = [
-        ...format(result.errors),
-        ...format(
-          derived?.errors?.filter((error) => error.path?.[0] !== VISIBLE_KEY),
-          plan.rootKey,
-        ),
-      ];
-      out.next(errors.length > 0 ? { data: result.data ?? null, errors } : { data: result.data ?? null }, cursor);
-      return true;
-    },
-    stop(delivery) {
-      const { subscription } = delivery;
-      if (subscription.closed) return;
-      hub.remove(subscription);
-      metrics.subscriptions.dec({ stream: subscription.stream });
-    },
-    dropped(delivery, reason) {
-      metrics.subscriptions.dec({ stream: delivery.subscription.stream });
-      delivery.out.drop(reason);
-    },
-  };
+  const core = createDeliveryCore({ hub, executor, metrics, format });
 
   return {
     hub,
@@ -515,21 +329,4 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
       return outcome;
     },
   };
-}
-
-/** The event's own fields of the live type, by the names the client contract gives them. */
-function eventFields(value: LiveValue, cursor: string): Record<string, unknown> {
-  switch (value.stream) {
-    case 'feed':
-      return { kind: value.kind, postId: value.postId, cursor };
-    case 'engagement':
-      return { postId: value.postId, loveCount: value.loveCount, commentCount: value.commentCount, cursor };
-    case 'notification':
-      return {
-        id: value.notificationId,
-        kind: value.kind,
-        occurredAt: value.occurredAt.toISOString(),
-        cursor,
-      };
-  }
 }

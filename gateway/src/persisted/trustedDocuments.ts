@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { Kind, parse, print } from 'graphql';
+import { LRUCache } from 'lru-cache';
 
 import { GatewayErrorCode } from '../errors/gatewayErrors.ts';
 
@@ -40,10 +41,33 @@ export interface TrustedDocuments {
   entries(): IterableIterator<TrustedDocument>;
 }
 
-/** Distinct query texts whose trust is remembered; clients send a handful, attackers many. */
-const MAX_REMEMBERED_TEXTS = 1_000;
+/** How many recent query texts, and how many bytes of them, keep their normalised hash. */
+export interface RememberedTexts {
+  readonly maxEntries: number;
+  readonly maxBytes: number;
+}
 
-export function createTrustedDocuments(sources: readonly { source: string; text: string }[]): TrustedDocuments {
+/**
+ * Clients send a handful of distinct texts, over and over; an attacker can send many, each once.
+ * 1,000 texts and 4 MiB hold every operation a frontend sends (the longest allowed is
+ * GATEWAY_MAX_QUERY_LENGTH, 20,000 characters, about 40 KB as UTF-16), and bound what a flood
+ * of distinct texts can pin in memory.
+ */
+const REMEMBERED_TEXTS: RememberedTexts = { maxEntries: 1_000, maxBytes: 4 * 1024 * 1024 };
+
+/** What a text's size in memory is taken to be: UTF-16, plus the hash and the cache's entry. */
+const rememberedBytes = (text: string) => text.length * 2 + 200;
+
+export interface TrustedDocumentsOptions {
+  readonly remember?: RememberedTexts;
+  /** The normaliser, given so that a test can count its calls. */
+  readonly normalize?: (text: string) => string;
+}
+
+export function createTrustedDocuments(
+  sources: readonly { source: string; text: string }[],
+  { remember = REMEMBERED_TEXTS, normalize = normalizeDocument }: TrustedDocumentsOptions = {},
+): TrustedDocuments {
   const byHash = new Map<string, TrustedDocument>();
   for (const { source, text } of sources) {
     const document = normalizeDocument(text);
@@ -54,25 +78,33 @@ export function createTrustedDocuments(sources: readonly { source: string; text:
     byHash.set(hash, { hash, document, operationNames, source });
   }
   /*
-   * Clients send the same few texts over and over; normalizing (parse and print) and hashing
-   * each one on every request was a visible share of the gateway's CPU. Only texts that
-   * match a trusted document are remembered, so arbitrary texts cannot fill this up with
-   * misses, and it is bounded anyway.
+   * Normalising a text (parse and print) and hashing it on every request was a visible share of
+   * the gateway's CPU, for trusted texts and for the others alike: each recent text keeps its
+   * hash, or the syntax error it raised, in a cache bounded by entries and by bytes, least
+   * recently used first out.
    */
-  const matchedTexts = new Map<string, TrustedDocument>();
+  const hashes = new LRUCache<string, string | Error>({
+    max: remember.maxEntries,
+    maxSize: remember.maxBytes,
+    sizeCalculation: (_hash, text) => rememberedBytes(text),
+  });
+  const hashOf = (text: string): string => {
+    let hash = hashes.get(text);
+    if (hash === undefined) {
+      try {
+        hash = createHash('sha256').update(normalize(text)).digest('hex');
+      } catch (error) {
+        hash = error instanceof Error ? error : new Error(String(error));
+      }
+      hashes.set(text, hash);
+    }
+    if (hash instanceof Error) throw hash;
+    return hash;
+  };
   return {
     size: byHash.size,
     get: (hash) => byHash.get(hash.toLowerCase()),
-    matchText(text) {
-      const remembered = matchedTexts.get(text);
-      if (remembered !== undefined) return remembered;
-      const trusted = byHash.get(documentHash(text));
-      if (trusted !== undefined) {
-        if (matchedTexts.size >= MAX_REMEMBERED_TEXTS) matchedTexts.clear();
-        matchedTexts.set(text, trusted);
-      }
-      return trusted;
-    },
+    matchText: (text) => byHash.get(hashOf(text)),
     entries: () => byHash.values(),
   };
 }

@@ -22,6 +22,57 @@ describe('trusted documents', () => {
     expect(documents.get(hash.toUpperCase())?.hash).toBe(hash);
   });
 
+  it('normalise each recent text once, trusted or not, unparseable included', () => {
+    const normalized: string[] = [];
+    const counted = createTrustedDocuments([{ source: 'HomeFeed.graphql', text: FEED }], {
+      normalize: (text) => {
+        normalized.push(text);
+        return normalizeDocument(text);
+      },
+    });
+    const other = '{ me { id } }';
+    for (let request = 0; request < 3; request++) {
+      expect(counted.matchText(other)).toBeUndefined();
+      expect(counted.matchText(FEED)?.hash).toBe(hash);
+      expect(() => counted.matchText('not graphql {')).toThrow(/Syntax Error/);
+    }
+    expect(normalized).toEqual([other, FEED, 'not graphql {']);
+  });
+
+  it('remember a bounded number of texts and bytes, the least recently used leaving first', () => {
+    const normalized: string[] = [];
+    const store = (maxEntries: number, maxBytes: number) =>
+      createTrustedDocuments([], {
+        remember: { maxEntries, maxBytes },
+        normalize: (text) => {
+          normalized.push(text);
+          return normalizeDocument(text);
+        },
+      });
+    const texts = ['{ a }', '{ b }', '{ c }', '{ d }'];
+    const byCount = store(3, 1_000_000);
+    for (const text of texts.slice(0, 3)) byCount.matchText(text);
+    byCount.matchText(texts[0]!); // a is now the most recent: b leaves when d comes
+    byCount.matchText(texts[3]!);
+    normalized.length = 0;
+    // The ones kept first, then the one that left (reading it back makes room by evicting another).
+    for (const text of ['{ a }', '{ c }', '{ d }', '{ b }']) byCount.matchText(text);
+    expect(normalized).toEqual(['{ b }']);
+
+    // Each text of 400 characters takes about 1 KB: 2.5 KB hold two of them, not three.
+    const long = (name: string) => `{ ${name} ${'x '.repeat(197)}}`;
+    const byBytes = store(1_000, 2_500);
+    for (const name of ['a', 'b', 'c']) byBytes.matchText(long(name));
+    normalized.length = 0;
+    for (const name of ['c', 'b', 'a']) byBytes.matchText(long(name));
+    expect(normalized).toEqual([long('a')]);
+    // A text larger than the whole budget is normalised every time rather than kept.
+    const huge = `{ h ${'y '.repeat(2_000)}}`;
+    byBytes.matchText(huge);
+    byBytes.matchText(huge);
+    expect(normalized.filter((text) => text === huge)).toHaveLength(2);
+  });
+
   it('turn a documentId or an APQ hash into the document text, keeping other extensions', () => {
     for (const params of [
       { documentId: `sha256:${hash}` },

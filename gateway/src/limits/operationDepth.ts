@@ -1,8 +1,6 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 
-import { GatewayErrorCode, requestError } from '../errors/gatewayErrors.ts';
-import { fragmentsOf, isIntrospectionRoot, type Fragments } from './operationWalk.ts';
+import { isIntrospectionRoot, type Fragments } from './operationWalk.ts';
 
 /**
  * How deeply an operation nests fields, following fragment spreads; `__typename` adds no
@@ -52,26 +50,4 @@ export function operationDepth(operation: OperationDefinitionNode, fragments: Fr
     return deepest;
   };
   return depthOf(operation.selectionSet, false);
-}
-
-/** Refuses an operation nested deeper than `maxDepth` with QUERY_TOO_DEEP, before any subgraph is called. */
-export function useDepthLimit({ maxDepth }: { maxDepth: number }): ApolloServerPlugin {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ document, operation }) {
-          if (!operation) return;
-          const depth = operationDepth(operation, fragmentsOf(document));
-          if (depth > maxDepth) {
-            throw requestError(
-              GatewayErrorCode.QUERY_TOO_DEEP,
-              `The operation nests fields ${depth} levels deep; the limit is ${maxDepth}. Split it into smaller operations.`,
-              400,
-              { limit: maxDepth, actual: depth },
-            );
-          }
-        },
-      };
-    },
-  };
 }

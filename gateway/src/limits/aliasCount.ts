@@ -1,8 +1,6 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 
-import { GatewayErrorCode, requestError } from '../errors/gatewayErrors.ts';
-import { fragmentsOf, type Fragments } from './operationWalk.ts';
+import type { Fragments } from './operationWalk.ts';
 
 /**
  * How many aliased fields an operation asks for once its fragments are spread: a fragment
@@ -43,26 +41,4 @@ export function aliasCount(operation: OperationDefinitionNode, fragments: Fragme
     return count;
   };
   return countIn(operation.selectionSet);
-}
-
-/** Refuses an operation with more than `maxAliases` aliases with TOO_MANY_ALIASES: aliases multiply work cheaply. */
-export function useAliasLimit({ maxAliases }: { maxAliases: number }): ApolloServerPlugin {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ document, operation }) {
-          if (!operation) return;
-          const count = aliasCount(operation, fragmentsOf(document));
-          if (count > maxAliases) {
-            throw requestError(
-              GatewayErrorCode.TOO_MANY_ALIASES,
-              `The operation uses ${count} aliases; the limit is ${maxAliases}.`,
-              400,
-              { limit: maxAliases, actual: count },
-            );
-          }
-        },
-      };
-    },
-  };
 }

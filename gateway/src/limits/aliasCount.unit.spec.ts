@@ -2,7 +2,7 @@ import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 
 import { fragmentsOf, operationOf } from './operationWalk.ts';
-import { aliasCount } from './useAliasLimit.ts';
+import { aliasCount } from './aliasCount.ts';
 
 function aliasesIn(text: string): number {
   const document = parse(text);

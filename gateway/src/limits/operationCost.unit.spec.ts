@@ -2,7 +2,7 @@ import { buildSchema, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 
 import { fragmentsOf, operationOf } from './operationWalk.ts';
-import { operationCost } from './useCostLimit.ts';
+import { operationCost } from './operationCost.ts';
 
 const schema = buildSchema(`
   type Query {
@@ -10,11 +10,16 @@ const schema = buildSchema(`
     feed(first: Int = 20, after: String): PostConnection!
     search(query: String!, first: Int): [SearchResult!]!
     everyone: [User!]!
+    node(id: ID!): Node
+    items: [FeedItem!]!
   }
+  interface Node { id: ID! }
+  union FeedItem = Post | Ad
+  type Ad { id: ID! sponsor: User! related: [SearchResult!]! }
   type Mutation { lovePost(postId: ID!): Post }
   union SearchResult = User | Post
-  type User { id: ID! name: String! tags: [String!]! posts(first: Int = 10): PostConnection! friends: [User!]! }
-  type Post { id: ID! caption: String! author: User! comments(first: Int): CommentConnection! }
+  type User implements Node { id: ID! name: String! tags: [String!]! posts(first: Int = 10): PostConnection! friends: [User!]! }
+  type Post implements Node { id: ID! caption: String! author: User! comments(first: Int): CommentConnection! }
   type PostConnection { edges: [PostEdge!]! pageInfo: PageInfo! }
   type PostEdge { cursor: String! node: Post! }
   type CommentConnection { edges: [CommentEdge!]! }
@@ -67,10 +72,52 @@ describe('static operation cost', () => {
     expect(costOf(nested)).toBe(1 + 100 * (1 + 1 + 1 + 100 * 3));
   });
 
-  it('counts every branch of a union, fragments included, as an upper bound', () => {
-    const text = `{ search(query: "x", first: 2) { ... on User { id name } ...PostHit } }
-      fragment PostHit on Post { id caption author { id } }`;
-    expect(costOf(text)).toBe(1 + 2 * (2 + 4));
+  describe('abstract types: the most expensive type branch, not the sum of branches', () => {
+    it('prices a union by its dearest member, fragments included', () => {
+      const text = `{ search(query: "x", first: 2) { ... on User { id name } ...PostHit } }
+        fragment PostHit on Post { id caption author { id } }`;
+      // User: 2, Post: 4 (id, caption, author, author.id)
+      expect(costOf(text)).toBe(1 + 2 * 4);
+    });
+
+    it("charges an interface's own fields to every branch, beside each type's fragments", () => {
+      const text = '{ node(id: "n") { id ... on User { name tags } ... on Post { caption } } }';
+      // User: id, name, tags; Post: id, caption
+      expect(costOf(text)).toBe(1 + 3);
+      // A fragment on the interface applies to each member it covers, inside a union too.
+      expect(costOf('{ search(query: "x", first: 1) { ... on Node { id } ... on User { name } } }')).toBe(1 + 2);
+      expect(
+        costOf(
+          '{ search(query: "x", first: 1) { ...Hit } } fragment Hit on SearchResult { ... on Post { caption author { id } } }',
+        ),
+      ).toBe(1 + 3);
+    });
+
+    it('takes the dearest branch at each level of nested unions, lists without first at the default size', () => {
+      const text = `{ items {
+        ... on Post { id }
+        ... on Ad { sponsor { id } related { ... on User { friends { id } } ... on Post { id } } }
+      } }`;
+      // related: User 1 + 20 × 1 = 21 beats Post 1; Ad: sponsor 2 + related (1 + 20 × 21) = 423 beats Post 1
+      expect(costOf(text)).toBe(1 + 20 * (2 + (1 + 20 * (1 + 20 * 1))));
+    });
+
+    it('prices a branch the answer cannot hold at nothing, and a selection of only __typename at nothing', () => {
+      expect(costOf('{ items { __typename ... on Ad { id } } }')).toBe(1 + 20 * 1);
+      expect(costOf('{ items { __typename } }')).toBe(1);
+    });
+
+    it('prices each shared fragment once per type, so fragment fan-out cannot make pricing slow', () => {
+      const fragments = Array.from(
+        { length: 30 },
+        (_, index) =>
+          `fragment F${index} on SearchResult { ... on User { id } ${index < 29 ? `...F${index + 1} ...F${index + 1}` : ''} }`,
+      );
+      const started = performance.now();
+      // 2^30 spreads if expanded naively: counted (as an upper bound) in well under a second.
+      expect(costOf(`{ search(query: "x", first: 1) { ...F0 } } ${fragments.join('\n')}`)).toBe(1 + (2 ** 30 - 1));
+      expect(performance.now() - started).toBeLessThan(500);
+    });
   });
 
   it('costs mutations the same way', () => {

@@ -2,7 +2,7 @@ import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 
 import { fragmentsOf, operationOf } from './operationWalk.ts';
-import { operationDepth } from './useDepthLimit.ts';
+import { operationDepth } from './operationDepth.ts';
 
 function depthOf(text: string, operationName?: string): number {
   const document = parse(text);

@@ -1,23 +1,23 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import {
   getNamedType,
   getNullableType,
-  isInterfaceType,
+  isAbstractType,
   isListType,
   isObjectType,
   Kind,
   type FieldNode,
   type GraphQLArgument,
   type GraphQLNamedType,
+  type GraphQLObjectType,
   type GraphQLSchema,
+  type NamedTypeNode,
   type OperationDefinitionNode,
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
 
-import { GatewayErrorCode, requestError } from '../errors/gatewayErrors.ts';
 import { introspectionCost } from './introspectionCost.ts';
-import { fragmentsOf, isIntrospectionRoot, type Fragments } from './operationWalk.ts';
+import { isIntrospectionRoot, type Fragments } from './operationWalk.ts';
 
 export interface CostOptions {
   /** What a list costs when nothing says how long it is (no `first`, or `first` without a value). */
@@ -36,8 +36,12 @@ export interface CostOptions {
  * costs 1. A field with a `first` argument multiplies what it selects by `first` (the value
  * given, else the argument's default, else `defaultListSize`); the list directly under it
  * (a connection's `edges`) is already paid for. Any other list of objects multiplies by
- * `defaultListSize`. Both branches of a union or interface are counted: an upper bound.
- * `__schema` and `__type` cost what they resolve (introspectionCost.ts).
+ * `defaultListSize`. A selection on a union or interface costs its most expensive type
+ * branch, not the sum of its branches: an answer holds one object type per item, so the
+ * selection is priced once for each possible object type, with the fields and fragments that
+ * apply to that type, and the dearest one counts, as common static cost analysers price
+ * abstract types (graphql-query-complexity; the static analysis of IBM's GraphQL Cost Directives
+ * specification). `__schema` and `__type` cost what they resolve (introspectionCost.ts).
  */
 export function operationCost(
   schema: GraphQLSchema,
@@ -53,7 +57,6 @@ export function operationCost(
       definition.defaultValue,
     ]),
   );
-  const perFragment = new Map<string, number>();
   const visiting = new Set<string>();
   const introspectionBudget = options.introspectionBudget ?? Number.POSITIVE_INFINITY;
   let introspectionSpent = 0;
@@ -75,12 +78,38 @@ export function operationCost(
     return typeof value === 'number' && Number.isFinite(value) ? Math.max(0, value) : options.defaultListSize;
   };
 
+  /** Whether a fragment's type condition holds for an object of type `object`. */
+  const applies = (condition: NamedTypeNode | undefined, object: GraphQLObjectType): boolean => {
+    if (!condition || condition.name.value === object.name) return true;
+    const type = schema.getType(condition.name.value);
+    return type !== undefined && isAbstractType(type) && schema.isSubType(type, object);
+  };
+
+  /** Each selection set is priced once per (object type, paginated or not): branches and spreads reuse it. */
+  const priced = new WeakMap<SelectionSetNode, Map<string, number>>();
+
+  /** A selection set on any type: an abstract one costs its dearest possible object type. */
   const costOf = (selectionSet: SelectionSetNode, parent: GraphQLNamedType, underPaginatedField: boolean): number => {
+    if (isObjectType(parent)) return costOn(selectionSet, parent, underPaginatedField);
+    if (!isAbstractType(parent)) return 0;
+    let dearest = 0;
+    for (const object of schema.getPossibleTypes(parent)) {
+      dearest = Math.max(dearest, costOn(selectionSet, object, underPaginatedField));
+    }
+    return dearest;
+  };
+
+  /** A selection set as it runs on one object type: what applies to that type, summed. */
+  const costOn = (selectionSet: SelectionSetNode, object: GraphQLObjectType, underPaginatedField: boolean): number => {
+    const key = `${object.name}\u0000${underPaginatedField}`;
+    let byType = priced.get(selectionSet);
+    const known = byType?.get(key);
+    if (known !== undefined) return known;
     let total = 0;
     for (const selection of selectionSet.selections) {
       switch (selection.kind) {
         case Kind.FIELD: {
-          if (isIntrospectionRoot(selection.name.value) && parent === schema.getQueryType()) {
+          if (isIntrospectionRoot(selection.name.value) && object === schema.getQueryType()) {
             const cost = introspectionCost(
               schema,
               selection,
@@ -94,8 +123,7 @@ export function operationCost(
           }
           // __typename is free: no resolver, no subgraph.
           if (selection.name.value.startsWith('__')) break;
-          if (!isObjectType(parent) && !isInterfaceType(parent)) break;
-          const definition = parent.getFields()[selection.name.value];
+          const definition = object.getFields()[selection.name.value];
           if (!definition) break;
           total += 1;
           if (!selection.selectionSet) break;
@@ -108,69 +136,26 @@ export function operationCost(
           total += factor * costOf(selection.selectionSet, getNamedType(definition.type), first !== undefined);
           break;
         }
-        case Kind.INLINE_FRAGMENT: {
-          const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
-          total += costOf(selection.selectionSet, type ?? parent, underPaginatedField);
+        case Kind.INLINE_FRAGMENT:
+          if (applies(selection.typeCondition, object)) {
+            total += costOn(selection.selectionSet, object, underPaginatedField);
+          }
           break;
-        }
         case Kind.FRAGMENT_SPREAD: {
           const name = selection.name.value;
-          const key = `${name}\u0000${underPaginatedField}`;
-          let cost = perFragment.get(key);
-          if (cost === undefined) {
-            const fragment = fragments.get(name);
-            if (!fragment || visiting.has(name)) break;
-            visiting.add(name);
-            const type = schema.getType(fragment.typeCondition.name.value) ?? parent;
-            cost = costOf(fragment.selectionSet, type, underPaginatedField);
-            visiting.delete(name);
-            perFragment.set(key, cost);
-          }
-          total += cost;
+          const fragment = fragments.get(name);
+          // Unknown and cyclic spreads are validation errors; they add nothing here.
+          if (!fragment || visiting.has(name) || !applies(fragment.typeCondition, object)) break;
+          visiting.add(name);
+          total += costOn(fragment.selectionSet, object, underPaginatedField);
+          visiting.delete(name);
           break;
         }
       }
     }
+    if (!byType) priced.set(selectionSet, (byType = new Map()));
+    byType.set(key, total);
     return total;
   };
   return costOf(operation.selectionSet, root, false);
-}
-
-/**
- * Refuses an operation whose static cost exceeds `maxCost` with QUERY_TOO_COMPLEX, before any
- * subgraph is called. With `introspection: false` (useIntrospectionSwitch refuses it anyway) the
- * schema is not walked to price it: a refused `__schema` costs the gateway nothing.
- */
-export function useCostLimit({
-  maxCost,
-  defaultListSize,
-  introspection = true,
-}: {
-  maxCost: number;
-  defaultListSize: number;
-  introspection?: boolean;
-}): ApolloServerPlugin {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ document, operation, schema, request }) {
-          if (!operation) return;
-          const cost = operationCost(schema, operation, fragmentsOf(document), {
-            defaultListSize,
-            variables: request.variables,
-            introspectionBudget: introspection ? maxCost : 0,
-          });
-          if (cost > maxCost) {
-            // "At least": introspection is counted only until it passes the limit.
-            throw requestError(
-              GatewayErrorCode.QUERY_TOO_COMPLEX,
-              `The operation's cost is at least ${cost}; the limit is ${maxCost}. Ask for fewer items (first) or fewer fields.`,
-              400,
-              { limit: maxCost, actual: cost },
-            );
-          }
-        },
-      };
-    },
-  };
 }
