@@ -164,6 +164,7 @@ export function createBatchHandler<C, E, S>(deps: BatchHandlerDeps<C, E, S>): Ba
       else lanes.set(item.meta.aggregateId, [item]);
     }
     const made = new Map<string, RecordedDecision>();
+    const decodedOf = new Map<string, readonly RecordedEvent<E>[]>();
     const settledLanes = new Map<string, Settled<C, E>[]>();
     // Lanes go side by side only for the reservations they may wait on; the rest is in memory.
     await inPool([...lanes], concurrency, async ([aggregateId, lane]) => {
@@ -177,10 +178,13 @@ export function createBatchHandler<C, E, S>(deps: BatchHandlerDeps<C, E, S>): Ba
         if (!decision) {
           let state = states.get(item) as S;
           for (const event of earlier) state = writer.evolve(state, command, event);
-          decision = await decide(command, state, meta, record);
+          const fresh = await decide(command, state, meta, record);
+          decision = fresh.recorded;
           made.set(meta.commandId, decision);
+          // The events as decided: decoding their bytes again would only cost time.
+          decodedOf.set(meta.commandId, fresh.events);
         }
-        const events = decision.events.map((bytes) => writer.decodeEvent(bytes));
+        const events = decodedOf.get(meta.commandId) ?? decision.events.map((bytes) => writer.decodeEvent(bytes));
         // A command id seen twice in the batch changes the state once.
         if (firstInBatch && decision.status === 'APPLIED') earlier.push(...events.map((e) => e.event));
         settled.push({ item, decision, events, firstInBatch, isNew });
@@ -245,7 +249,12 @@ export function createBatchHandler<C, E, S>(deps: BatchHandlerDeps<C, E, S>): Ba
   }
 
   /** Decides a new command, taking its reservations (deciding again against a lost one). */
-  async function decide(command: C, loaded: S, meta: CommandMeta, record: IncomingRecord): Promise<RecordedDecision> {
+  async function decide(
+    command: C,
+    loaded: S,
+    meta: CommandMeta,
+    record: IncomingRecord,
+  ): Promise<{ recorded: RecordedDecision; events: readonly RecordedEvent<E>[] }> {
     let state = loaded;
     const now = clock();
     let decision: Decision<E> = writer.decide(command, state, { actorId: meta.actorId, now });
@@ -261,7 +270,12 @@ export function createBatchHandler<C, E, S>(deps: BatchHandlerDeps<C, E, S>): Ba
     return toRecorded(decision, meta, record, now);
   }
 
-  function toRecorded(decision: Decision<E>, meta: CommandMeta, record: IncomingRecord, now: Date): RecordedDecision {
+  function toRecorded(
+    decision: Decision<E>,
+    meta: CommandMeta,
+    record: IncomingRecord,
+    now: Date,
+  ): { recorded: RecordedDecision; events: readonly RecordedEvent<E>[] } {
     const common = {
       commandId: meta.commandId,
       aggregateId: meta.aggregateId,
@@ -269,35 +283,36 @@ export function createBatchHandler<C, E, S>(deps: BatchHandlerDeps<C, E, S>): Ba
       fingerprint: headerText(record, FINGERPRINT_HEADER),
     };
     if (isRejection(decision)) {
-      return {
+      const recorded: RecordedDecision = {
         ...common,
         status: 'REJECTED',
         reasonCode: decision.rejection.code,
         reasonMessage: decision.rejection.message,
         events: [],
       };
+      return { recorded, events: [] };
     }
-    return {
+    const events = decision.events.map((event, index): RecordedEvent<E> => ({
+      event,
+      envelope: {
+        // Deterministic: a replay republishes the very same event ids.
+        messageId: deterministicId(meta.commandId, String(index)),
+        commandId: meta.commandId,
+        aggregateId: meta.aggregateId,
+        occurredAt: now,
+        actorId: meta.actorId,
+        traceparent: record.trace.traceparent,
+        tracestate: record.trace.tracestate ?? '',
+      },
+    }));
+    const recorded: RecordedDecision = {
       ...common,
       status: 'APPLIED',
       reasonCode: '',
       reasonMessage: '',
-      events: decision.events.map((event, index) =>
-        writer.encodeEvent({
-          event,
-          envelope: {
-            // Deterministic: a replay republishes the very same event ids.
-            messageId: deterministicId(meta.commandId, String(index)),
-            commandId: meta.commandId,
-            aggregateId: meta.aggregateId,
-            occurredAt: now,
-            actorId: meta.actorId,
-            traceparent: record.trace.traceparent,
-            tracestate: record.trace.tracestate ?? '',
-          },
-        }),
-      ),
+      events: events.map((e) => writer.encodeEvent(e)),
     };
+    return { recorded, events };
   }
 }
 
