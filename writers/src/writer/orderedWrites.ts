@@ -58,11 +58,10 @@ export async function writeInOrder(
 }
 
 function stamped(statement: Statement, at: unknown): { query: string; params: unknown[] } {
-  const params = statement.params.map((p) => (p === WRITE_TIME ? at : p));
-  if (params.length === statement.params.length && !statement.params.includes(WRITE_TIME)) {
+  if (!statement.params.includes(WRITE_TIME)) {
     throw new Error(`a statement written in order needs USING TIMESTAMP ? and WRITE_TIME: ${statement.query}`);
   }
-  return { query: statement.query, params };
+  return { query: statement.query, params: statement.params.map((p) => (p === WRITE_TIME ? at : p)) };
 }
 
 /** An upper bound of what a statement adds to a batch's size, as Cassandra counts it (its mutations). */
