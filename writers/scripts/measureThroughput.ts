@@ -10,6 +10,7 @@
  *   MEASURE_BACKLOG=3000 MEASURE_RATES=100,200 MEASURE_SECONDS=15 MEASURE_CONCURRENCY=4 …
  */
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
 import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
@@ -18,10 +19,13 @@ import { PostCommandSchema } from '@verograph/contracts/posts/v1/commands';
 import { Audience, PostKind } from '@verograph/contracts/posts/v1/posts';
 import { coalesceSends, createKafka, createProducer, type OutgoingRecord } from '@verograph/messaging';
 import { engineAddresses, envReader } from '@verograph/service';
+import { cpuMillis, engines, readPidRecord, signInAsAdmin, stackLayout } from '@verograph/stack';
 
 import { TEST_KEYSPACE, testCassandra, testTopics } from '../src/testing/engines.ts';
 import { killHard, spawnWriter } from '../src/testing/spawnWriter.ts';
 
+// A tool: it signs in to the engines as the stack's admin, as the tests do.
+signInAsAdmin();
 const env = envReader();
 const backlog = env.int('MEASURE_BACKLOG', 3000, { min: 100 });
 const rates = env.list('MEASURE_RATES', ['100', '250']).map(Number);
@@ -110,8 +114,24 @@ const writer = await spawnWriter({
   concurrency,
   keyConcurrency,
 });
+// CPU by process while the backlog drains: where each command's cost goes.
+const layout = stackLayout();
+const pids: Record<string, number> = { writer: writer.pid! };
+for (const engine of engines) {
+  const record = readPidRecord(layout.pidFile(engine.name));
+  if (record && (engine.name === 'kafka' || engine.name === 'cassandra')) pids[engine.name] = record.pid;
+}
+const cpuBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMillis(pid) ?? 0]));
+const loadBefore = loadavg()[0]!;
 const drained = [...creates, ...loves].map((c) => c.commandId);
 await until(drained, 600_000);
+const cpuPerCommandMs = Object.fromEntries(
+  Object.entries(pids).map(([name, pid]) => [
+    name,
+    Number((((cpuMillis(pid) ?? 0) - cpuBefore[name]!) / drained.length).toFixed(3)),
+  ]),
+);
+const loadAfter = loadavg()[0]!;
 const times = drained.map((id) => outcomeAt.get(id)!);
 const drainSeconds = (Math.max(...times) - Math.min(...times)) / 1000;
 const capacity = Math.round(drained.length / drainSeconds);
@@ -163,7 +183,14 @@ console.log(
       writer: 'posts (one process)',
       partitionsConsumedConcurrently: concurrency,
       keysConsumedConcurrently: keyConcurrency,
-      capacity: { commands: drained.length, seconds: Number(drainSeconds.toFixed(2)), commandsPerSecond: capacity },
+      capacity: {
+        commands: drained.length,
+        seconds: Number(drainSeconds.toFixed(2)),
+        commandsPerSecond: capacity,
+        // From the writer's start (it joins its group, then drains) to the last outcome.
+        cpuPerCommandMs,
+        loadAverage1m: { before: loadBefore, after: loadAfter },
+      },
       latency,
     },
     null,

@@ -4,7 +4,7 @@ import type { RecordedEvent } from '../writer/aggregateWriter.ts';
 import { assertNever } from '../writer/decision.ts';
 import type { CollectionCommand, CollectionEvent, CollectionState } from './collectionModel.ts';
 
-type Statement = { query: string; params: unknown[] };
+import { WRITE_TIME, writeInOrder, type Statement } from '../writer/orderedWrites.ts';
 
 const PREPARED = { prepare: true } as const;
 
@@ -44,26 +44,27 @@ export function createCollectionStore(client: cassandra.Client): CollectionStore
         return [
           {
             query:
-              'INSERT INTO collections_sor (id, owner_id, title, description, created_at, next_position) VALUES (?, ?, ?, ?, ?, 1)',
-            params: [event.collectionId, event.ownerId, event.title, event.description, event.createdAt],
+              'INSERT INTO collections_sor (id, owner_id, title, description, created_at, next_position) VALUES (?, ?, ?, ?, ?, 1) USING TIMESTAMP ?',
+            params: [event.collectionId, event.ownerId, event.title, event.description, event.createdAt, WRITE_TIME],
           },
         ];
       case 'PostAddedToCollection':
         return [
           {
-            query: 'INSERT INTO collection_items_sor (collection_id, post_id, position, added_at) VALUES (?, ?, ?, ?)',
-            params: [event.collectionId, event.postId, event.position, event.addedAt],
+            query:
+              'INSERT INTO collection_items_sor (collection_id, post_id, position, added_at) VALUES (?, ?, ?, ?) USING TIMESTAMP ?',
+            params: [event.collectionId, event.postId, event.position, event.addedAt, WRITE_TIME],
           },
           {
-            query: 'UPDATE collections_sor SET next_position = ? WHERE id = ?',
-            params: [event.position + 1, event.collectionId],
+            query: 'UPDATE collections_sor USING TIMESTAMP ? SET next_position = ? WHERE id = ?',
+            params: [WRITE_TIME, event.position + 1, event.collectionId],
           },
         ];
       case 'PostRemovedFromCollection':
         return [
           {
-            query: 'DELETE FROM collection_items_sor WHERE collection_id = ? AND post_id = ?',
-            params: [event.collectionId, event.postId],
+            query: 'DELETE FROM collection_items_sor USING TIMESTAMP ? WHERE collection_id = ? AND post_id = ?',
+            params: [WRITE_TIME, event.collectionId, event.postId],
           },
         ];
       default:
@@ -102,11 +103,7 @@ export function createCollectionStore(client: cassandra.Client): CollectionStore
     },
 
     async apply(events) {
-      for (const event of events) {
-        const batch = statements(event);
-        // Unlogged: a crash between the rows is healed by the replay of the recorded decision.
-        await client.batch(batch, { prepare: true, logged: false });
-      }
+      await writeInOrder(client, events.map(statements));
     },
   };
 }

@@ -1,6 +1,7 @@
 import type cassandra from 'cassandra-driver';
 
 import type { AggregateWriter } from '../writer/aggregateWriter.ts';
+import { evolveCollectionState } from './evolveCollection.ts';
 import { decodeCollectionCommand, decodeCollectionEvent, encodeCollectionEvent } from './collectionCodec.ts';
 import type { CollectionCommand, CollectionEvent, CollectionState } from './collectionModel.ts';
 import { createCollectionStore } from './collectionStore.ts';
@@ -17,6 +18,7 @@ export function createCollectionsWriter(
     aggregateIdOf: collectionAggregateId,
     load: (command) => store.load(command),
     decide: decideCollection,
+    evolve: evolveCollectionState,
     encodeEvent: encodeCollectionEvent,
     decodeEvent: decodeCollectionEvent,
     apply: (events) => store.apply(events),

@@ -1,10 +1,11 @@
 import type cassandra from 'cassandra-driver';
+import { LRUCache } from 'lru-cache';
 
 import type { RecordedEvent } from '../writer/aggregateWriter.ts';
 import { assertNever } from '../writer/decision.ts';
+import { WRITE_TIME, writeInOrder, type Statement } from '../writer/orderedWrites.ts';
+import { evolvePostRecord } from './evolvePost.ts';
 import type { PostCommand, PostEvent, PostRecord, PostState } from './postModel.ts';
-
-type Statement = { query: string; params: unknown[] };
 
 const PREPARED = { prepare: true } as const;
 
@@ -19,23 +20,6 @@ export interface PostStore {
 /** How many posts the store keeps in memory; the least recently used go first. */
 const CACHED_POSTS = 50_000;
 
-/** A post row as an event leaves it, from the row before it (undefined: not known in memory). */
-function evolvePost(post: PostRecord | undefined, event: PostEvent): PostRecord | undefined {
-  switch (event.type) {
-    case 'PostCreated':
-      return { authorId: event.authorId, createdAt: event.createdAt, deleted: false, loveCount: 0, commentCount: 0 };
-    case 'PostDeleted':
-      return post && { ...post, deleted: true };
-    case 'PostLoved':
-    case 'PostUnloved':
-      return post && { ...post, loveCount: event.loveCount };
-    case 'CommentAdded':
-      return post && { ...post, commentCount: event.commentCount };
-    default:
-      return assertNever(event);
-  }
-}
-
 /**
  * The posts writer's store. It keeps the post rows it read or wrote in memory: while this
  * writer owns a post's partition, it alone writes that row (see the README on fencing), so the
@@ -46,21 +30,23 @@ export function createPostStore(client: cassandra.Client): PostStore {
   const exists = async (query: string, params: unknown[]) =>
     (await client.execute(query, params, PREPARED)).rowLength > 0;
 
-  const cached = new Map<string, PostRecord>();
+  const cached = new LRUCache<string, PostRecord>({ max: CACHED_POSTS });
   const remember = (postId: string, record: PostRecord | undefined) => {
-    cached.delete(postId);
-    if (!record) return;
-    cached.set(postId, record);
-    if (cached.size > CACHED_POSTS) cached.delete(cached.keys().next().value!);
+    if (record) cached.set(postId, record);
+    else cached.delete(postId);
   };
+  // The commands of one batch load at once: a post many of them name is read once.
+  const reading = new Map<string, Promise<PostRecord | undefined>>();
   const post = async (postId: string): Promise<PostRecord | undefined> => {
     const known = cached.get(postId);
-    if (known) {
-      remember(postId, known);
-      return known;
+    if (known) return known;
+    let pending = reading.get(postId);
+    if (!pending) {
+      pending = read(postId).finally(() => reading.delete(postId));
+      reading.set(postId, pending);
     }
-    const record = await read(postId);
-    remember(postId, record);
+    const record = await pending;
+    if (record && !cached.has(postId)) remember(postId, record);
     return record;
   };
   const read = async (postId: string): Promise<PostRecord | undefined> => {
@@ -88,7 +74,7 @@ export function createPostStore(client: cassandra.Client): PostStore {
           {
             query:
               'INSERT INTO posts (id, author_id, kind, audience, caption, url, tags, created_at, deleted, love_count, comment_count) ' +
-              'VALUES (?, ?, ?, ?, ?, ?, ?, ?, false, 0, 0)',
+              'VALUES (?, ?, ?, ?, ?, ?, ?, ?, false, 0, 0) USING TIMESTAMP ?',
             params: [
               event.postId,
               event.authorId,
@@ -98,58 +84,73 @@ export function createPostStore(client: cassandra.Client): PostStore {
               event.url,
               [...event.tags],
               event.createdAt,
+              WRITE_TIME,
             ],
           },
           {
             query:
-              'INSERT INTO posts_by_author (author_id, created_at, post_id, kind, audience) VALUES (?, ?, ?, ?, ?)',
-            params: [event.authorId, event.createdAt, event.postId, event.kind, event.audience],
+              'INSERT INTO posts_by_author (author_id, created_at, post_id, kind, audience) VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?',
+            params: [event.authorId, event.createdAt, event.postId, event.kind, event.audience, WRITE_TIME],
           },
         ];
       case 'PostDeleted':
         // The post row stays, marked: its id can never be reused, and late commands find it.
         return [
-          { query: 'UPDATE posts SET deleted = true WHERE id = ?', params: [event.postId] },
           {
-            query: 'DELETE FROM posts_by_author WHERE author_id = ? AND created_at = ? AND post_id = ?',
-            params: [event.authorId, event.createdAt, event.postId],
+            query: 'UPDATE posts USING TIMESTAMP ? SET deleted = true WHERE id = ?',
+            params: [WRITE_TIME, event.postId],
+          },
+          {
+            query:
+              'DELETE FROM posts_by_author USING TIMESTAMP ? WHERE author_id = ? AND created_at = ? AND post_id = ?',
+            params: [WRITE_TIME, event.authorId, event.createdAt, event.postId],
           },
         ];
       case 'PostLoved':
         return [
           {
-            query: 'INSERT INTO post_loves (post_id, user_id, created_at) VALUES (?, ?, ?)',
-            params: [event.postId, event.userId, event.lovedAt],
+            query: 'INSERT INTO post_loves (post_id, user_id, created_at) VALUES (?, ?, ?) USING TIMESTAMP ?',
+            params: [event.postId, event.userId, event.lovedAt, WRITE_TIME],
           },
           {
-            query: 'INSERT INTO loves_by_user (user_id, post_id, loved_at) VALUES (?, ?, ?)',
-            params: [event.userId, event.postId, event.lovedAt],
+            query: 'INSERT INTO loves_by_user (user_id, post_id, loved_at) VALUES (?, ?, ?) USING TIMESTAMP ?',
+            params: [event.userId, event.postId, event.lovedAt, WRITE_TIME],
           },
-          { query: 'UPDATE posts SET love_count = ? WHERE id = ?', params: [event.loveCount, event.postId] },
+          {
+            query: 'UPDATE posts USING TIMESTAMP ? SET love_count = ? WHERE id = ?',
+            params: [WRITE_TIME, event.loveCount, event.postId],
+          },
         ];
       case 'PostUnloved':
         return [
-          { query: 'DELETE FROM post_loves WHERE post_id = ? AND user_id = ?', params: [event.postId, event.userId] },
           {
-            query: 'DELETE FROM loves_by_user WHERE user_id = ? AND post_id = ?',
-            params: [event.userId, event.postId],
+            query: 'DELETE FROM post_loves USING TIMESTAMP ? WHERE post_id = ? AND user_id = ?',
+            params: [WRITE_TIME, event.postId, event.userId],
           },
-          { query: 'UPDATE posts SET love_count = ? WHERE id = ?', params: [event.loveCount, event.postId] },
+          {
+            query: 'DELETE FROM loves_by_user USING TIMESTAMP ? WHERE user_id = ? AND post_id = ?',
+            params: [WRITE_TIME, event.userId, event.postId],
+          },
+          {
+            query: 'UPDATE posts USING TIMESTAMP ? SET love_count = ? WHERE id = ?',
+            params: [WRITE_TIME, event.loveCount, event.postId],
+          },
         ];
       case 'CommentAdded':
         return [
           {
-            query: 'INSERT INTO comments (id, post_id, author_id, text, created_at) VALUES (?, ?, ?, ?, ?)',
-            params: [event.commentId, event.postId, event.authorId, event.text, event.createdAt],
+            query:
+              'INSERT INTO comments (id, post_id, author_id, text, created_at) VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?',
+            params: [event.commentId, event.postId, event.authorId, event.text, event.createdAt, WRITE_TIME],
           },
           {
             query:
-              'INSERT INTO comments_by_post (post_id, created_at, comment_id, author_id, text) VALUES (?, ?, ?, ?, ?)',
-            params: [event.postId, event.createdAt, event.commentId, event.authorId, event.text],
+              'INSERT INTO comments_by_post (post_id, created_at, comment_id, author_id, text) VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?',
+            params: [event.postId, event.createdAt, event.commentId, event.authorId, event.text, WRITE_TIME],
           },
           {
-            query: 'UPDATE posts SET comment_count = ?, latest_comment_id = ? WHERE id = ?',
-            params: [event.commentCount, event.commentId, event.postId],
+            query: 'UPDATE posts USING TIMESTAMP ? SET comment_count = ?, latest_comment_id = ? WHERE id = ?',
+            params: [WRITE_TIME, event.commentCount, event.commentId, event.postId],
           },
         ];
       default:
@@ -196,13 +197,8 @@ export function createPostStore(client: cassandra.Client): PostStore {
       cached.clear();
     },
     async apply(events) {
-      for (const recorded of events) {
-        // One unlogged batch per event: no batchlog round. Should the writer die between the
-        // rows, the recorded decision is replayed and the rows written again (they are upserts).
-        await client.batch(statements(recorded), { prepare: true, logged: false });
-        const { postId } = recorded.event;
-        remember(postId, evolvePost(cached.get(postId), recorded.event));
-      }
+      await writeInOrder(client, events.map(statements));
+      for (const { event } of events) remember(event.postId, evolvePostRecord(cached.get(event.postId), event));
     },
   };
 }

@@ -1,6 +1,7 @@
 import type cassandra from 'cassandra-driver';
 
 import type { AggregateWriter } from '../writer/aggregateWriter.ts';
+import { evolvePostState } from './evolvePost.ts';
 import { decidePost, postAggregateId } from './decidePost.ts';
 import { decodePostCommand, decodePostEvent, encodePostEvent } from './postCodec.ts';
 import type { PostCommand, PostEvent, PostState } from './postModel.ts';
@@ -15,6 +16,7 @@ export function createPostsWriter(client: cassandra.Client): AggregateWriter<Pos
     aggregateIdOf: postAggregateId,
     load: (command) => store.load(command),
     decide: decidePost,
+    evolve: evolvePostState,
     encodeEvent: encodePostEvent,
     decodeEvent: decodePostEvent,
     apply: (events) => store.apply(events),

@@ -7,7 +7,7 @@ import type { CommandMeta, RecordedEvent } from '../writer/aggregateWriter.ts';
 import { assertNever } from '../writer/decision.ts';
 import type { ConnectionSide, Profile, UserCommand, UserEvent, UserState } from './userModel.ts';
 
-type Statement = { query: string; params: unknown[] };
+import { WRITE_TIME, writeInOrder, type Statement } from '../writer/orderedWrites.ts';
 
 const PREPARED = { prepare: true } as const;
 
@@ -65,6 +65,10 @@ export function createUserStore(client: cassandra.Client): UserStore {
       (await Promise.all([side(a, b), side(b, a)])).filter((s): s is [string, ConnectionSide] => s !== undefined),
     );
 
+  const usernameOf = async (userId: string) =>
+    (await client.execute('SELECT username FROM users WHERE id = ?', [userId], PREPARED)).first()?.get('username') as
+      string | null | undefined;
+
   /** Claims a username for a user (idempotent for that user); answers who holds it. */
   const claim = async (username: string, userId: string): Promise<string> => {
     const result = await client.execute(
@@ -75,59 +79,48 @@ export function createUserStore(client: cassandra.Client): UserStore {
     return result.wasApplied() ? userId : String(result.first()?.get('user_id') ?? '');
   };
 
-  const statements = async ({ event, envelope }: RecordedEvent<UserEvent>): Promise<Statement[]> => {
+  const statements = ({ event, envelope }: RecordedEvent<UserEvent>): Statement[] => {
     const at = envelope.occurredAt;
     switch (event.type) {
       case 'ProfileCreated':
         return [
           {
             query:
-              'INSERT INTO users (id, username, display_name, bio, avatar_url, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-            params: [event.userId, ...profileColumns(event.profile), at, at],
+              'INSERT INTO users (id, username, display_name, bio, avatar_url, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?',
+            params: [event.userId, ...profileColumns(event.profile), at, at, WRITE_TIME],
           },
         ];
       case 'ProfileUpdated': {
-        // The old username is released before the row moves to the new one: should the
-        // writer crash in between, the replay still finds the old name in the row.
-        const current = (
-          await client.execute('SELECT username FROM users WHERE id = ?', [event.userId], PREPARED)
-        ).first();
-        const old = current?.get('username') as string | null | undefined;
-        if (old && old !== event.profile.username) {
-          await client.execute(
-            'DELETE FROM users_by_username WHERE username = ? IF user_id = ?',
-            [old, event.userId],
-            PREPARED,
-          );
-        }
         return [
           {
             query:
-              'UPDATE users SET username = ?, display_name = ?, bio = ?, avatar_url = ?, updated_at = ? WHERE id = ?',
-            params: [...profileColumns(event.profile), at, event.userId],
+              'UPDATE users USING TIMESTAMP ? SET username = ?, display_name = ?, bio = ?, avatar_url = ?, updated_at = ? WHERE id = ?',
+            params: [WRITE_TIME, ...profileColumns(event.profile), at, event.userId],
           },
         ];
       }
       case 'Followed':
         return [
           {
-            query: 'INSERT INTO follows_by_follower (follower_id, followee_id, created_at) VALUES (?, ?, ?)',
-            params: [event.followerId, event.followeeId, at],
+            query:
+              'INSERT INTO follows_by_follower (follower_id, followee_id, created_at) VALUES (?, ?, ?) USING TIMESTAMP ?',
+            params: [event.followerId, event.followeeId, at, WRITE_TIME],
           },
           {
-            query: 'INSERT INTO follows_by_followee (followee_id, follower_id, created_at) VALUES (?, ?, ?)',
-            params: [event.followeeId, event.followerId, at],
+            query:
+              'INSERT INTO follows_by_followee (followee_id, follower_id, created_at) VALUES (?, ?, ?) USING TIMESTAMP ?',
+            params: [event.followeeId, event.followerId, at, WRITE_TIME],
           },
         ];
       case 'Unfollowed':
         return [
           {
-            query: 'DELETE FROM follows_by_follower WHERE follower_id = ? AND followee_id = ?',
-            params: [event.followerId, event.followeeId],
+            query: 'DELETE FROM follows_by_follower USING TIMESTAMP ? WHERE follower_id = ? AND followee_id = ?',
+            params: [WRITE_TIME, event.followerId, event.followeeId],
           },
           {
-            query: 'DELETE FROM follows_by_followee WHERE followee_id = ? AND follower_id = ?',
-            params: [event.followeeId, event.followerId],
+            query: 'DELETE FROM follows_by_followee USING TIMESTAMP ? WHERE followee_id = ? AND follower_id = ?',
+            params: [WRITE_TIME, event.followeeId, event.followerId],
           },
         ];
       case 'ConnectionRequested':
@@ -158,12 +151,14 @@ export function createUserStore(client: cassandra.Client): UserStore {
       case 'ConnectionLevelSet':
         return [
           {
-            query: 'UPDATE connections SET my_level = ?, updated_at = ? WHERE user_id = ? AND other_id = ?',
-            params: [event.level, at, event.userId, event.otherId],
+            query:
+              'UPDATE connections USING TIMESTAMP ? SET my_level = ?, updated_at = ? WHERE user_id = ? AND other_id = ?',
+            params: [WRITE_TIME, event.level, at, event.userId, event.otherId],
           },
           {
-            query: 'UPDATE connections SET their_level = ?, updated_at = ? WHERE user_id = ? AND other_id = ?',
-            params: [event.level, at, event.otherId, event.userId],
+            query:
+              'UPDATE connections USING TIMESTAMP ? SET their_level = ?, updated_at = ? WHERE user_id = ? AND other_id = ?',
+            params: [WRITE_TIME, event.level, at, event.otherId, event.userId],
           },
         ];
       // The read marker belongs to the notifications read model: its projector moves it.
@@ -230,14 +225,25 @@ export function createUserStore(client: cassandra.Client): UserStore {
     },
 
     async apply(events) {
-      for (const event of events) {
-        const batch = await statements(event);
-        if (batch.length === 0) continue;
-        // One unlogged batch per event: no batchlog round. Both sides of a follow or a
-        // connection are written together; should the writer die between them, the recorded
-        // decision is replayed and both written again (they are upserts and deletes).
-        await client.batch(batch, { prepare: true, logged: false });
+      // An old username is released before the row moves to the new one: should the writer
+      // crash in between, the replay still finds the old name in the row. The row holds the
+      // name from before these events; a profile event among them may have moved it since.
+      const named = new Map<string, string>();
+      for (const { event } of events) {
+        if (event.type === 'ProfileCreated') named.set(event.userId, event.profile.username);
+        if (event.type !== 'ProfileUpdated') continue;
+        const old = named.get(event.userId) ?? (await usernameOf(event.userId));
+        if (old && old !== event.profile.username) {
+          await client.execute(
+            'DELETE FROM users_by_username WHERE username = ? IF user_id = ?',
+            [old, event.userId],
+            PREPARED,
+          );
+        }
+        named.set(event.userId, event.profile.username);
       }
+      // Both sides of a follow or a connection go in one request with the events around them.
+      await writeInOrder(client, events.map(statements));
     },
   };
 }
@@ -249,8 +255,14 @@ function profileColumns(profile: Profile): string[] {
 /** Both rows of a pair deleted: a removed connection, or a declined or withdrawn request. */
 function bothSidesGone(a: string, b: string): Statement[] {
   return [
-    { query: 'DELETE FROM connections WHERE user_id = ? AND other_id = ?', params: [a, b] },
-    { query: 'DELETE FROM connections WHERE user_id = ? AND other_id = ?', params: [b, a] },
+    {
+      query: 'DELETE FROM connections USING TIMESTAMP ? WHERE user_id = ? AND other_id = ?',
+      params: [WRITE_TIME, a, b],
+    },
+    {
+      query: 'DELETE FROM connections USING TIMESTAMP ? WHERE user_id = ? AND other_id = ?',
+      params: [WRITE_TIME, b, a],
+    },
   ];
 }
 
@@ -264,7 +276,7 @@ function connectionRow(
 ): Statement {
   return {
     query:
-      'INSERT INTO connections (user_id, other_id, state, my_level, their_level, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-    params: [userId, otherId, state, myLevel, theirLevel, at],
+      'INSERT INTO connections (user_id, other_id, state, my_level, their_level, updated_at) VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?',
+    params: [userId, otherId, state, myLevel, theirLevel, at, WRITE_TIME],
   };
 }

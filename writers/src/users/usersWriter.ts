@@ -1,6 +1,7 @@
 import type cassandra from 'cassandra-driver';
 
 import type { AggregateWriter } from '../writer/aggregateWriter.ts';
+import { evolveUserState } from './evolveUser.ts';
 import { decideUser, userAggregateId } from './decideUser.ts';
 import { decodeUserCommand, decodeUserEvent, encodeUserEvent } from './userCodec.ts';
 import type { UserCommand, UserEvent, UserState } from './userModel.ts';
@@ -15,6 +16,7 @@ export function createUsersWriter(client: cassandra.Client): AggregateWriter<Use
     aggregateIdOf: userAggregateId,
     load: (command, meta) => store.load(command, meta),
     decide: decideUser,
+    evolve: evolveUserState,
     reserve: (command, events, state) => store.reserve(command, events, state),
     encodeEvent: encodeUserEvent,
     decodeEvent: decodeUserEvent,

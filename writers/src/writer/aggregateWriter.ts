@@ -35,7 +35,7 @@ export interface RecordedEvent<E> {
 
 /**
  * One aggregate's writer: the pure decision in the middle, its adapters around it. The
- * command handler runs them in the crash-safe order (see commandHandler.ts).
+ * batch handler runs them in the crash-safe order (see batchHandler.ts).
  */
 export interface AggregateWriter<C, E, S> {
   /** `users`, `posts` or `collections`: names the metrics, logs and consumer group. */
@@ -47,6 +47,13 @@ export interface AggregateWriter<C, E, S> {
   load(command: C, meta: CommandMeta): Promise<S>;
   decide(command: C, state: S, context: DecisionContext): Decision<E>;
   /**
+   * What `command` would read once `event` is written, from what it read before: pure, so an
+   * aggregate's commands of one batch are decided in memory, each against the state its
+   * predecessors left, from states all read at the start of the batch. Events carry absolute
+   * values, so evolving a state that already holds an event leaves it as it is (a replay).
+   */
+  evolve(state: S, command: C, event: E): S;
+  /**
    * Takes what must be unique across aggregates (a username) before the decision is
    * recorded. Answers `undefined` when every claim holds, or the state as it turned out to
    * be when one was lost to another aggregate, so the command is decided again against it.
@@ -54,7 +61,10 @@ export interface AggregateWriter<C, E, S> {
   reserve?(command: C, events: readonly E[], state: S, meta: CommandMeta): Promise<S | undefined>;
   encodeEvent(event: RecordedEvent<E>): Uint8Array;
   decodeEvent(bytes: Uint8Array): RecordedEvent<E>;
-  /** Writes the events' effects on the system of record as idempotent upserts: safe to repeat. */
+  /**
+   * Writes the events' effects on the system of record as idempotent upserts, safe to repeat,
+   * in as few requests as it can: a later event wins over an earlier one on the same row.
+   */
   apply(events: readonly RecordedEvent<E>[]): Promise<void>;
   /**
    * Drops whatever the writer keeps in memory about its aggregates. Called when the partitions

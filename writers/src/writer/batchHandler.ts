@@ -36,12 +36,24 @@ export interface BatchHandlerDeps<C, E, S> {
 }
 
 /**
- * Marks a promise that is awaited later (or never, when its batch fails first) as observed, so
- * its rejection is not reported as unhandled; awaiting it still throws.
+ * Runs `work` on every item, at most `limit` at once. Once one fails, no new item starts, and
+ * the failure is thrown after every started one has settled: none goes on while the batch is
+ * retried.
  */
-function quiet<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
+async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    for (let item = queue.shift(); item !== undefined && !failure; item = queue.shift()) {
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
+  if (failure) throw failure.error;
 }
 
 /** How many times a command is decided again after losing a reservation (a username) to another. */
@@ -55,28 +67,42 @@ interface Valid<C> {
   readonly command: C;
 }
 
+/** A decision of the batch, with what its record is answered and published with. */
+interface Settled<C, E> {
+  readonly item: Valid<C>;
+  readonly decision: RecordedDecision;
+  readonly events: readonly RecordedEvent<E>[];
+  /** False for a command id seen earlier in the same batch: its events go out once. */
+  readonly firstInBatch: boolean;
+  /** Decided by this batch, not found in the decision log. */
+  readonly isNew: boolean;
+}
+
 /**
  * The writer's handling of a batch of one partition's command records, in the order that makes
  * a crash at any point harmless:
  * 1. decode every record; poison is dead-lettered (by the consumer, from the outcome answered);
- * 2. look the command ids up in the decision log (an aggregate's all at once): a command
- *    decided before (a redelivery, a replay after a crash) keeps that decision, it is never
- *    decided twice;
- * 3. per aggregate, in record order (aggregates side by side): decide (pure) a new command
- *    against the state read from the system of record, take any reservation, and record the
- *    decision with its serialized events first (a plain insert: see "fencing" in the README);
- * 4. apply the recorded events as idempotent upserts, before the aggregate's next command
- *    reads its state;
- * 5. publish the command's events (key = aggregate id) and outcome (key = command id) without
- *    waiting: the producer groups the sends of the batch into few requests;
- * 6. once every send of the batch is acknowledged, answer the outcomes, so that the consumer
- *    may commit.
- * A crash after 3 replays 4 and 5 from the log, with the same events and the same ids. Every
- * write is preceded by `assertOwned`, so a member that lost the partition stops writing.
+ * 2. look every command id up in the decision log at once: a command decided before (a
+ *    redelivery, a replay after a crash) keeps that decision, it is never decided twice;
+ * 3. read, all at once, what each new command needs to know, as the batch starts;
+ * 4. per aggregate, in record order, in memory: evolve that state by the aggregate's earlier
+ *    events of the batch, decide (pure), take any reservation;
+ * 5. record every new decision with its serialized events (plain inserts, few requests: see
+ *    "fencing" in the README);
+ * 6. apply every event of the batch as idempotent upserts, in few requests, each event at its
+ *    own write time so the later wins on a row two of them touch;
+ * 7. publish the events (key = aggregate id) and outcomes (key = command id) of the whole
+ *    batch with one send;
+ * 8. once it is acknowledged, answer the outcomes, so that the consumer may commit.
+ * A crash after 5 replays 6 and 7 from the log, with the same events and the same ids; before
+ * it, nothing was written but reservations, which a new decision takes again. Every write is
+ * preceded by `assertOwned`, so a member that lost the partition stops writing.
  */
 export function createBatchHandler<C, E, S>(deps: BatchHandlerDeps<C, E, S>): BatchHandler {
   const { writer, decisions, producer, topics, clock } = deps;
   const concurrency = Math.max(1, deps.aggregateConcurrency ?? 16);
+  // Reads in flight for one batch: the states of its commands, read as it starts.
+  const readConcurrency = concurrency * 4;
 
   return async (batch: IncomingBatch): Promise<readonly HandlerOutcome[]> => {
     const outcomes: HandlerOutcome[] = [];
@@ -86,6 +112,49 @@ export function createBatchHandler<C, E, S>(deps: BatchHandlerDeps<C, E, S>): Ba
       if (checked.kind === 'valid') valid.push({ index, record, meta: checked.meta, command: checked.command });
       else outcomes[index] = checked.outcome;
     }
+    try {
+      const settled = await decideAll(valid);
+
+      const fresh = settled.filter((s) => s.isNew).map((s) => s.decision);
+      if (fresh.length > 0) {
+        await batch.assertOwned();
+        await decisions.recordMany(fresh);
+      }
+      const applied = settled.filter((s) => s.firstInBatch && s.decision.status === 'APPLIED').flatMap((s) => s.events);
+      if (applied.length > 0) {
+        await batch.assertOwned();
+        await writer.apply(applied);
+      }
+      await batch.assertOwned();
+      await producer.send(settled.flatMap(published));
+      for (const { item, decision } of settled) {
+        outcomes[item.index] =
+          decision.status === 'REJECTED'
+            ? { kind: 'done', rejection: { code: decision.reasonCode || 'REJECTED' } }
+            : { kind: 'done' };
+      }
+    } catch (error) {
+      // What the writer remembers may be ahead of or behind what was written: it reads again.
+      writer.forget?.();
+      throw error;
+    }
+    deps.logger.debug(
+      { topic: batch.topic, partition: batch.partition, records: batch.records.length, decided: valid.length },
+      'batch handled',
+    );
+    return outcomes;
+  };
+
+  /** Steps 2 to 4: every valid record's decision, found or made, in record order per aggregate. */
+  async function decideAll(valid: readonly Valid<C>[]): Promise<Settled<C, E>[]> {
+    const found = await decisions.findMany(valid.map((v) => v.meta.commandId));
+    const firstOf = new Map<string, Valid<C>>();
+    for (const item of valid) if (!firstOf.has(item.meta.commandId)) firstOf.set(item.meta.commandId, item);
+    const toDecide = valid.filter((v) => !found.has(v.meta.commandId) && firstOf.get(v.meta.commandId) === v);
+    const states = new Map<Valid<C>, S>();
+    await inPool(toDecide, readConcurrency, async (item) => {
+      states.set(item, await writer.load(item.command, item.meta));
+    });
 
     // One aggregate's commands in record order.
     const lanes = new Map<string, Valid<C>[]>();
@@ -94,86 +163,51 @@ export function createBatchHandler<C, E, S>(deps: BatchHandlerDeps<C, E, S>): Ba
       if (lane) lane.push(item);
       else lanes.set(item.meta.aggregateId, [item]);
     }
-
-    // A command decided within this batch (sent twice) is decided once.
-    const decided = new Map<string, RecordedDecision>();
-    // Each command's events and outcome leave as soon as it is applied; the producer keeps
-    // the order in which sends are made, so one aggregate's events stay in order.
-    const sends: Promise<void>[] = [];
-    let failed = false;
-    const handleLane = async (lane: readonly Valid<C>[]) => {
-      // The lane's lookups go at once, with the state read of its first command (reads have
-      // no effect: the state is used only when that command was never decided, and spares a
-      // fresh command a round trip). Lanes are bounded, and so are the reads in flight.
-      const first = lane[0]!;
-      const firstState = quiet(writer.load(first.command, first.meta));
-      const found = await Promise.all(lane.map((item) => decisions.find(item.meta.commandId)));
-      for (const [position, item] of lane.entries()) {
-        if (failed) return;
+    const made = new Map<string, RecordedDecision>();
+    const decodedOf = new Map<string, readonly RecordedEvent<E>[]>();
+    const settledLanes = new Map<string, Settled<C, E>[]>();
+    // Lanes go side by side only for the reservations they may wait on; the rest is in memory.
+    await inPool([...lanes], concurrency, async ([aggregateId, lane]) => {
+      const settled: Settled<C, E>[] = [];
+      const earlier: E[] = [];
+      for (const item of lane) {
         const { meta, command, record } = item;
-        let decision = decided.get(meta.commandId) ?? found[position];
+        const firstInBatch = firstOf.get(meta.commandId) === item;
+        let decision = found.get(meta.commandId) ?? made.get(meta.commandId);
+        const isNew = decision === undefined;
         if (!decision) {
-          const state = await (item === first ? firstState : writer.load(command, meta));
-          const made = await decide(command, state, meta, record);
-          await batch.assertOwned();
-          decision = await decisions.record(made);
+          let state = states.get(item) as S;
+          for (const event of earlier) state = writer.evolve(state, command, event);
+          const fresh = await decide(command, state, meta, record);
+          decision = fresh.recorded;
+          made.set(meta.commandId, decision);
+          // The events as decided: decoding their bytes again would only cost time.
+          decodedOf.set(meta.commandId, fresh.events);
         }
-        decided.set(meta.commandId, decision);
-        const events = decision.events.map((bytes) => writer.decodeEvent(bytes));
-        if (decision.status === 'APPLIED') {
-          await batch.assertOwned();
-          await writer.apply(events);
-        }
-        await batch.assertOwned();
-        sends.push(quiet(producer.send(published(record, decision, events))));
-        outcomes[item.index] =
-          decision.status === 'REJECTED'
-            ? { kind: 'done', rejection: { code: decision.reasonCode || 'REJECTED' } }
-            : { kind: 'done' };
+        const events = decodedOf.get(meta.commandId) ?? decision.events.map((bytes) => writer.decodeEvent(bytes));
+        // A command id seen twice in the batch changes the state once.
+        if (firstInBatch && decision.status === 'APPLIED') earlier.push(...events.map((e) => e.event));
+        settled.push({ item, decision, events, firstInBatch, isNew });
       }
-    };
-    const queue = [...lanes.values()];
-    const worker = async () => {
-      for (let lane = queue.shift(); lane && !failed; lane = queue.shift()) {
-        try {
-          await handleLane(lane);
-        } catch (error) {
-          failed = true;
-          throw error;
-        }
-      }
-    };
-    // Every worker has stopped before the batch fails: none may go on writing while the batch
-    // is retried (it would race the retry on its aggregate).
-    const settled = await Promise.allSettled(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
-    // Only once every outcome is acknowledged may the consumer commit the batch.
-    const settledSends = await Promise.allSettled(sends);
-    for (const result of [...settled, ...settledSends]) {
-      if (result.status === 'rejected') {
-        // What the writer remembers may be ahead of or behind what was written: it reads again.
-        writer.forget?.();
-        throw result.reason;
-      }
-    }
-    deps.logger.debug(
-      { topic: batch.topic, partition: batch.partition, records: batch.records.length, aggregates: lanes.size },
-      'batch handled',
-    );
-    return outcomes;
-  };
+      settledLanes.set(aggregateId, settled);
+    });
+    return [...lanes.keys()].flatMap((id) => settledLanes.get(id) ?? []);
+  }
 
   /** The events (key = aggregate id) and the outcome (key = command id) of one decision. */
-  function published(
-    record: IncomingRecord,
-    decision: RecordedDecision,
-    events: readonly RecordedEvent<E>[],
-  ): OutgoingRecord[] {
+  function published({ item, decision, events, firstInBatch }: Settled<C, E>): OutgoingRecord[] {
+    const { record } = item;
     const headers = traceHeaders(record.trace);
     // The outcome names what the decided command asked, so a mutation that sent another request
     // under the same command id (a reused idempotency key) is told so.
     const outcomeHeaders = decision.fingerprint ? { ...headers, [FINGERPRINT_HEADER]: decision.fingerprint } : headers;
     return [
-      ...decision.events.map((value) => ({ topic: topics.events, key: decision.aggregateId, value, headers })),
+      ...(firstInBatch ? decision.events : []).map((value) => ({
+        topic: topics.events,
+        key: decision.aggregateId,
+        value,
+        headers,
+      })),
       {
         topic: topics.outcomes,
         key: decision.commandId,
@@ -215,7 +249,12 @@ export function createBatchHandler<C, E, S>(deps: BatchHandlerDeps<C, E, S>): Ba
   }
 
   /** Decides a new command, taking its reservations (deciding again against a lost one). */
-  async function decide(command: C, loaded: S, meta: CommandMeta, record: IncomingRecord): Promise<RecordedDecision> {
+  async function decide(
+    command: C,
+    loaded: S,
+    meta: CommandMeta,
+    record: IncomingRecord,
+  ): Promise<{ recorded: RecordedDecision; events: readonly RecordedEvent<E>[] }> {
     let state = loaded;
     const now = clock();
     let decision: Decision<E> = writer.decide(command, state, { actorId: meta.actorId, now });
@@ -231,7 +270,12 @@ export function createBatchHandler<C, E, S>(deps: BatchHandlerDeps<C, E, S>): Ba
     return toRecorded(decision, meta, record, now);
   }
 
-  function toRecorded(decision: Decision<E>, meta: CommandMeta, record: IncomingRecord, now: Date): RecordedDecision {
+  function toRecorded(
+    decision: Decision<E>,
+    meta: CommandMeta,
+    record: IncomingRecord,
+    now: Date,
+  ): { recorded: RecordedDecision; events: readonly RecordedEvent<E>[] } {
     const common = {
       commandId: meta.commandId,
       aggregateId: meta.aggregateId,
@@ -239,35 +283,36 @@ export function createBatchHandler<C, E, S>(deps: BatchHandlerDeps<C, E, S>): Ba
       fingerprint: headerText(record, FINGERPRINT_HEADER),
     };
     if (isRejection(decision)) {
-      return {
+      const recorded: RecordedDecision = {
         ...common,
         status: 'REJECTED',
         reasonCode: decision.rejection.code,
         reasonMessage: decision.rejection.message,
         events: [],
       };
+      return { recorded, events: [] };
     }
-    return {
+    const events = decision.events.map((event, index): RecordedEvent<E> => ({
+      event,
+      envelope: {
+        // Deterministic: a replay republishes the very same event ids.
+        messageId: deterministicId(meta.commandId, String(index)),
+        commandId: meta.commandId,
+        aggregateId: meta.aggregateId,
+        occurredAt: now,
+        actorId: meta.actorId,
+        traceparent: record.trace.traceparent,
+        tracestate: record.trace.tracestate ?? '',
+      },
+    }));
+    const recorded: RecordedDecision = {
       ...common,
       status: 'APPLIED',
       reasonCode: '',
       reasonMessage: '',
-      events: decision.events.map((event, index) =>
-        writer.encodeEvent({
-          event,
-          envelope: {
-            // Deterministic: a replay republishes the very same event ids.
-            messageId: deterministicId(meta.commandId, String(index)),
-            commandId: meta.commandId,
-            aggregateId: meta.aggregateId,
-            occurredAt: now,
-            actorId: meta.actorId,
-            traceparent: record.trace.traceparent,
-            tracestate: record.trace.tracestate ?? '',
-          },
-        }),
-      ),
+      events: events.map((e) => writer.encodeEvent(e)),
     };
+    return { recorded, events };
   }
 }
 
