@@ -61,6 +61,8 @@ function command(
     actorId,
     trace: continueTrace(undefined),
     encode,
+    // A seeded network is loaded in bursts no person makes: the writers' flood guard stands aside.
+    bulkLoad: true,
   };
   return {
     commandId,

@@ -100,4 +100,10 @@ describe('the flood guard', () => {
     expect(users(unfollow, undefined, context)).toEqual({ events: [unfollow] });
     expect(posts(comment('ann'), undefined, { ...context, now: later(30_000) })).toEqual({ events: [comment('ann')] });
   });
+
+  it('stands aside for a trusted bulk load (the demo network): a seeded burst is not a person flooding', () => {
+    expect(posts(comment('ann'), undefined, { ...context, bulkLoad: true })).toEqual({ events: [comment('ann')] });
+    const follow: UserCommand = { type: 'Follow', followerId: 'ann', followeeId: 'bob' };
+    expect(users(follow, undefined, { ...context, bulkLoad: true })).toEqual({ events: [follow] });
+  });
 });

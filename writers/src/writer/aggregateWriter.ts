@@ -6,6 +6,8 @@ export interface CommandMeta {
   /** The aggregate the command was published for; it is also the record key. */
   readonly aggregateId: string;
   readonly actorId: string;
+  /** Published by a trusted bulk loader (the envelope's bulk_load): no flood guard. */
+  readonly bulkLoad?: boolean;
 }
 
 /** A decoded command, or why the record is poison (it goes to the dead-letter topic). */

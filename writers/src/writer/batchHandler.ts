@@ -257,7 +257,11 @@ export function createBatchHandler<C, E, S>(deps: BatchHandlerDeps<C, E, S>): Ba
   ): Promise<{ recorded: RecordedDecision; events: readonly RecordedEvent<E>[] }> {
     let state = loaded;
     const now = clock();
-    let decision: Decision<E> = writer.decide(command, state, { actorId: meta.actorId, now });
+    let decision: Decision<E> = writer.decide(command, state, {
+      actorId: meta.actorId,
+      now,
+      bulkLoad: meta.bulkLoad === true,
+    });
     for (let round = 1; !isRejection(decision) && writer.reserve; round++) {
       const lost = await writer.reserve(command, decision.events, state, meta);
       if (lost === undefined) break;
@@ -265,7 +269,7 @@ export function createBatchHandler<C, E, S>(deps: BatchHandlerDeps<C, E, S>): Ba
         throw new Error(`command ${meta.commandId} kept losing its reservations; retrying it`);
       }
       state = lost;
-      decision = writer.decide(command, state, { actorId: meta.actorId, now });
+      decision = writer.decide(command, state, { actorId: meta.actorId, now, bulkLoad: meta.bulkLoad === true });
     }
     return toRecorded(decision, meta, record, now);
   }

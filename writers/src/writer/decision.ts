@@ -14,6 +14,8 @@ export type Decision<E> = { readonly events: readonly E[] } | { readonly rejecti
 export interface DecisionContext {
   readonly actorId: string;
   readonly now: Date;
+  /** The command came from a trusted bulk loader (CommandMeta.bulkLoad). */
+  readonly bulkLoad?: boolean;
 }
 
 export function accept<E>(...events: E[]): Decision<E> {

@@ -25,7 +25,12 @@ export function commandMeta(envelope: Envelope | undefined): CommandMeta | Extra
   if (!envelope || envelope.commandId === '') {
     return { ok: false, code: 'MISSING_ENVELOPE', reason: 'the command has no envelope or no command id' };
   }
-  return { commandId: envelope.commandId, aggregateId: envelope.aggregateId, actorId: envelope.actorId };
+  return {
+    commandId: envelope.commandId,
+    aggregateId: envelope.aggregateId,
+    actorId: envelope.actorId,
+    ...(envelope.bulkLoad ? { bulkLoad: true } : {}),
+  };
 }
 
 export function isCommandMeta(value: CommandMeta | { ok: false }): value is CommandMeta {

@@ -25,6 +25,8 @@ export interface CommandToPublish {
    * before publishing. Defaults to true (the id may be a resend's).
    */
   readonly resendable?: boolean;
+  /** Set by trusted bulk loaders only (the demo loader); the subgraphs never set it. */
+  readonly bulkLoad?: boolean;
 }
 
 /** The envelope of a command: its ids, its actor, when it was issued and the request's trace. */
@@ -37,6 +39,7 @@ export function commandEnvelope(command: CommandToPublish, now: Date): Envelope 
     actorId: command.actorId,
     traceparent: command.trace.traceparent,
     tracestate: command.trace.tracestate ?? '',
+    bulkLoad: command.bulkLoad === true,
   });
 }
 

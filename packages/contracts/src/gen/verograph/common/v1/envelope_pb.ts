@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file verograph/common/v1/envelope.proto.
  */
 export const file_verograph_common_v1_envelope: GenFile = /*@__PURE__*/
-  fileDesc("CiJ2ZXJvZ3JhcGgvY29tbW9uL3YxL2VudmVsb3BlLnByb3RvEhN2ZXJvZ3JhcGguY29tbW9uLnYxIrQBCghFbnZlbG9wZRISCgptZXNzYWdlX2lkGAEgASgJEhIKCmNvbW1hbmRfaWQYAiABKAkSFAoMYWdncmVnYXRlX2lkGAMgASgJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghhY3Rvcl9pZBgFIAEoCRITCgt0cmFjZXBhcmVudBgGIAEoCRISCgp0cmFjZXN0YXRlGAcgASgJYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("CiJ2ZXJvZ3JhcGgvY29tbW9uL3YxL2VudmVsb3BlLnByb3RvEhN2ZXJvZ3JhcGguY29tbW9uLnYxIscBCghFbnZlbG9wZRISCgptZXNzYWdlX2lkGAEgASgJEhIKCmNvbW1hbmRfaWQYAiABKAkSFAoMYWdncmVnYXRlX2lkGAMgASgJEi8KC29jY3VycmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghhY3Rvcl9pZBgFIAEoCRITCgt0cmFjZXBhcmVudBgGIAEoCRISCgp0cmFjZXN0YXRlGAcgASgJEhEKCWJ1bGtfbG9hZBgIIAEoCGIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Envelope is carried by every command and event. Writers dedupe commands by command_id,
@@ -67,6 +67,15 @@ export type Envelope = Message<"verograph.common.v1.Envelope"> & {
    * @generated from field: string tracestate = 7;
    */
   tracestate: string;
+
+  /**
+   * On a command only: set by a trusted bulk loader (the demo loader, an import from the
+   * monolith), never by the subgraphs. A load's commands are not one person's burst, so the
+   * writers' flood guard does not apply to them.
+   *
+   * @generated from field: bool bulk_load = 8;
+   */
+  bulkLoad: boolean;
 };
 
 /**
