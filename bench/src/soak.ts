@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 import { totalLag } from '@verograph/messaging';
+import { cpuMillis } from '@verograph/stack';
 import type { Admin, Kafka } from 'kafkajs';
 
 import { createGatewayClient, payloadStatus, type GatewayClient } from './gatewayClient.ts';
@@ -48,15 +49,15 @@ export interface SoakOptions extends SoakTargets, SoakRates {
 }
 
 /**
- * The offered load, and why it is this: a stability test, not a load test. About a tenth of what
- * the same two shared cores served in the benches, so queues stay short and a minute's p99 moves
- * with the system's state (leaks, growing caches, lag) rather than with saturation: 2 mutations a
- * second (a post, a love or a comment), 10 reads a second (feed, post, profile, search), and 8
- * followers with a live feed plus 2 authors with live notifications, all steady for the whole run.
- * That is a small community's busy hour (a few hundred people reading, a post a second). The run
- * before this one offered 5 writes and 20 reads a second with every follower on every author, and
- * on a machine shared with other engineers' tests it measured the machine, not the system:
- * SUBGRAPH_UNAVAILABLE timeouts under a load average of 20-35.
+ * The offered load, and why it is this: a stability test, not a load test. 2 mutations a second
+ * (a post, a love or a comment), 10 reads a second (feed, post, profile, search), 8 followers
+ * with a live feed and 2 authors with live notifications, steady for the whole run: a small
+ * community's busy hour (a few hundred people reading, a post every second or two). It has to
+ * leave the system far from saturation on two cores shared with the engines and other people's
+ * tests, so that a minute's p99 moves with the system's state (leaks, growing caches, lag), not
+ * with queueing: the services' CPU is printed every minute to show that it does. The soak before
+ * this one offered 5 mutations and 20 reads a second with every follower on every author, and
+ * failed on SUBGRAPH_UNAVAILABLE timeouts under a load average of 20-35: it measured the machine.
  */
 export const defaultSoakOptions = {
   warmupMinutes: 2,
@@ -153,12 +154,17 @@ export async function runSoak(
           `live notification streams; a line a minute (RSS/heap MB per process)`,
       );
       const started = Date.now();
+      const servicesCpu = () => system.processes.reduce((sum, p) => sum + (cpuMillis(p.pid) ?? 0), 0);
+      let cpuBefore = servicesCpu();
       for (let minute = 1; minute <= options.minutes; minute++) {
         await sleep(Math.max(0, started + minute * 60_000 - Date.now()));
+        const cpuNow = servicesCpu();
+        const cpuPercent = (cpuNow - cpuBefore) / 600;
+        cpuBefore = cpuNow;
         const processes = Object.fromEntries(
           await Promise.all(system.processes.map(async (p) => [p.name, await sampleProcess(p)] as const)),
         );
-        const sample: SoakMinute = { minute, processes, lag: await lagOf(system.admin), ...tally.take() };
+        const sample: SoakMinute = { minute, processes, lag: await lagOf(system.admin), cpuPercent, ...tally.take() };
         minutes.push(sample);
         options.print(formatMinute(sample, load.accepted()));
       }

@@ -14,7 +14,8 @@ export function formatMinute(m: SoakMinute, acceptedSoFar: number): string {
   return [
     `minute ${String(m.minute).padStart(3)}: reads ${m.reads} p99 ${ms(m.readP99Ms)}, ` +
       `mutations ${m.writes} p99 ${ms(m.writeP99Ms)} (ACCEPTED so far ${acceptedSoFar}), ` +
-      `live updates ${m.liveUpdates}, errors ${errors}, lag ${m.lag}; RSS/heap MB ${memory}`,
+      `live updates ${m.liveUpdates}, errors ${errors}, lag ${m.lag}, services' CPU ${m.cpuPercent.toFixed(0)}% ` +
+      `of a core; RSS/heap MB ${memory}`,
     ...Object.entries(m.errors).map(([kind, n]) => `    ${n} × ${kind}`),
   ].join('\n');
 }

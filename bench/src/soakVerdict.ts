@@ -20,6 +20,8 @@ export interface SoakMinute {
   readonly reads: number;
   readonly writes: number;
   readonly liveUpdates: number;
+  /** CPU the services used in the minute, in % of one core (all of them together). */
+  readonly cpuPercent: number;
 }
 
 export interface SoakTargets {

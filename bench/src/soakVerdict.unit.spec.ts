@@ -14,6 +14,7 @@ const minute = (n: number, rssMb: number, extra: Partial<SoakMinute> = {}): Soak
   reads: 600,
   writes: 120,
   liveUpdates: 60,
+  cpuPercent: 20,
   ...extra,
 });
 const targets = { warmupMinutes: 1, rssTolerance: 0.1, maxLag: 100 };
