@@ -11,6 +11,8 @@ const WATCHED = [topics.usersCommands, topics.postsCommands, topics.collectionsC
 
 /** Reads the commands topics and commands.outcomes from where they ended when it was started. */
 export interface CommandWatch extends SeenCommands {
+  /** Why the watch's consumer crashed, if it did: what it saw is then incomplete. */
+  crashed(): string | undefined;
   /** Leaves the group and closes the connections; waits for the fetch in hand. */
   stop(): Promise<void>;
 }
@@ -28,6 +30,10 @@ export async function watchCommands(kafka: Kafka, admin: Admin): Promise<Command
   const outcomes: SeenOutcome[] = [];
   const groupId = `soak-watch-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250 });
+  let crash: string | undefined;
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    crash ??= `${payload.error.name}: ${payload.error.message}`;
+  });
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: WATCHED, fromBeginning: false });
@@ -40,7 +46,7 @@ export async function watchCommands(kafka: Kafka, admin: Admin): Promise<Command
             commandId: o.commandId,
             status: o.status === CommandStatus.APPLIED ? 'APPLIED' : 'REJECTED',
             reasonCode: o.reasonCode,
-            decision: JSON.stringify([o.status, o.reasonCode, o.decidedAt?.seconds, o.decidedAt?.nanos, o.eventIds]),
+            decision: [o.status, o.reasonCode, o.decidedAt?.seconds, o.decidedAt?.nanos, ...o.eventIds].join(' '),
           });
           return;
         }
@@ -58,6 +64,7 @@ export async function watchCommands(kafka: Kafka, admin: Admin): Promise<Command
   return {
     copies,
     outcomes,
+    crashed: () => crash,
     async stop() {
       await consumer.disconnect();
       // The group was the soak's alone: nothing of it is left on the shared broker.

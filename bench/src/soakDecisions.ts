@@ -13,6 +13,8 @@ export interface SeenCommands {
   readonly copies: ReadonlyMap<string, number>;
   /** Every outcome, in arrival order. */
   readonly outcomes: readonly SeenOutcome[];
+  /** Set when reading the topics failed: what was seen is then incomplete. */
+  readonly crashed?: () => string | undefined;
 }
 
 export interface DecisionCheck {
@@ -26,6 +28,8 @@ export interface DecisionCheck {
   readonly decidedTwice: number;
   /** Commands not APPLIED, by reason (the soak sends only commands that must apply). */
   readonly notApplied: Readonly<Record<string, number>>;
+  /** Why the topics could not be read to the end, if so. */
+  readonly watchFailed: string | undefined;
   readonly ok: boolean;
 }
 
@@ -59,12 +63,19 @@ export function checkDecisions(seen: SeenCommands, answered: ReadonlySet<string>
       notApplied[reason] = (notApplied[reason] ?? 0) + 1;
     }
   }
+  const watchFailed = seen.crashed?.();
   return {
     commands: answered.size,
     notInKafka,
     undecided,
     decidedTwice,
     notApplied,
-    ok: notInKafka === 0 && undecided === 0 && decidedTwice === 0 && Object.keys(notApplied).length === 0,
+    watchFailed,
+    ok:
+      watchFailed === undefined &&
+      notInKafka === 0 &&
+      undecided === 0 &&
+      decidedTwice === 0 &&
+      Object.keys(notApplied).length === 0,
   };
 }

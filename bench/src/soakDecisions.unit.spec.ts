@@ -23,7 +23,15 @@ describe('checkDecisions', () => {
       },
       new Set(['a', 'b']),
     );
-    expect(check).toEqual({ commands: 2, notInKafka: 0, undecided: 0, decidedTwice: 0, notApplied: {}, ok: true });
+    expect(check).toEqual({
+      commands: 2,
+      notInKafka: 0,
+      undecided: 0,
+      decidedTwice: 0,
+      notApplied: {},
+      watchFailed: undefined,
+      ok: true,
+    });
   });
 
   it('given a resent command (two copies) answered twice with the identical decision, then it was decided once', () => {
@@ -60,5 +68,13 @@ describe('checkDecisions', () => {
       notApplied: { 'REJECTED POST_NOT_FOUND': 1 },
       ok: false,
     });
+  });
+
+  it('given a watch that crashed, then nothing it saw counts as proof', () => {
+    const check = checkDecisions(
+      { copies: new Map([['a', 1]]), outcomes: [applied('a')], crashed: () => 'TypeError: BigInt' },
+      new Set(['a']),
+    );
+    expect(check).toMatchObject({ watchFailed: 'TypeError: BigInt', ok: false });
   });
 });

@@ -46,7 +46,8 @@ export function formatVerdict(v: SoakVerdict, targets: SoakTargets, drainSeconds
       `${v.lagDrained ? 'drained' : 'NOT drained'} ${drainSeconds.toFixed(0)} s after the load stopped`,
     `soak: commands ${d.commands}, each decided exactly once: ${d.ok ? 'yes' : 'NO'} ` +
       `(not in Kafka ${d.notInKafka}, undecided ${d.undecided}, decided twice ${d.decidedTwice}` +
-      `${notApplied.length > 0 ? `, not applied: ${notApplied.join(', ')}` : ''})`,
+      `${notApplied.length > 0 ? `, not applied: ${notApplied.join(', ')}` : ''}` +
+      `${d.watchFailed ? `; the topics could not be read: ${d.watchFailed}` : ''})`,
     `soak: unhandled in the soak's process: ${v.unhandled.length === 0 ? 'none' : v.unhandled.join('; ')}`,
   ].join('\n');
 }

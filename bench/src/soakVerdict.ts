@@ -13,7 +13,7 @@ export interface SoakMinute {
   readonly processes: Readonly<Record<string, ProcessMemory>>;
   /** Errors in this minute by kind (`createPost: SUBGRAPH_UNAVAILABLE`, `live: closed 4413`, …). */
   readonly errors: Readonly<Record<string, number>>;
-  /** Records the system's writers' and projectors' groups had not committed at the end of the minute (NaN: unread). */
+  /** Records the writers' and projectors' groups had not committed at the end of the minute, beyond their lag before the soak (NaN: unread). */
   readonly lag: number;
   readonly readP99Ms: number;
   readonly writeP99Ms: number;

@@ -19,7 +19,15 @@ const minute = (n: number, rssMb: number, extra: Partial<SoakMinute> = {}): Soak
 });
 const targets = { warmupMinutes: 1, rssTolerance: 0.1, maxLag: 100 };
 const clean: SoakEnding = { lagLeft: 0, drainSeconds: 1, unhandled: [] };
-const decided: DecisionCheck = { commands: 10, notInKafka: 0, undecided: 0, decidedTwice: 0, notApplied: {}, ok: true };
+const decided: DecisionCheck = {
+  commands: 10,
+  notInKafka: 0,
+  undecided: 0,
+  decidedTwice: 0,
+  notApplied: {},
+  watchFailed: undefined,
+  ok: true,
+};
 const verdictOf = (minutes: SoakMinute[], ending = clean, decisions = decided) =>
   soakVerdict(minutes, ending, decisions, targets);
 
