@@ -3,8 +3,8 @@
  * the whole system under a moderate mixed load for that long; a line a minute, the verdict at
  * the end, exit code 0 when every target was met and the teardown was clean, 1 otherwise.
  *
- * Engines: those of the stack in STACK_DIR (ensured, as `npm test` does: the shared or CI's
- * stack, already up). Services: every one as its own process in production mode, as the
+ * Engines: those of the stack in STACK_DIR (the shared or CI's stack, already up; started only
+ * when some engine does not serve, and their migrations left alone when all do). Services: every one as its own process in production mode, as the
  * benchmarks run them, on ports the kernel hands out, never the default ones (4000-4200) that
  * a developer's `npm start`, the e2e suite or another CI job on the same machine may hold. They
  * join the system's usual consumer groups, as every system on a stack does: a second group
@@ -58,7 +58,7 @@ const unhandled = trapUnhandled();
 const teardown = createTeardown();
 let passed = false;
 try {
-  const system = await startQuietSystem(await placement());
+  const system = await startQuietSystem({ ...(await placement()), ensureEngines: 'unless-serving' });
   teardown.add('stopping the services', () => system.stop());
   const kafka = createKafka('soak', engineAddresses(envReader()).kafkaBrokers);
   const admin = kafka.admin();

@@ -14,9 +14,10 @@ export function formatMinute(m: SoakMinute, acceptedSoFar: number): string {
   return [
     `minute ${String(m.minute).padStart(3)}: reads ${m.reads} p99 ${ms(m.readP99Ms)}, ` +
       `mutations ${m.writes} p99 ${ms(m.writeP99Ms)} (ACCEPTED so far ${acceptedSoFar}), ` +
-      `live updates ${m.liveUpdates}, errors ${errors}, lag ${m.lag}, services' CPU ${m.cpuPercent.toFixed(0)}% ` +
+      `live updates ${m.liveUpdates}, errors ${errors}, retries ${Object.values(m.retries).reduce((s, n) => s + n, 0)}, lag ${m.lag}, services' CPU ${m.cpuPercent.toFixed(0)}% ` +
       `of a core; RSS/heap MB ${memory}`,
-    ...Object.entries(m.errors).map(([kind, n]) => `    ${n} × ${kind}`),
+    ...Object.entries(m.errors).map(([kind, n]) => `    error ${n} × ${kind}`),
+    ...Object.entries(m.retries).map(([kind, n]) => `    retried ${n} × ${kind}`),
   ].join('\n');
 }
 
@@ -38,10 +39,12 @@ export function formatVerdict(v: SoakVerdict, targets: SoakTargets, drainSeconds
   const d = v.decisions;
   const notApplied = Object.entries(d.notApplied).map(([reason, n]) => `${n} ${reason}`);
   const errors = Object.entries(v.errors).map(([kind, n]) => `${n} × ${kind}`);
+  const retries = Object.entries(v.retries).map(([kind, n]) => `${n} × ${kind}`);
   return [
     `soak: memory ${memory}`,
     trends,
     `soak: errors ${v.errorCount}${errors.length > 0 ? `: ${errors.join('; ')}` : ''}`,
+    `soak: retried after a retryable error ${retries.length > 0 ? retries.join('; ') : 'never'}`,
     `soak: consumer lag at most ${v.maxLag} a minute (${v.lagBounded ? 'within' : 'PAST'} ${targets.maxLag}); ` +
       `${v.lagDrained ? 'drained' : 'NOT drained'} ${drainSeconds.toFixed(0)} s after the load stopped`,
     `soak: commands ${d.commands}, each decided exactly once: ${d.ok ? 'yes' : 'NO'} ` +

@@ -24,6 +24,8 @@ export interface MinuteTally {
   read(ms: number): void;
   write(ms: number): void;
   error(kind: string): void;
+  /** A request sent again after a retryable error, by the kind of that error. */
+  retry(kind: string): void;
   live(): void;
   take(): {
     readP99Ms: number;
@@ -32,6 +34,7 @@ export interface MinuteTally {
     writes: number;
     liveUpdates: number;
     errors: Record<string, number>;
+    retries: Record<string, number>;
   };
 }
 
@@ -40,6 +43,7 @@ export function createMinuteTally(): MinuteTally {
   let writes: number[] = [];
   let live = 0;
   let errors: Record<string, number> = {};
+  let retries: Record<string, number> = {};
   const p99 = (values: number[]) =>
     percentile(
       [...values].sort((a, b) => a - b),
@@ -49,6 +53,7 @@ export function createMinuteTally(): MinuteTally {
     read: (ms) => reads.push(ms),
     write: (ms) => writes.push(ms),
     error: (kind) => (errors[kind] = (errors[kind] ?? 0) + 1),
+    retry: (kind) => (retries[kind] = (retries[kind] ?? 0) + 1),
     live: () => live++,
     take() {
       const figures = {
@@ -58,11 +63,13 @@ export function createMinuteTally(): MinuteTally {
         writes: writes.length,
         liveUpdates: live,
         errors,
+        retries,
       };
       reads = [];
       writes = [];
       live = 0;
       errors = {};
+      retries = {};
       return figures;
     },
   };
@@ -71,8 +78,16 @@ export function createMinuteTally(): MinuteTally {
 /** The errors of an answer as one kind: `what: CODE,CODE`. */
 export function errorKind(what: string, errors: GraphQLAnswer<unknown>['errors'] | string): string {
   if (typeof errors === 'string') return `${what}: ${errors.slice(0, 80)}`;
-  return `${what}: ${(errors ?? []).map((e) => e.extensions?.code ?? e.message.slice(0, 60)).join(',')}`;
+  const one = (e: NonNullable<typeof errors>[number]) => {
+    const x = e.extensions as { code?: string; subgraph?: string; reason?: string } | undefined;
+    const where = [x?.subgraph, x?.reason].filter(Boolean).join(' ');
+    return `${x?.code ?? e.message.slice(0, 60)}${where ? ` (${where})` : ''}`;
+  };
+  return `${what}: ${[...new Set((errors ?? []).map(one))].join(',')}`;
 }
+
+/** Retries of a request whose errors are all retryable, after the first attempt. */
+const RETRIES = 2;
 
 const CREATE_POST = `mutation($input: CreatePostInput!) { createPost(input: $input) { commandId status reason { code } post { id } } }`;
 const LOVE = `mutation($p: ID!, $m: String) { lovePost(postId: $p, clientMutationId: $m) { commandId status reason { code } } }`;
@@ -133,30 +148,47 @@ export async function startSoakLoad(
   const postsBy = new Map(cast.authors.map((a) => [a, [] as string[]]));
   const authorOf = (i: number) => cast.authors[i % cast.authors.length]!;
 
-  const mutate = async (what: string, user: string, query: string, variables: Record<string, unknown>) => {
-    try {
-      const { answer, ms } = await client.request<Record<string, Payload>>(user, query, variables);
-      tally.write(ms);
-      const payload = answer.data ? Object.values(answer.data)[0] : undefined;
-      if (answer.errors?.length) tally.error(errorKind(what, answer.errors));
-      if (!payload) return undefined;
-      commandIds.add(payload.commandId);
-      if (payload.status === 'ACCEPTED') accepted++;
-      else if (payload.status !== 'APPLIED') tally.error(`${what}: ${payload.status} ${payload.reason?.code ?? ''}`);
-      return payload;
-    } catch (error) {
-      tally.error(errorKind(what, String(error)));
-      return undefined;
+  /**
+   * Sends as an app following the API's contract does: an answer whose every error says
+   * `retryable` (a subgraph timed out, a store did not answer) is sent again, the same request
+   * (a mutation keeps its clientMutationId, so it stays one command), after 1 s and then 2 s.
+   * Each retry is tallied by kind, and an error counts once the retries are spent.
+   */
+  const send = async <T>(what: string, user: string, text: string, variables: Record<string, unknown>) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { answer, ms } = await client.request<T>(user, text, variables);
+        const errors = answer.errors ?? [];
+        const retryable =
+          errors.length > 0 &&
+          errors.every((e) => (e.extensions as { retryable?: unknown } | undefined)?.retryable === true);
+        if (retryable && attempt < RETRIES + 1 && !stopping) {
+          tally.retry(errorKind(what, errors));
+          await sleep(attempt * 1_000);
+          continue;
+        }
+        if (errors.length > 0) tally.error(errorKind(what, errors));
+        return { answer, ms };
+      } catch (error) {
+        tally.error(errorKind(what, String(error)));
+        return undefined;
+      }
     }
   };
+  const mutate = async (what: string, user: string, text: string, variables: Record<string, unknown>) => {
+    const sent = await send<Record<string, Payload>>(what, user, text, variables);
+    if (!sent) return undefined;
+    tally.write(sent.ms);
+    const payload = sent.answer.data ? Object.values(sent.answer.data)[0] : undefined;
+    if (!payload) return undefined;
+    commandIds.add(payload.commandId);
+    if (payload.status === 'ACCEPTED') accepted++;
+    else if (payload.status !== 'APPLIED') tally.error(`${what}: ${payload.status} ${payload.reason?.code ?? ''}`);
+    return payload;
+  };
   const query = async (what: string, user: string, text: string, variables: Record<string, unknown> = {}) => {
-    try {
-      const { answer, ms } = await client.request(user, text, variables);
-      tally.read(ms);
-      if (answer.errors?.length) tally.error(errorKind(what, answer.errors));
-    } catch (error) {
-      tally.error(errorKind(what, String(error)));
-    }
+    const sent = await send(what, user, text, variables);
+    if (sent) tally.read(sent.ms);
   };
 
   const streams: Array<LiveSubscription<unknown>> = [];

@@ -13,6 +13,8 @@ export interface SoakMinute {
   readonly processes: Readonly<Record<string, ProcessMemory>>;
   /** Errors in this minute by kind (`createPost: SUBGRAPH_UNAVAILABLE`, `live: closed 4413`, …). */
   readonly errors: Readonly<Record<string, number>>;
+  /** Requests sent again after a retryable error, by kind (an error only once the retries are spent). */
+  readonly retries: Readonly<Record<string, number>>;
   /** Records the writers' and projectors' groups had not committed at the end of the minute, beyond their lag before the soak (NaN: unread). */
   readonly lag: number;
   readonly readP99Ms: number;
@@ -71,6 +73,8 @@ export interface SoakVerdict {
   };
   readonly errors: Readonly<Record<string, number>>;
   readonly errorCount: number;
+  /** Requests sent again after a retryable error, by kind: reported, not failed on (an app does the same). */
+  readonly retries: Readonly<Record<string, number>>;
   readonly maxLag: number;
   readonly lagBounded: boolean;
   readonly lagDrained: boolean;
@@ -136,6 +140,8 @@ export function soakVerdict(
   const memory = memoryTrends(minutes, targets);
   const errors: Record<string, number> = {};
   for (const m of minutes) for (const [kind, n] of Object.entries(m.errors)) errors[kind] = (errors[kind] ?? 0) + n;
+  const retries: Record<string, number> = {};
+  for (const m of minutes) for (const [kind, n] of Object.entries(m.retries)) retries[kind] = (retries[kind] ?? 0) + n;
   const errorCount = Object.values(errors).reduce((s, n) => s + n, 0);
   // NaN (the lag could not be read) is not a bound kept.
   const lags = minutes.map((m) => m.lag);
@@ -146,6 +152,7 @@ export function soakVerdict(
     memory,
     errors,
     errorCount,
+    retries,
     maxLag,
     lagBounded,
     lagDrained,

@@ -8,6 +8,7 @@ const minute = (n: number, rssMb: number, extra: Partial<SoakMinute> = {}): Soak
   minute: n,
   processes: { gateway: { rssBytes: rssMb * MB, heapBytes: 40 * MB } },
   errors: {},
+  retries: {},
   lag: 0,
   readP99Ms: 10,
   writeP99Ms: 20,

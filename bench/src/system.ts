@@ -36,16 +36,29 @@ export function productionEnv(): Record<string, string> {
 /**
  * Engines ensured and every service started, quietly: benchmarks print figures, not logs.
  * `ports` and `opsPorts` move services off their default ports (see StartServicesOptions).
+ * `ensureEngines: 'unless-serving'` leaves engines that already serve as they are: `ensure`
+ * also reconciles their migrations with this checkout's, and on a stack shared by several
+ * checkouts that revokes the Kafka ACLs another one added.
  */
 export async function startQuietSystem(
-  placement: Pick<StartServicesOptions, 'ports' | 'opsPorts'> = {},
+  placement: Pick<StartServicesOptions, 'ports' | 'opsPorts'> & { ensureEngines?: 'always' | 'unless-serving' } = {},
 ): Promise<{ services: RunningService[]; stop: () => Promise<void> }> {
-  execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack/src/cli.ts'), 'ensure'], {
-    stdio: 'inherit',
-  });
+  const { ensureEngines = 'always', ...ports } = placement;
+  const stackCli = (command: string, stdio: 'inherit' | 'ignore') =>
+    execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack/src/cli.ts'), command], { stdio });
+  let serving = false;
+  if (ensureEngines === 'unless-serving') {
+    try {
+      stackCli('status', 'ignore');
+      serving = true;
+    } catch {
+      // Some engine is not healthy (status exits 1): ensure starts it.
+    }
+  }
+  if (!serving) stackCli('ensure', 'inherit');
   const services = await startServices({
     env: { ...productionEnv(), LOG_LEVEL: 'error' },
-    ...placement,
+    ...ports,
     output: () => undefined,
     readyTimeoutMs: 180_000,
   });
