@@ -46,6 +46,8 @@ export interface SoakOptions extends SoakTargets, SoakRates {
   readonly print: (line: string) => void;
   /** What escaped a handler in this process so far (trapUnhandled). */
   readonly unhandled: () => readonly string[];
+  /** Ends the run early (Ctrl-C, a CI job cancelled): the minutes so far are judged, and the run fails. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -71,6 +73,20 @@ export const defaultSoakOptions = {
 
 const CREATE_PROFILE = 'mutation($i: CreateProfileInput!) { createProfile(input: $i) { commandId status } }';
 const FOLLOW = 'mutation($u: ID!, $m: String) { follow(userId: $u, clientMutationId: $m) { commandId status } }';
+
+/** Resolves at `at` (epoch ms), or as soon as `signal` aborts. */
+function untilOrAborted(at: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, Math.max(0, at - Date.now()));
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /** RSS from /proc, heap from the service's own /metrics (undefined when it does not answer). */
 async function sampleProcess(p: SoakProcess): Promise<ProcessMemory> {
@@ -184,7 +200,11 @@ export async function runSoak(
       const servicesCpu = () => system.processes.reduce((sum, p) => sum + (cpuMillis(p.pid) ?? 0), 0);
       let cpuBefore = servicesCpu();
       for (let minute = 1; minute <= options.minutes; minute++) {
-        await sleep(Math.max(0, started + minute * 60_000 - Date.now()));
+        await untilOrAborted(started + minute * 60_000, options.signal);
+        if (options.signal?.aborted) {
+          options.print(`soak: interrupted during minute ${minute}; the verdict covers the minutes before it`);
+          break;
+        }
         const cpuNow = servicesCpu();
         const cpuPercent = (cpuNow - cpuBefore) / 600;
         cpuBefore = cpuNow;
@@ -221,7 +241,8 @@ export async function runSoak(
       options,
     );
     options.print(formatVerdict(verdict, options, drainSeconds));
-    return { minutes, verdict };
+    // A run cut short did not show what it was asked to.
+    return { minutes, verdict: { ...verdict, passed: verdict.passed && minutes.length === options.minutes } };
   } finally {
     client.close();
     await watch.stop();

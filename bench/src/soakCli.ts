@@ -55,6 +55,10 @@ async function placement() {
 // credentials, and the broker closed its connection (KafkaJSConnectionClosedError).
 signInAsAdmin();
 const unhandled = trapUnhandled();
+// Interrupted (Ctrl-C, a cancelled CI job), the soak ends its run, judges what it has and tears
+// down what it started: the services would otherwise outlive it. A second one ends it at once.
+const interrupt = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => interrupt.abort());
 const teardown = createTeardown();
 let passed = false;
 try {
@@ -83,6 +87,7 @@ try {
       subscribers: option('--subscribers', defaultSoakOptions.subscribers),
       print: (line) => console.log(line),
       unhandled: () => unhandled.seen,
+      signal: interrupt.signal,
     },
   );
   passed = verdict.passed;
