@@ -1,5 +1,5 @@
 /**
- * `npm run soak -- --minutes 30 [--warmup 2] [--writes 2] [--reads 10] [--subscribers 8] [--max-lag 500]`:
+ * `npm run soak -- --minutes 30 [--warmup 2] [--writes 2] [--reads 10] [--subscribers 8] [--max-lag 500] [--catch-up 300]`:
  * the whole system under a moderate mixed load for that long; a line a minute, the verdict at
  * the end, exit code 0 when every target was met and the teardown was clean, 1 otherwise.
  *
@@ -82,6 +82,7 @@ try {
       minutes: option('--minutes', 30),
       warmupMinutes: option('--warmup', defaultSoakOptions.warmupMinutes),
       maxLag: option('--max-lag', defaultSoakOptions.maxLag),
+      catchUpSeconds: option('--catch-up', defaultSoakOptions.catchUpSeconds),
       writesPerSecond: option('--writes', defaultSoakOptions.writesPerSecond),
       readsPerSecond: option('--reads', defaultSoakOptions.readsPerSecond),
       subscribers: option('--subscribers', defaultSoakOptions.subscribers),

@@ -128,7 +128,9 @@ async function paced(perSecond: number, stopped: () => boolean, concurrency: num
     if (inFlight.size >= concurrency) await Promise.race(inFlight);
     const running = step().finally(() => inFlight.delete(running));
     inFlight.add(running);
-    next += everyMs;
+    // A tick missed while the system was slow is dropped, not caught up with a burst: the
+    // offered rate stays steady (catching up doubled a minute's mutations after a slow one).
+    next = Math.max(next + everyMs, performance.now());
     await sleep(Math.max(0, next - performance.now()));
   }
   await Promise.all(inFlight);
