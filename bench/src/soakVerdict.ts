@@ -1,67 +1,170 @@
+import type { DecisionCheck } from './soakDecisions.ts';
+
+/** What one process used at the end of a minute. */
+export interface ProcessMemory {
+  readonly rssBytes: number;
+  /** Used V8 heap, from the service's /metrics (undefined when it did not answer). */
+  readonly heapBytes: number | undefined;
+}
+
 /** One minute of a soak run, as printed. */
 export interface SoakMinute {
   readonly minute: number;
-  /** Resident memory and used heap per process, in bytes (heap undefined when /metrics did not answer). */
-  readonly processes: Readonly<Record<string, { readonly rssBytes: number; readonly heapBytes: number | undefined }>>;
-  /** Errors in this minute: GraphQL errors, failed requests, live streams that ended unasked. */
-  readonly errors: number;
-  /** Records the writers' and projectors' groups had not committed at the end of the minute. */
+  readonly processes: Readonly<Record<string, ProcessMemory>>;
+  /** Errors in this minute by kind (`createPost: SUBGRAPH_UNAVAILABLE`, `live: closed 4413`, …). */
+  readonly errors: Readonly<Record<string, number>>;
+  /** Requests sent again after a retryable error, by kind (an error only once the retries are spent). */
+  readonly retries: Readonly<Record<string, number>>;
+  /** Records the writers' and projectors' groups had not committed at the end of the minute, beyond their lag before the soak (NaN: unread). */
   readonly lag: number;
   readonly readP99Ms: number;
   readonly writeP99Ms: number;
   readonly reads: number;
   readonly writes: number;
   readonly liveUpdates: number;
+  /** CPU the services used in the minute, in % of one core (all of them together). */
+  readonly cpuPercent: number;
 }
 
 export interface SoakTargets {
-  /** Minutes left out of the RSS comparison while caches, JIT and pools fill. */
+  /** Minutes left out of the memory verdict while caches, JIT and pools fill. */
   readonly warmupMinutes: number;
-  /** How far a process's RSS may move from its first post-warm-up minute: 0.1 is ±10%. */
+  /**
+   * How far a process's RSS may move over the minutes after warm-up, as a fraction of its mean
+   * there, read from the least-squares line through them (0.1: ±10%). A line, not the first and
+   * last minute, so that one garbage collection landing on either end decides nothing.
+   */
   readonly rssTolerance: number;
   /** The consumer lag no minute may exceed. */
   readonly maxLag: number;
 }
 
+/** Minutes after warm-up below which a slope says nothing: memory is then not judged. */
+export const MIN_SETTLED_MINUTES = 3;
+
+/** The memory of one process over the minutes after warm-up. */
+export interface MemoryTrend {
+  /** RSS at the first and last minute after warm-up (at the first and last minute when there are none). */
+  readonly firstRssBytes: number;
+  readonly lastRssBytes: number;
+  readonly firstHeapBytes: number | undefined;
+  readonly lastHeapBytes: number | undefined;
+  /** Slope of the least-squares line through RSS after warm-up, bytes a minute (NaN: too few minutes). */
+  readonly rssSlopePerMinute: number;
+  /** That line's move over the minutes after warm-up, as a fraction of the mean RSS there (NaN: too few). */
+  readonly rssGrowth: number;
+}
+
+/** How the end of the run went: lag drained after the load stopped, and nothing escaped a handler. */
+export interface SoakEnding {
+  /** Consumer lag left once the load had stopped and the drain wait was over. */
+  readonly lagLeft: number;
+  readonly drainSeconds: number;
+  /** Unhandled rejections and uncaught exceptions in the soak's own process (teardown included). */
+  readonly unhandled: readonly string[];
+}
+
 export interface SoakVerdict {
-  readonly rssFlat: boolean;
-  /** Per process: RSS change from the first minute after warm-up to the last, as a fraction. */
-  readonly rssChange: Readonly<Record<string, number>>;
-  readonly noErrors: boolean;
-  readonly errors: number;
-  readonly lagBounded: boolean;
+  /** `judged` false when the run had fewer than MIN_SETTLED_MINUTES after warm-up: a 2-minute run says nothing of leaks. */
+  readonly memory: {
+    readonly judged: boolean;
+    readonly flat: boolean;
+    readonly byProcess: Readonly<Record<string, MemoryTrend>>;
+  };
+  readonly errors: Readonly<Record<string, number>>;
+  readonly errorCount: number;
+  /** Requests sent again after a retryable error, by kind: reported, not failed on (an app does the same). */
+  readonly retries: Readonly<Record<string, number>>;
   readonly maxLag: number;
+  readonly lagBounded: boolean;
+  readonly lagDrained: boolean;
+  readonly decisions: DecisionCheck;
+  readonly unhandled: readonly string[];
   readonly passed: boolean;
 }
 
-/**
- * The soak's targets: RSS flat within the tolerance after warm-up (the last minute against the
- * first one after it, per process), zero errors, and the lag never past its bound. With no
- * minute after warm-up there is nothing to compare, and RSS does not count as flat.
- */
-export function soakVerdict(minutes: readonly SoakMinute[], targets: SoakTargets): SoakVerdict {
+/** Least-squares slope of y over x (NaN with fewer than two points). */
+export function slope(points: readonly (readonly [number, number])[]): number {
+  if (points.length < 2) return Number.NaN;
+  const meanX = points.reduce((s, [x]) => s + x, 0) / points.length;
+  const meanY = points.reduce((s, [, y]) => s + y, 0) / points.length;
+  const sxy = points.reduce((s, [x, y]) => s + (x - meanX) * (y - meanY), 0);
+  const sxx = points.reduce((s, [x]) => s + (x - meanX) ** 2, 0);
+  return sxy / sxx;
+}
+
+function memoryTrends(minutes: readonly SoakMinute[], targets: SoakTargets) {
   const settled = minutes.filter((m) => m.minute > targets.warmupMinutes);
-  const first = settled[0];
-  const last = settled.at(-1);
-  const rssChange: Record<string, number> = {};
-  if (first && last) {
-    for (const [name, { rssBytes }] of Object.entries(last.processes)) {
-      const before = first.processes[name]?.rssBytes;
-      if (before) rssChange[name] = rssBytes / before - 1;
-    }
+  const judged = settled.length >= MIN_SETTLED_MINUTES;
+  const window = settled.length > 0 ? settled : minutes;
+  const names = new Set(minutes.flatMap((m) => Object.keys(m.processes)));
+  const byProcess: Record<string, MemoryTrend> = {};
+  for (const name of names) {
+    const seen = window.filter((m) => m.processes[name] !== undefined);
+    const first = seen[0]?.processes[name];
+    const last = seen.at(-1)?.processes[name];
+    if (!first || !last) continue;
+    const points = settled.flatMap((m) => {
+      const p = m.processes[name];
+      return p ? [[m.minute, p.rssBytes] as const] : [];
+    });
+    const perMinute = judged ? slope(points) : Number.NaN;
+    const mean = points.reduce((s, [, y]) => s + y, 0) / Math.max(1, points.length);
+    const span = points.length > 0 ? points.at(-1)![0] - points[0]![0] : 0;
+    byProcess[name] = {
+      firstRssBytes: first.rssBytes,
+      lastRssBytes: last.rssBytes,
+      firstHeapBytes: first.heapBytes,
+      lastHeapBytes: last.heapBytes,
+      rssSlopePerMinute: perMinute,
+      rssGrowth: judged && mean > 0 ? (perMinute * span) / mean : Number.NaN,
+    };
   }
-  const rssFlat =
-    first !== undefined && Object.values(rssChange).every((change) => Math.abs(change) <= targets.rssTolerance);
-  const errors = minutes.reduce((n, m) => n + m.errors, 0);
-  const maxLag = Math.max(0, ...minutes.map((m) => m.lag));
+  // A process that died reads 0 RSS in its later minutes: the line then falls far below -10%.
+  const flat = judged && Object.values(byProcess).every((t) => Math.abs(t.rssGrowth) <= targets.rssTolerance);
+  return { judged, flat, byProcess };
+}
+
+/**
+ * The soak's verdict: memory flat after warm-up (judged only on runs long enough to have a
+ * slope), zero errors of any kind, the lag under its bound every minute and drained at the end,
+ * every command the soak's mutations published decided exactly once (APPLIED), and nothing
+ * unhandled in the soak's own process.
+ */
+export function soakVerdict(
+  minutes: readonly SoakMinute[],
+  ending: SoakEnding,
+  decisions: DecisionCheck,
+  targets: SoakTargets,
+): SoakVerdict {
+  const memory = memoryTrends(minutes, targets);
+  const errors: Record<string, number> = {};
+  for (const m of minutes) for (const [kind, n] of Object.entries(m.errors)) errors[kind] = (errors[kind] ?? 0) + n;
+  const retries: Record<string, number> = {};
+  for (const m of minutes) for (const [kind, n] of Object.entries(m.retries)) retries[kind] = (retries[kind] ?? 0) + n;
+  const errorCount = Object.values(errors).reduce((s, n) => s + n, 0);
+  // NaN (the lag could not be read) is not a bound kept.
+  const lags = minutes.map((m) => m.lag);
+  const maxLag = lags.some(Number.isNaN) ? Number.NaN : Math.max(0, ...lags);
   const lagBounded = maxLag <= targets.maxLag;
+  const lagDrained = ending.lagLeft === 0;
   return {
-    rssFlat,
-    rssChange,
-    noErrors: errors === 0,
+    memory,
     errors,
-    lagBounded,
+    errorCount,
+    retries,
     maxLag,
-    passed: rssFlat && errors === 0 && lagBounded,
+    lagBounded,
+    lagDrained,
+    decisions,
+    unhandled: ending.unhandled,
+    passed:
+      (memory.flat || !memory.judged) &&
+      errorCount === 0 &&
+      lagBounded &&
+      lagDrained &&
+      decisions.ok &&
+      ending.unhandled.length === 0 &&
+      minutes.length > 0,
   };
 }

@@ -1,44 +1,100 @@
 import { describe, expect, it } from 'vitest';
 
-import { soakVerdict, type SoakMinute } from './soakVerdict.ts';
+import type { DecisionCheck } from './soakDecisions.ts';
+import { slope, soakVerdict, type SoakEnding, type SoakMinute } from './soakVerdict.ts';
 
+const MB = 1_048_576;
 const minute = (n: number, rssMb: number, extra: Partial<SoakMinute> = {}): SoakMinute => ({
   minute: n,
-  processes: { gateway: { rssBytes: rssMb * 1_048_576, heapBytes: undefined } },
-  errors: 0,
+  processes: { gateway: { rssBytes: rssMb * MB, heapBytes: 40 * MB } },
+  errors: {},
+  retries: {},
   lag: 0,
   readP99Ms: 10,
   writeP99Ms: 20,
-  reads: 100,
-  writes: 10,
-  liveUpdates: 10,
+  reads: 600,
+  writes: 120,
+  liveUpdates: 60,
+  cpuPercent: 20,
   ...extra,
 });
 const targets = { warmupMinutes: 1, rssTolerance: 0.1, maxLag: 100 };
+const clean: SoakEnding = { lagLeft: 0, drainSeconds: 1, unhandled: [] };
+const decided: DecisionCheck = {
+  commands: 10,
+  notInKafka: 0,
+  undecided: 0,
+  decidedTwice: 0,
+  notApplied: {},
+  watchFailed: undefined,
+  ok: true,
+};
+const verdictOf = (minutes: SoakMinute[], ending = clean, decisions = decided) =>
+  soakVerdict(minutes, ending, decisions, targets);
 
 describe('soakVerdict', () => {
-  it('given RSS within ±10% after warm-up, no errors and a bounded lag, then it passes (warm-up growth does not count)', () => {
-    const verdict = soakVerdict([minute(1, 100), minute(2, 200), minute(3, 210), minute(4, 195)], targets);
-    expect(verdict).toMatchObject({ rssFlat: true, noErrors: true, lagBounded: true, passed: true });
-    expect(verdict.rssChange.gateway).toBeCloseTo(-0.025);
+  it('given RSS that wobbles around a flat line after warm-up, then memory is flat (warm-up growth does not count)', () => {
+    const verdict = verdictOf([minute(1, 100), minute(2, 200), minute(3, 215), minute(4, 190), minute(5, 205)]);
+    expect(verdict.memory).toMatchObject({ judged: true, flat: true });
+    expect(Math.abs(verdict.memory.byProcess.gateway!.rssGrowth)).toBeLessThan(0.1);
+    expect(verdict.passed).toBe(true);
   });
 
-  it('given RSS that grows 20% after warm-up, then RSS is not flat', () => {
-    expect(soakVerdict([minute(1, 100), minute(2, 200), minute(3, 240)], targets)).toMatchObject({
-      rssFlat: false,
-      passed: false,
-    });
+  it('given RSS that climbs steadily after warm-up, then memory is not flat and the soak fails', () => {
+    const verdict = verdictOf([minute(1, 100), minute(2, 200), minute(3, 210), minute(4, 220), minute(5, 230)]);
+    expect(verdict.memory.byProcess.gateway!.rssSlopePerMinute / MB).toBeCloseTo(10);
+    expect(verdict.memory).toMatchObject({ judged: true, flat: false });
+    expect(verdict.passed).toBe(false);
   });
 
-  it('given one error or one minute past the lag bound, then it fails', () => {
-    expect(soakVerdict([minute(1, 100), minute(2, 100, { errors: 1 }), minute(3, 100)], targets).passed).toBe(false);
-    expect(soakVerdict([minute(1, 100), minute(2, 100, { lag: 101 }), minute(3, 100)], targets)).toMatchObject({
-      lagBounded: false,
-      maxLag: 101,
-    });
+  it('given one 15% spike on the last of twelve minutes, then the line, not the last point, decides', () => {
+    const verdict = verdictOf(Array.from({ length: 12 }, (_, i) => minute(i + 2, i === 11 ? 115 : 100)));
+    expect(verdict.memory.flat).toBe(true);
   });
 
-  it('given no minute after warm-up, then there is nothing to call flat', () => {
-    expect(soakVerdict([minute(1, 100)], targets).rssFlat).toBe(false);
+  it('given a run too short for a slope after warm-up, then memory is not judged and does not fail it', () => {
+    const verdict = verdictOf([minute(1, 100), minute(2, 300)]);
+    expect(verdict.memory).toMatchObject({ judged: false, flat: false });
+    expect(Number.isNaN(verdict.memory.byProcess.gateway!.rssGrowth)).toBe(true);
+    expect(verdict.passed).toBe(true);
+  });
+
+  it('given errors of any kind, then they are summed by kind and the soak fails', () => {
+    const verdict = verdictOf([
+      minute(1, 100, { errors: { 'feed: SUBGRAPH_UNAVAILABLE': 2 } }),
+      minute(2, 100, { errors: { 'feed: SUBGRAPH_UNAVAILABLE': 1, 'live feedUpdated ended: 4413': 1 } }),
+    ]);
+    expect(verdict.errors).toEqual({ 'feed: SUBGRAPH_UNAVAILABLE': 3, 'live feedUpdated ended: 4413': 1 });
+    expect(verdict).toMatchObject({ errorCount: 4, passed: false });
+  });
+
+  it('given a minute past the lag bound, an unread lag, or lag left after the drain, then it fails', () => {
+    expect(verdictOf([minute(1, 100), minute(2, 100, { lag: 101 })])).toMatchObject({ maxLag: 101, passed: false });
+    expect(verdictOf([minute(1, 100, { lag: Number.NaN })])).toMatchObject({ lagBounded: false, passed: false });
+    expect(verdictOf([minute(1, 100)], { ...clean, lagLeft: 3 })).toMatchObject({ lagDrained: false, passed: false });
+  });
+
+  it('given a command not decided exactly once, or something unhandled in the soak process, then it fails', () => {
+    expect(verdictOf([minute(1, 100)], clean, { ...decided, decidedTwice: 1, ok: false }).passed).toBe(false);
+    expect(
+      verdictOf([minute(1, 100)], { ...clean, unhandled: ['unhandled rejection: KafkaJSConnectionClosedError'] }),
+    ).toMatchObject({ passed: false });
+  });
+
+  it('given no minute at all, then nothing passed', () => {
+    expect(verdictOf([]).passed).toBe(false);
+  });
+});
+
+describe('slope', () => {
+  it('is the least-squares slope, NaN below two points', () => {
+    expect(
+      slope([
+        [1, 1],
+        [2, 3],
+        [3, 5],
+      ]),
+    ).toBeCloseTo(2);
+    expect(Number.isNaN(slope([[1, 1]]))).toBe(true);
   });
 });

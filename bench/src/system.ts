@@ -2,7 +2,13 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
-import { repoRoot, startServices, stopServices, type RunningService } from '@verograph/stack';
+import {
+  repoRoot,
+  startServices,
+  stopServices,
+  type RunningService,
+  type StartServicesOptions,
+} from '@verograph/stack';
 
 /**
  * The services measured as they run in production: NODE_ENV=production (graphql-js and Apollo
@@ -42,11 +48,17 @@ export function ensureEngines(): void {
   }
 }
 
-/** Engines ensured and every service started, quietly: benchmarks print figures, not logs. */
-export async function startQuietSystem(): Promise<{ services: RunningService[]; stop: () => Promise<void> }> {
+/**
+ * Engines ensured and every service started, quietly: benchmarks print figures, not logs.
+ * `ports` and `opsPorts` move services off their default ports (see StartServicesOptions).
+ */
+export async function startQuietSystem(
+  placement: Pick<StartServicesOptions, 'ports' | 'opsPorts'> = {},
+): Promise<{ services: RunningService[]; stop: () => Promise<void> }> {
   ensureEngines();
   const services = await startServices({
     env: { ...productionEnv(), LOG_LEVEL: 'error' },
+    ...placement,
     output: () => undefined,
     readyTimeoutMs: 180_000,
   });

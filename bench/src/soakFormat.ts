@@ -1,0 +1,56 @@
+/** The soak's lines: one a minute, and the verdict. */
+import type { SoakMinute, SoakTargets, SoakVerdict } from './soakVerdict.ts';
+
+const mb = (bytes: number | undefined) => (bytes === undefined ? '?' : (bytes / 1_048_576).toFixed(0));
+const ms = (value: number) => (Number.isNaN(value) ? '-' : `${value.toFixed(0)} ms`);
+const percent = (fraction: number) => `${fraction >= 0 ? '+' : ''}${(fraction * 100).toFixed(1)}%`;
+
+/** `minute   3: reads 600 p99 41 ms, …; gateway 160/52, …` and a line per kind of error. */
+export function formatMinute(m: SoakMinute, acceptedSoFar: number): string {
+  const memory = Object.entries(m.processes)
+    .map(([name, p]) => `${name} ${mb(p.rssBytes)}/${mb(p.heapBytes)}`)
+    .join(', ');
+  const errors = Object.values(m.errors).reduce((s, n) => s + n, 0);
+  return [
+    `minute ${String(m.minute).padStart(3)}: reads ${m.reads} p99 ${ms(m.readP99Ms)}, ` +
+      `mutations ${m.writes} p99 ${ms(m.writeP99Ms)} (ACCEPTED so far ${acceptedSoFar}), ` +
+      `live updates ${m.liveUpdates}, errors ${errors}, retries ${Object.values(m.retries).reduce((s, n) => s + n, 0)}, lag ${m.lag}, services' CPU ${m.cpuPercent.toFixed(0)}% ` +
+      `of a core; RSS/heap MB ${memory}`,
+    ...Object.entries(m.errors).map(([kind, n]) => `    error ${n} × ${kind}`),
+    ...Object.entries(m.retries).map(([kind, n]) => `    retried ${n} × ${kind}`),
+  ].join('\n');
+}
+
+export function formatVerdict(v: SoakVerdict, targets: SoakTargets, drainSeconds: number): string {
+  const trends = Object.entries(v.memory.byProcess)
+    .map(
+      ([name, t]) =>
+        `  ${name.padEnd(12)} RSS ${mb(t.firstRssBytes)} → ${mb(t.lastRssBytes)} MB, heap ` +
+        `${mb(t.firstHeapBytes)} → ${mb(t.lastHeapBytes)} MB` +
+        (v.memory.judged
+          ? `, slope ${(t.rssSlopePerMinute / 1_048_576).toFixed(2)} MB/min (${percent(t.rssGrowth)} over the run)`
+          : ''),
+    )
+    .join('\n');
+  const memory = v.memory.judged
+    ? `${v.memory.flat ? 'flat' : 'NOT flat'} after the ${targets.warmupMinutes}-minute warm-up ` +
+      `(least-squares RSS line within ±${targets.rssTolerance * 100}%)`
+    : `not judged: fewer than 3 minutes after the ${targets.warmupMinutes}-minute warm-up`;
+  const d = v.decisions;
+  const notApplied = Object.entries(d.notApplied).map(([reason, n]) => `${n} ${reason}`);
+  const errors = Object.entries(v.errors).map(([kind, n]) => `${n} × ${kind}`);
+  const retries = Object.entries(v.retries).map(([kind, n]) => `${n} × ${kind}`);
+  return [
+    `soak: memory ${memory}`,
+    trends,
+    `soak: errors ${v.errorCount}${errors.length > 0 ? `: ${errors.join('; ')}` : ''}`,
+    `soak: retried after a retryable error ${retries.length > 0 ? retries.join('; ') : 'never'}`,
+    `soak: consumer lag at most ${v.maxLag} a minute (${v.lagBounded ? 'within' : 'PAST'} ${targets.maxLag}); ` +
+      `${v.lagDrained ? 'drained' : 'NOT drained'} ${drainSeconds.toFixed(0)} s after the load stopped`,
+    `soak: commands ${d.commands}, each decided exactly once: ${d.ok ? 'yes' : 'NO'} ` +
+      `(not in Kafka ${d.notInKafka}, undecided ${d.undecided}, decided twice ${d.decidedTwice}` +
+      `${notApplied.length > 0 ? `, not applied: ${notApplied.join(', ')}` : ''}` +
+      `${d.watchFailed ? `; the topics could not be read: ${d.watchFailed}` : ''})`,
+    `soak: unhandled in the soak's process: ${v.unhandled.length === 0 ? 'none' : v.unhandled.join('; ')}`,
+  ].join('\n');
+}
