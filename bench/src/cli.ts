@@ -1,7 +1,8 @@
-/** `npm run bench -- read|write|fanout|live [options]`: commands that print figures, each beside its baseline. */
+/** `npm run bench -- read|gateway|write|fanout|live [options]`: commands that print figures, each beside its baseline. */
 import { signInAsAdmin } from '@verograph/stack';
 
 import { measureFanout, printFanout } from './fanout.ts';
+import { benchGateway } from './gateway.ts';
 import { benchLive } from './live.ts';
 import { benchRead } from './read.ts';
 import { benchWrite } from './write.ts';
@@ -19,6 +20,13 @@ const option = (name: string, fallback: number) => {
 switch (which) {
   case 'read':
     await benchRead({ seconds: option('--seconds', 10), connections: option('--connections', 32) });
+    break;
+  case 'gateway':
+    await benchGateway({
+      seconds: option('--seconds', 10),
+      connections: option('--connections', 50),
+      profile: rest.includes('--cpu-prof'),
+    });
     break;
   case 'write':
     await benchWrite({
@@ -52,6 +60,7 @@ switch (which) {
     console.error(
       [
         'usage: npm run bench -- read [--seconds 10] [--connections 32]',
+        '       npm run bench -- gateway [--seconds 10] [--connections 50] [--cpu-prof]',
         '       npm run bench -- write [--seconds 10] [--window 4000] [--rate 500] [--latency-seconds 10]',
         '                              [--feed-posts 50] [--followers 10000] [--runs 3]',
         '       npm run bench -- fanout [--followers 10000] [--runs 3]',
