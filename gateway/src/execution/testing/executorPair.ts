@@ -79,9 +79,22 @@ export async function createExecutorPair(subgraphs: readonly PairSubgraph[]): Pr
       },
     });
   }
+  return pairOver(composed.supergraphSdl, sources, sent);
+}
+
+/** Both executors over a supergraph and the given data sources (e.g. the gateway's own, to real subgraphs). */
+export async function pairOver(
+  supergraphSdl: string,
+  sources: ReadonlyMap<string, GraphQLDataSource>,
+  sent: ExecutorPair['sent'] = [],
+): Promise<ExecutorPair> {
   const gateway = new ApolloGateway({
-    supergraphSdl: composed.supergraphSdl,
-    buildService: ({ name }) => sources.get(name)!,
+    supergraphSdl,
+    buildService: ({ name }) => {
+      const source = sources.get(name);
+      if (!source) throw new Error(`no data source for subgraph ${name}`);
+      return source;
+    },
     logger: quietLogger,
   });
   const { schema, executor } = await gateway.load();
@@ -100,6 +113,7 @@ export async function execute(
   query: string,
   variables: Record<string, unknown> = {},
   operationName?: string,
+  context: object = {},
 ): Promise<GatewayResult> {
   const document = parse(query);
   const invalid = validate(pair.schema, document);
@@ -117,7 +131,7 @@ export async function execute(
     operation,
     schema: pair.schema,
     schemaHash: '',
-    context: {},
+    context,
     logger: quietLogger,
     metrics: {},
     overallCachePolicy: { restrict() {}, replace() {}, policyIfCacheable: () => null },
@@ -156,12 +170,13 @@ export async function runBoth(
   query: string,
   variables: Record<string, unknown> = {},
   operationName?: string,
+  context: () => object = () => ({}),
 ): Promise<{ apollo: Observed; own: Observed; sentByApollo: string[]; sentByOwn: string[] }> {
   pair.sent.length = 0;
-  const apollo = observe(await execute(pair, pair.apollo, query, variables, operationName));
+  const apollo = observe(await execute(pair, pair.apollo, query, variables, operationName, context()));
   const sentByApollo = pair.sent.map((s) => JSON.stringify(s)).sort();
   pair.sent.length = 0;
-  const own = observe(await execute(pair, pair.own, query, variables, operationName));
+  const own = observe(await execute(pair, pair.own, query, variables, operationName, context()));
   const sentByOwn = pair.sent.map((s) => JSON.stringify(s)).sort();
   return { apollo, own, sentByApollo, sentByOwn };
 }
