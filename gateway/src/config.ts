@@ -221,7 +221,7 @@ export function readGatewayConfig(env: EnvReader = envReader()): GatewayConfig {
       invalidationTopic: env.string('GATEWAY_ENTITY_CACHE_TOPIC', 'users.events'),
     },
     diagnosticGc: env.bool('GATEWAY_DIAGNOSTIC_GC', false),
-    executor: executorKind(env.string('GATEWAY_EXECUTOR', 'apollo')),
+    executor: executorKind(env.string('GATEWAY_EXECUTOR', 'own')),
   };
 }
 
