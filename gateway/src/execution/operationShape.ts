@@ -5,26 +5,24 @@
  * plain objects instead of calling through @apollo/federation-internals' getters on every field.
  */
 import {
-  GraphQLEnumType,
   GraphQLList,
   GraphQLNonNull,
-  GraphQLScalarType,
-  isAbstractType,
   isCompositeType,
-  isInterfaceType,
-  isObjectType,
   Kind,
   valueFromASTUntyped,
   type DirectiveNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
-  type GraphQLNamedType,
   type GraphQLOutputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+
+import { leafCheck, subtypeNames, typeIndex, type TypeInfo } from './schemaTypes.ts';
+
+export type { TypeInfo };
 
 /** `@skip`/`@include` of one selection: a literal, or the name of the variable that decides it. */
 export interface SelectionCondition {
@@ -54,13 +52,6 @@ export interface OutputShape {
   readonly selections: readonly SelectionShape[] | undefined;
   /** For composites: the static type, the parent of its selections when the data names no __typename. */
   readonly type: TypeInfo | undefined;
-}
-
-/** What shaping needs to know of a type named by __typename. */
-export interface TypeInfo {
-  readonly name: string;
-  readonly isObject: boolean;
-  readonly isComposite: boolean;
 }
 
 export const enum FieldRole {
@@ -233,22 +224,6 @@ function shape(
 
 const placeholder = shape(OutputKind.Leaf, '', false, undefined, undefined, undefined, undefined);
 
-const typeIndexes = new WeakMap<GraphQLSchema, ReadonlyMap<string, TypeInfo>>();
-
-/** Every type of `schema` by name, as shaping looks up a __typename; built once per schema. */
-export function typeIndex(schema: GraphQLSchema): ReadonlyMap<string, TypeInfo> {
-  let index = typeIndexes.get(schema);
-  if (!index) {
-    const built = new Map<string, TypeInfo>();
-    for (const type of Object.values(schema.getTypeMap())) {
-      built.set(type.name, { name: type.name, isObject: isObjectType(type), isComposite: isCompositeType(type) });
-    }
-    typeIndexes.set(schema, built);
-    index = built;
-  }
-  return index;
-}
-
 function fieldShape(
   responseName: string,
   guarded: boolean,
@@ -264,21 +239,6 @@ function compositeType(schema: GraphQLSchema, name: string): GraphQLCompositeTyp
   const type = schema.getType(name);
   if (!type || !isCompositeType(type)) throw new Error(`Unknown composite type "${name}"`);
   return type;
-}
-
-/** The names of `type` and of every type `type` is a supertype of (union members, implementations). */
-export function subtypeNames(schema: GraphQLSchema, type: GraphQLNamedType): ReadonlySet<string> {
-  const names = new Set<string>([type.name]);
-  if (isAbstractType(type)) {
-    if (isInterfaceType(type)) {
-      const { objects, interfaces } = schema.getImplementations(type);
-      for (const implementation of objects) names.add(implementation.name);
-      for (const implementation of interfaces) names.add(implementation.name);
-    } else {
-      for (const member of schema.getPossibleTypes(type)) names.add(member.name);
-    }
-  }
-  return names;
 }
 
 /** Folds literal conditions at compile time; 'never' for a selection that can never be included. */
@@ -305,32 +265,4 @@ function conditionOf(directives: readonly DirectiveNode[] | undefined): Selectio
   if (include === true) include = undefined;
   if (skip === undefined && include === undefined) return undefined;
   return { skip, include };
-}
-
-const integerString = /^[-+]?\d+$/;
-
-/** What a subgraph may answer for a leaf of this type (as @apollo/gateway's result shaping accepts it). */
-function leafCheck(type: GraphQLNamedType): (value: unknown) => boolean {
-  if (type instanceof GraphQLEnumType) {
-    const values = new Set(type.getValues().map((v) => v.name));
-    return (value) => typeof value === 'string' && values.has(value);
-  }
-  if (!(type instanceof GraphQLScalarType)) return () => false;
-  switch (type.name) {
-    case 'Boolean':
-      return (value) => typeof value === 'boolean';
-    case 'Int':
-    case 'ID':
-      return (value) =>
-        typeof value === 'string'
-          ? type.name === 'ID'
-          : typeof value === 'number' && Number.isFinite(value) && integerString.test(String(value));
-    case 'Float':
-      return (value) => typeof value === 'number' && Number.isFinite(value);
-    case 'String':
-      return (value) => typeof value === 'string';
-    default:
-      // A custom scalar may be anything.
-      return () => true;
-  }
 }

@@ -6,7 +6,7 @@
 import type { FetchDataRewrite, FetchNode, PlanNode, QueryPlan, QueryPlanSelectionNode } from '@apollo/query-planner';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 
-import { subtypeNames } from './operationShape.ts';
+import { subtypeNames } from './schemaTypes.ts';
 
 /** Matches an object whose __typename is the condition or one of its subtypes in the supergraph. */
 export interface TypeMatch {
