@@ -50,8 +50,8 @@ export function packageOf(specifier: string): string | undefined {
 const IMPORT_PATTERNS = [
   // Static imports and re-exports, type-only ones included; bare side-effect imports.
   /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\sfrom\s*)?['"]([^'"\n]+)['"]/g,
-  // Dynamic imports, require and require.resolve.
-  /\b(?:import|require(?:\.resolve)?)\s*\(\s*['"]([^'"\n]+)['"]\s*\)/g,
+  // Dynamic imports (also with `as string` after the name, which TypeScript does not follow), require and require.resolve.
+  /\b(?:import|require(?:\.resolve)?)\s*\(\s*['"]([^'"\n]+)['"]\s*(?:as\s+string\s*)?\)/g,
   // Triple-slash type references.
   /\/\/\/\s*<reference\s+types=["']([^"']+)["']/g,
 ];

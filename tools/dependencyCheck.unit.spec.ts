@@ -24,6 +24,7 @@ describe('imported packages', () => {
       "export * from 're-exported/sub';",
       "export { e } from './relative.ts';",
       `const f = await ${dynamicImport}('dynamic');`,
+      `const h = await ${dynamicImport}('untyped' as string);`,
       `const g = ${requireCall}.resolve('resolved');`,
       "import { readFile } from 'node:fs/promises';",
       "import { join } from 'path';",
@@ -37,6 +38,7 @@ describe('imported packages', () => {
       'resolved',
       'side-effect',
       'typed-only',
+      'untyped',
     ]);
     expect(packageOf('fs')).toBeUndefined();
     expect(packageOf('@verograph/gateway/testing')).toBe('@verograph/gateway');

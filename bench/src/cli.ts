@@ -1,7 +1,8 @@
-/** `npm run bench -- read|write|fanout|live [options]`: commands that print figures, each beside its baseline. */
+/** `npm run bench -- read|gateway|write|fanout|live [options]`: commands that print figures, each beside its baseline. */
 import { signInAsAdmin } from '@verograph/stack';
 
 import { measureFanout, printFanout } from './fanout.ts';
+import { benchGateway } from './gateway.ts';
 import { benchLive } from './live.ts';
 import { benchRead } from './read.ts';
 import { defaultAuthorTiers, defaultMix, parseAuthorTiers, parseMix } from './mix/mixSpec.ts';
@@ -32,6 +33,13 @@ const writeItemsOf = (list: string): WriteItem[] => {
 switch (which) {
   case 'read':
     await benchRead({ seconds: option('--seconds', 10), connections: option('--connections', 32) });
+    break;
+  case 'gateway':
+    await benchGateway({
+      seconds: option('--seconds', 10),
+      connections: option('--connections', 50),
+      profile: rest.includes('--cpu-prof'),
+    });
     break;
   case 'write':
     await benchWrite({
@@ -70,6 +78,7 @@ switch (which) {
     console.error(
       [
         'usage: npm run bench -- read [--seconds 10] [--connections 32]',
+        '       npm run bench -- gateway [--seconds 10] [--connections 50] [--cpu-prof]',
         '       npm run bench -- write [--only sustained,mutations,spike,feed,fanout]',
         '                              [--mix love:55,comment:20,post:10,follow:10,social:5]',
         '                              [--authors 10:100,100:20,1000:4,10000:1] [--users 1000]',

@@ -115,7 +115,14 @@ export interface GatewayConfig {
    * answers the process's memory, for the live benchmark's per-subscriber figures. Off by default.
    */
   readonly diagnosticGc: boolean;
+  /**
+   * GATEWAY_EXECUTOR: who runs Apollo's query plans and shapes the response. `own`
+   * (src/execution/) or `apollo` (@apollo/gateway's executor, the reference and fallback).
+   */
+  readonly executor: GatewayExecutorKind;
 }
+
+export type GatewayExecutorKind = 'own' | 'apollo';
 
 /** The public entity cache (see src/entityCache/publicEntityCache.ts). */
 export interface EntityCacheConfig {
@@ -223,5 +230,11 @@ export function readGatewayConfig(env: EnvReader = envReader()): GatewayConfig {
       invalidationTopic: env.string('GATEWAY_ENTITY_CACHE_TOPIC', 'users.events'),
     },
     diagnosticGc: env.bool('GATEWAY_DIAGNOSTIC_GC', false),
+    executor: executorKind(env.string('GATEWAY_EXECUTOR', 'own')),
   };
+}
+
+function executorKind(value: string): GatewayExecutorKind {
+  if (value === 'own' || value === 'apollo') return value;
+  throw new ConfigError(`GATEWAY_EXECUTOR must be "own" or "apollo", not "${value}"`);
 }

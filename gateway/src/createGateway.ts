@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { createOpsServer, type Logger, type OpsServer } from '@verograph/service';
 import type { GraphQLSchema } from 'graphql';
@@ -11,6 +11,7 @@ import { createViewerAuthenticator } from './auth/viewerAuth.ts';
 import type { GatewayConfig } from './config.ts';
 import { maskError, maskErrorWithoutSuggestions } from './errors/gatewayErrors.ts';
 import { useValueCompletionErrors } from './errors/useValueCompletionErrors.ts';
+import { installExecutor } from './execution/installExecutor.ts';
 import { createExplorer } from './http/explorer/createExplorer.ts';
 import { explorerExamples } from './http/explorer/explorerExamples.ts';
 import { createGraphQLHttpHandler } from './http/graphqlHttp.ts';
@@ -76,6 +77,8 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
       })
     : undefined;
 
+  // The data sources ApolloGateway built, by subgraph: our executor fetches through the same ones.
+  const dataSources = new Map<string, GraphQLDataSource>();
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile({
       path: config.supergraphPath,
@@ -83,8 +86,8 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
       logger,
       metrics,
     }),
-    buildService: ({ name, url }) =>
-      createSubgraphDataSource({
+    buildService: ({ name, url }) => {
+      const dataSource = createSubgraphDataSource({
         name,
         url: config.subgraphUrlOverride(name) ?? url ?? '',
         signingSecret: config.subgraphSigningSecret,
@@ -93,9 +96,13 @@ export function createGateway(config: GatewayConfig, { logger, registry, documen
         logger,
         http: subgraphHttp,
         ...(entityCache ? { entityCache } : {}),
-      }),
+      });
+      dataSources.set(name, dataSource);
+      return dataSource;
+    },
     logger: logger.child({ component: 'apollo-gateway' }),
   });
+  installExecutor(gateway, config.executor, (name) => dataSources.get(name));
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     servedSchema = apiSchema;
     // A new supergraph may give the same subgraph query a new meaning.
