@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,8 +11,9 @@ import { engineAddresses } from '@verograph/service';
 import type { Kafka } from 'kafkajs';
 
 import { closingRecords, simulatedHour, type EventRecord } from './insightsEvents.ts';
-import { checkpointAfter, runningJobId, sourceRecords, startBenchJob, type CheckpointStats } from './insightsJob.ts';
-import { machineLoad, ms, ratio, sleep, summarize, verdict } from './stats.ts';
+import { checkpointAfter, runningJobId, sourceRecords, startBenchJob } from './insightsJob.ts';
+import { printCheckpoints, printLatency, printRates, printRun, type Latency, type Reading } from './insightsSummary.ts';
+import { machineLoad, sleep } from './stats.ts';
 import { ensureEngines } from './system.ts';
 import { tailTopic } from './topicTail.ts';
 
@@ -30,8 +31,6 @@ const resultTopics = [
   topics.insightsFollowerChanges,
   topics.insightsThrottles,
 ];
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
-const perSecond = (n: number) => `${Math.round(n).toLocaleString('en')}/s`;
 
 /** `npm run bench -- insights`: the Flink job on topics of the run, each figure beside its baseline. */
 export async function benchInsights(options: InsightsOptions): Promise<void> {
@@ -75,14 +74,23 @@ export async function benchInsights(options: InsightsOptions): Promise<void> {
     await publish(kafka, prefix, postsTopic, usersTopic, hour);
     const committed = Date.now();
     console.log(`published ${hour.length} events in ${((committed - published) / 1000).toFixed(1)} s`);
-    const jobRun = await jobReads(job.rest, jid, hour.length, committed);
+    const expected = {
+      posts: hour.filter((r) => r.stream === 'posts').length,
+      users: hour.filter((r) => r.stream === 'users').length,
+    };
+    const jobRun = await jobReads(job.rest, jid, expected, committed);
     const hourState = await checkpointAfter(job.rest, jid, jobRun.last, 120_000);
     const bare = await bareConsumer(kafka, `${prefix}bare`, [postsTopic, usersTopic], hour.length);
     console.log(`read by the job and the bare consumer; ${machineLoad()}`);
 
+    console.log(`\n== insights (issue 16): ${machineLoad()}; the machine is shared ==`);
+    printRates(options, jobRun, bare);
+    printCheckpoints(idle, hourState, job.checkpointDir, options);
+
     const latency = await windowLatency(kafka, run, prefix, postsTopic, usersTopic, start, options);
-    const final = await checkpointAfter(job.rest, jid, Date.now(), 120_000);
-    printInsights(options, { jobRun, bare, idle, hourState, final, latency, checkpointDir: job.checkpointDir });
+    printLatency(options, latency);
+    printRun(await checkpointAfter(job.rest, jid, Date.now(), 120_000), job.checkpointDir);
+    console.log(machineLoad());
   } finally {
     await job.stop();
     await admin
@@ -115,20 +123,33 @@ async function publish(kafka: Kafka, prefix: string, posts: string, users: strin
   await producer.disconnect();
 }
 
-interface Reading {
-  readonly first: number;
-  readonly last: number;
-  readonly perSecond: number;
-}
-
-/** Polls the job's source counters until it has read every record: first → last record. */
-async function jobReads(rest: string, jid: string, total: number, committed: number): Promise<Reading> {
+/**
+ * Polls the job's source counters until every source operator has read its topic's records
+ * (an operator named after post_events all of the posts topic's, user_events the users'):
+ * from the first record read to the last.
+ */
+async function jobReads(
+  rest: string,
+  jid: string,
+  expected: { posts: number; users: number },
+  committed: number,
+): Promise<Reading> {
+  const total = expected.posts + expected.users;
   let first = 0;
+  let named = false;
   const deadline = committed + Math.max(300_000, total);
   while (Date.now() < deadline) {
-    const read = await sourceRecords(rest, jid);
-    if (read > 0 && first === 0) first = Date.now();
-    if (read >= total) {
+    const counts = await sourceRecords(rest, jid);
+    const read = [...counts.values()];
+    if (read.some((n) => n > 0) && first === 0) first = Date.now();
+    if (!named && counts.size > 0) {
+      named = true;
+      console.log(`the job's source operators: ${[...counts.keys()].join(', ')}`);
+    }
+    const done =
+      counts.size > 0 &&
+      [...counts].every(([operator, n]) => n >= (operator.includes('user_events') ? expected.users : expected.posts));
+    if (done) {
       const last = Date.now();
       return { first, last, perSecond: total / ((last - first) / 1000) };
     }
@@ -162,11 +183,6 @@ async function bareConsumer(kafka: Kafka, groupId: string, subscribed: string[],
   await consumer.disconnect();
   if (last === 0) throw new Error(`the bare consumer read ${read} of ${total} records`);
   return { first, last, perSecond: total / ((last - first) / 1000) };
-}
-
-interface Latency {
-  readonly results: number[];
-  readonly records: number[];
 }
 
 /**
@@ -216,7 +232,8 @@ async function windowLatency(
       const deadline = sent + 60_000 + options.checkpointMs;
       while (!seenResult.has(windowEnd) && Date.now() < deadline) await sleep(20);
       const seen = seenResult.get(windowEnd);
-      if (seen === undefined) throw new Error(`no HOUR result for the window ending ${new Date(windowEnd).toISOString()}`);
+      if (seen === undefined)
+        throw new Error(`no HOUR result for the window ending ${new Date(windowEnd).toISOString()}`);
       latency.results.push(seen - sent);
       const inputSeen = records.filter((r) => r.stream === 'posts').map((r) => seenRecord.get(r.key) ?? seen);
       latency.records.push(Math.max(...inputSeen) - sent);
@@ -227,45 +244,4 @@ async function windowLatency(
     await inputs.stop();
   }
   return latency;
-}
-
-function folderBytes(path: string): number {
-  return readdirSync(path, { withFileTypes: true }).reduce((sum, entry) => {
-    const full = join(path, entry.name);
-    return sum + (entry.isDirectory() ? folderBytes(full) : statSync(full).size);
-  }, 0);
-}
-
-function printInsights(
-  options: InsightsOptions,
-  f: {
-    jobRun: Reading;
-    bare: Reading;
-    idle: CheckpointStats;
-    hourState: CheckpointStats;
-    final: CheckpointStats;
-    latency: Latency;
-    checkpointDir: string;
-  },
-) {
-  const events = options.events.toLocaleString('en');
-  const rate = f.jobRun.perSecond;
-  console.log(`\n== insights (issue 16): ${machineLoad()} at the end; the machine is shared ==`);
-  console.log(`events/s over ${events} events (one hour of event time), first record read → last:`);
-  console.log(`  job ${perSecond(rate)}   bare kafkajs consumer ${perSecond(f.bare.perSecond)}   ${ratio(rate, f.bare.perSecond)}`);
-  console.log(`  target ≥ 20,000/s: ${verdict(rate >= 20_000)}`);
-  const results = summarize(f.latency.results);
-  const records = summarize(f.latency.records);
-  console.log(`window end → its result on insights.trending_tags, read committed (${f.latency.results.length} windows):`);
-  console.log(`  job p50 ${ms(results.p50)} p99 ${ms(results.p99)}   input record seen p50 ${ms(records.p50)} p99 ${ms(records.p99)}   p99 ${ratio(results.p99, records.p99)}`);
-  console.log(`  checkpoint interval ${options.checkpointMs} ms (results commit with the checkpoint after their window fires)`);
-  console.log(`  target ≤ 2 s p99 (through GraphQL, which adds the projector and the gateway): ${verdict(results.p99 <= 2_000)}`);
-  const idle = f.idle.latest!;
-  const hour = f.hourState.latest!;
-  console.log(`checkpoint duration and state size:`);
-  console.log(`  after one hour: ${ms(hour.durationMs)}, state ${mib(hour.stateSize)} (checkpointed ${mib(hour.checkpointedSize)})`);
-  console.log(`  empty state (baseline): ${ms(idle.durationMs)}, state ${mib(idle.stateSize)}   duration ${ratio(hour.durationMs, idle.durationMs)}`);
-  const d = f.final.durations;
-  console.log(`  every checkpoint of the run (${f.final.completed} completed, ${f.final.failed} failed): avg ${ms(d.avg)} max ${ms(d.max)}`);
-  console.log(`  checkpoint folder now ${mib(folderBytes(f.checkpointDir))} (${options.checkpointMs} ms interval, 3 retained)`);
 }

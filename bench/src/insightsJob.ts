@@ -115,23 +115,27 @@ export async function runningJobId(job: BenchJob, timeoutMs: number): Promise<st
 }
 
 /**
- * Records the job's Kafka sources have emitted: the sum of every source operator's
- * numRecordsOut (one per source subtask; the source is chained with what follows it, so the
- * vertex's own counts are the chain's output, not what was read).
+ * Records each of the job's Kafka source operators has emitted (numRecordsOut, summed over its
+ * subtasks), by operator: the source is chained with what follows it, so the vertex's own counts
+ * are the chain's output, not what was read; and should the planner not reuse a table's scan
+ * between the job's statements, each scan reads every record of its topic.
  */
-export async function sourceRecords(rest: string, jid: string): Promise<number> {
+export async function sourceRecords(rest: string, jid: string): Promise<Map<string, number>> {
   const job = await getJson<{ vertices: Array<{ id: string; name: string }> }>(`${rest}/jobs/${jid}`);
-  let total = 0;
+  const counts = new Map<string, number>();
   for (const vertex of job.vertices.filter((v) => v.name.includes('Source'))) {
     const base = `${rest}/jobs/${jid}/vertices/${vertex.id}/metrics`;
     const ids = (await getJson<Array<{ id: string }>>(base))
       .map((m) => m.id)
-      .filter((id) => /Source.*\.numRecordsOut$/.test(id));
+      .filter((id) => /^\d+\.Source.*\.numRecordsOut$/.test(id));
     if (ids.length === 0) continue;
     const values = await getJson<Array<{ id: string; value: string }>>(`${base}?get=${ids.join(',')}`);
-    total += values.reduce((sum, m) => sum + Number(m.value), 0);
+    for (const m of values) {
+      const operator = `${vertex.id}/${m.id.replace(/^\d+\./, '').replace(/\.numRecordsOut$/, '')}`;
+      counts.set(operator, (counts.get(operator) ?? 0) + Number(m.value));
+    }
   }
-  return total;
+  return counts;
 }
 
 export interface CompletedCheckpoint {
