@@ -218,6 +218,9 @@ async function windowLatency(
   const latency: Latency = { results: [], records: [] };
   try {
     for (let k = 1; k <= options.samples; k++) {
+      // A step right after the previous result (which came with a checkpoint) would always wait a
+      // whole interval for the next one: a random pause spreads the steps over the interval.
+      await sleep(Math.random() * options.checkpointMs);
       const windowEnd = start + 3_600_000 + k * 60_000;
       const records = closingRecords(run, k, windowEnd + 5_000, options.partitions);
       const sent = Date.now();
