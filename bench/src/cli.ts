@@ -1,8 +1,9 @@
-/** `npm run bench -- read|gateway|write|fanout|live [options]`: commands that print figures, each beside its baseline. */
+/** `npm run bench -- read|gateway|write|fanout|live|insights [options]`: commands that print figures, each beside its baseline. */
 import { signInAsAdmin } from '@verograph/stack';
 
 import { measureFanout, printFanout } from './fanout.ts';
 import { benchGateway } from './gateway.ts';
+import { benchInsights } from './insights.ts';
 import { benchLive } from './live.ts';
 import { benchRead } from './read.ts';
 import { defaultAuthorTiers, defaultMix, parseAuthorTiers, parseMix } from './mix/mixSpec.ts';
@@ -60,6 +61,15 @@ switch (which) {
   case 'fanout':
     printFanout(await measureFanout({ followers: option('--followers', 10_000), runs: option('--runs', 3) }));
     break;
+  case 'insights':
+    await benchInsights({
+      events: option('--events', 200_000),
+      samples: option('--samples', 20),
+      checkpointMs: option('--checkpoint-ms', 10_000),
+      partitions: option('--partitions', 3),
+      restPort: option('--rest-port', 8881),
+    });
+    break;
   case 'live': {
     const index = rest.indexOf('--subscribers');
     const subscribers = index >= 0 ? (rest[index + 1] ?? '').split(',').map(Number) : [1000, 10_000];
@@ -85,6 +95,8 @@ switch (which) {
         '                              [--seconds 10] [--window 4000] [--rate 500] [--latency-seconds 10]',
         '                              [--spike-seconds 10] [--feed-posts 50] [--followers 10000] [--runs 3]',
         '       npm run bench -- fanout [--followers 10000] [--runs 3]',
+        '       npm run bench -- insights [--events 200000] [--samples 20] [--checkpoint-ms 10000] [--partitions 3]',
+        '                                 [--rest-port 8881]',
         '       npm run bench -- live [--subscribers 1000,10000] [--sample 20] [--posts 30] [--port-offset 0]',
         '                             [--gateway http://127.0.0.1:4000 --gateway-pid PID]   (a system already running)',
       ].join('\n'),

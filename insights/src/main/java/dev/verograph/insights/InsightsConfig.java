@@ -26,6 +26,8 @@ import java.util.Map;
  * @param floodStepSeconds how often within the minute the flood guard re-counts (divides 60)
  * @param parallelism the job's parallelism
  * @param restPort the port of the MiniCluster's REST API (health, metrics), when run locally
+ * @param topicPrefix put before every topic the job reads and writes (INSIGHTS_TOPIC_PREFIX, empty by
+ *     default): a second instance (the benchmark's) runs on topics of its own
  */
 public record InsightsConfig(
     String kafkaBrokers,
@@ -43,7 +45,8 @@ public record InsightsConfig(
     int floodConnectionRequestsPerMinute,
     int floodStepSeconds,
     int parallelism,
-    int restPort) {
+    int restPort,
+    String topicPrefix) {
 
   public InsightsConfig {
     if (floodStepSeconds <= 0 || 60 % floodStepSeconds != 0) {
@@ -71,7 +74,8 @@ public record InsightsConfig(
         (int) number(env, "INSIGHTS_FLOOD_CONNECTION_REQUESTS_PER_MINUTE", 10),
         (int) number(env, "INSIGHTS_FLOOD_STEP_SECONDS", 5),
         (int) number(env, "INSIGHTS_PARALLELISM", 1),
-        (int) number(env, "INSIGHTS_REST_PORT", 8081));
+        (int) number(env, "INSIGHTS_REST_PORT", 8081),
+        env.getOrDefault("INSIGHTS_TOPIC_PREFIX", ""));
   }
 
   private static long number(Map<String, String> env, String name, long fallback) {

@@ -49,7 +49,7 @@ final class KafkaTables {
   private static Map<String, String> common(InsightsConfig config, String topic) {
     Map<String, String> options = new LinkedHashMap<>();
     options.put("connector", "kafka");
-    options.put("topic", topic);
+    options.put("topic", config.topicPrefix() + topic);
     options.put("properties.bootstrap.servers", config.kafkaBrokers());
     if (!config.kafkaUsername().isEmpty()) {
       options.put("properties.security.protocol", "SASL_PLAINTEXT");
