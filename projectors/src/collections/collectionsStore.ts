@@ -101,6 +101,14 @@ export function createCollectionsStore(pool: pg.Pool): CollectionsStore {
     async apply(ops) {
       if (ops.length === 0) return;
       const client = await pool.connect();
+      // A checked-out client is not covered by the pool's error listener: PostgreSQL going away
+      // mid-transaction ('terminating connection') would be an unhandled 'error' event and kill
+      // the process. The query in flight fails anyway, and the broken client is not reused.
+      let broken: Error | undefined;
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         for (const op of ops) await client.query(statement(op));
@@ -122,7 +130,8 @@ export function createCollectionsStore(pool: pg.Pool): CollectionsStore {
         }
         throw error;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken);
       }
     },
 
