@@ -38,10 +38,82 @@ export function runCassandraSubgraph(options: {
   readonly defaultPort: number;
   readonly start: (dependencies: CassandraSubgraphDependencies) => Promise<SubgraphServer>;
 }): void {
-  const service = `${options.name}-subgraph`;
+  runSubgraph(
+    options.name,
+    async ({ service, logger, config, client }) => {
+      const kafka = createKafka(service, config.engines.kafkaBrokers, config.engines.kafkaCredentials);
+      // The producer hears its commands' outcomes too, so a waiting mutation reads nothing.
+      const producer = commandChannel(
+        lazyProducer(() => createProducer(kafka), logger),
+        startOutcomeListener({ kafka, service, logger, maxWaiting: config.mutationLimits.maxWaiting }),
+      );
+      const server = await options.start({
+        cassandra: client,
+        kafka,
+        producer,
+        logger,
+        metrics: createMetricsRegistry(service),
+        port: config.port,
+        opsPort: config.opsPort,
+        host: config.host,
+        signingSecret: config.signingSecret,
+        mutationWaitMs: config.mutationWaitMs,
+        mutationLimits: config.mutationLimits,
+      });
+      return { server, closeAlso: () => producer.disconnect() };
+    },
+    options.defaultPort,
+  );
+}
+
+/** What a read-only Cassandra subgraph (no commands, no Kafka) is given by its composition root. */
+export type ReadOnlyCassandraSubgraphDependencies = Omit<
+  CassandraSubgraphDependencies,
+  'kafka' | 'producer' | 'mutationWaitMs' | 'mutationLimits'
+>;
+
+/** `runCassandraSubgraph` for a subgraph that only reads Cassandra: it signs in to no Kafka. */
+export function runReadOnlyCassandraSubgraph(options: {
+  readonly name: string;
+  readonly defaultPort: number;
+  readonly start: (dependencies: ReadOnlyCassandraSubgraphDependencies) => Promise<SubgraphServer>;
+}): void {
+  runSubgraph(
+    options.name,
+    async ({ service, logger, config, client }) => ({
+      server: await options.start({
+        cassandra: client,
+        logger,
+        metrics: createMetricsRegistry(service),
+        port: config.port,
+        opsPort: config.opsPort,
+        host: config.host,
+        signingSecret: config.signingSecret,
+      }),
+    }),
+    options.defaultPort,
+  );
+}
+
+/**
+ * The part every Cassandra subgraph's composition root shares: reads the configuration once,
+ * builds the Cassandra client, lets `serve` start the server, shuts down cleanly on SIGTERM or
+ * SIGINT, and logs a start-up failure with its reason before exiting non-zero.
+ */
+function runSubgraph(
+  name: string,
+  serve: (context: {
+    readonly service: string;
+    readonly logger: Logger;
+    readonly config: ReturnType<typeof readSubgraphConfig>;
+    readonly client: cassandra.Client;
+  }) => Promise<{ readonly server: SubgraphServer; readonly closeAlso?: () => Promise<void> }>,
+  defaultPort: number,
+): void {
+  const service = `${name}-subgraph`;
   const logger = createLogger(service);
   const main = async () => {
-    const config = readSubgraphConfig(envReader(), { name: options.name, defaultPort: options.defaultPort });
+    const config = readSubgraphConfig(envReader(), { name, defaultPort });
     const client = createCassandraClient(
       {
         contactPoints: config.engines.cassandraContactPoints,
@@ -54,25 +126,7 @@ export function runCassandraSubgraph(options: {
     // Not awaited: the subgraph serves (and reports not ready) while Cassandra comes up; the
     // driver connects on the first query.
     client.connect().catch((error: unknown) => logger.warn({ err: error }, 'Cassandra is not reachable yet'));
-    const kafka = createKafka(service, config.engines.kafkaBrokers, config.engines.kafkaCredentials);
-    // The producer hears its commands' outcomes too, so a waiting mutation reads nothing.
-    const producer = commandChannel(
-      lazyProducer(() => createProducer(kafka), logger),
-      startOutcomeListener({ kafka, service, logger, maxWaiting: config.mutationLimits.maxWaiting }),
-    );
-    const server = await options.start({
-      cassandra: client,
-      kafka,
-      producer,
-      logger,
-      metrics: createMetricsRegistry(service),
-      port: config.port,
-      opsPort: config.opsPort,
-      host: config.host,
-      signingSecret: config.signingSecret,
-      mutationWaitMs: config.mutationWaitMs,
-      mutationLimits: config.mutationLimits,
-    });
+    const { server, closeAlso } = await serve({ service, logger, config, client });
 
     let stopping = false;
     const stop = async (signal: string) => {
@@ -80,7 +134,7 @@ export function runCassandraSubgraph(options: {
       stopping = true;
       logger.info({ signal }, 'stopping');
       await server.close();
-      await Promise.allSettled([producer.disconnect(), client.shutdown()]);
+      await Promise.allSettled([closeAlso?.(), client.shutdown()]);
       process.exit(0);
     };
     process.once('SIGTERM', () => void stop('SIGTERM'));
