@@ -1,6 +1,6 @@
 /**
  * Differential: every registered query (schema/operations) runs through Apollo's executor and
- * ours over the real subgraphs (users, posts, collections, search as their own processes on the
+ * ours over the real subgraphs (users, posts, collections, search, insights as their own processes on the
  * shared engines), as several viewers, with generated variations: other variables, @include and
  * @skip on every nested field, missing entities, and a subgraph that is down. The client must
  * receive the same response from both. Mutations run once in the conformance spec: run twice
@@ -23,7 +23,7 @@ import { createSubgraphHttpClient } from '../subgraphs/subgraphHttpClient.ts';
 import { pairOver, runBoth, type ExecutorPair } from './testing/executorPair.ts';
 import { withConditionalFields } from './testing/operationVariants.ts';
 
-const subgraphNames = ['users', 'posts', 'collections', 'search'] as const;
+const subgraphNames = ['users', 'posts', 'collections', 'search', 'insights'] as const;
 const operations = readdirSync(join(repoRoot, 'schema/operations'))
   .filter((file) => file.endsWith('.graphql') && !file.endsWith('.live.graphql'))
   .map((file) => ({
@@ -55,6 +55,10 @@ function variableSets(operation: string, w: World): Record<string, unknown>[] {
       return [{}, { first: 2 }];
     case 'MyConnections':
       return [{}, { level: 'FRIEND', first: 1 }];
+    case 'PostInsights':
+      return [...w.posts.map((id) => ({ id })), { id: 'p-missing' }];
+    case 'TrendingTags':
+      return [{ window: 'HOUR' }, { window: 'DAY', first: 1 }];
     case 'PostPage':
       return [...w.posts.map((id) => ({ id })), { id: w.posts[0], commentsFirst: 1 }, { id: 'p-missing' }];
     case 'ProfilePage':
