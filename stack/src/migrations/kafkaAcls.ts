@@ -55,9 +55,26 @@ export function aclBindings(principals: Readonly<Record<string, PrincipalRights>
               operation: AclOperationTypes.WRITE,
             },
           ];
+    // Every producer here is idempotent: its InitProducerId needs IDEMPOTENT_WRITE on the cluster.
+    // Kafka also lets it through on WRITE to any topic, but only by scanning every ACL of the
+    // principal (Authorizer.authorizeByResourceType); granted outright, start-up does not depend
+    // on that fallback (a CI run saw writers refused with "Cluster authorization failed").
+    const idempotence: AclEntry[] =
+      rights.produce.length === 0
+        ? []
+        : [
+            {
+              ...base,
+              resourceType: AclResourceTypes.CLUSTER,
+              resourceName: 'kafka-cluster',
+              resourcePatternType: ResourcePatternTypes.LITERAL,
+              operation: AclOperationTypes.IDEMPOTENT_WRITE,
+            },
+          ];
     return [
       ...rights.consume.map((t) => topic(t, AclOperationTypes.READ)),
       ...rights.produce.map((t) => topic(t, AclOperationTypes.WRITE)),
+      ...idempotence,
       group(AclOperationTypes.READ),
       group(AclOperationTypes.DELETE),
       ...transactions,

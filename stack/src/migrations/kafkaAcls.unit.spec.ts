@@ -43,6 +43,19 @@ describe('the Kafka ACLs of migrations/kafka', () => {
     }
   });
 
+  it('let every principal that produces initialise an idempotent producer, and no other', () => {
+    const idempotent = aclBindings(declared.principals)
+      .filter((a) => a.resourceType === Resource.CLUSTER)
+      .map((a) => [a.principal, a.resourceName, a.operation]);
+    expect(idempotent).toEqual(
+      ['writers', 'projectors', 'users', 'posts', 'collections'].map((p) => [
+        `User:${p}`,
+        'kafka-cluster',
+        Op.IDEMPOTENT_WRITE,
+      ]),
+    );
+  });
+
   it('give each principal its consumer groups by prefix, to join and to delete', () => {
     const groups = aclBindings({ posts: declared.principals.posts! }).filter((a) => a.resourceType === Resource.GROUP);
     expect(groups.map((g) => [g.resourceName, g.resourcePatternType, g.operation])).toEqual([
