@@ -1,5 +1,5 @@
 import { createKafka, createProducer, type MessageProducer } from '@verograph/messaging';
-import { createLogger, createMetricsRegistry, envReader, type Logger } from '@verograph/service';
+import { createLogger, createMetricsRegistry, envReader, type EnvReader, type Logger } from '@verograph/service';
 import type cassandra from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
@@ -67,10 +67,15 @@ export function runCassandraSubgraph(options: {
 }
 
 /** What a read-only Cassandra subgraph (no commands, no Kafka) is given by its composition root. */
-export type ReadOnlyCassandraSubgraphDependencies = Omit<
+export interface ReadOnlyCassandraSubgraphDependencies extends Omit<
   CassandraSubgraphDependencies,
   'kafka' | 'producer' | 'mutationWaitMs' | 'mutationLimits'
->;
+> {
+  /** The other engines' addresses, for a subgraph that also reads one of them (search: Elasticsearch). */
+  readonly engines: ReturnType<typeof readSubgraphConfig>['engines'];
+  /** Its own settings beyond the shared ones (search: its indices and timeout). */
+  readonly env: EnvReader;
+}
 
 /** `runCassandraSubgraph` for a subgraph that only reads Cassandra: it signs in to no Kafka. */
 export function runReadOnlyCassandraSubgraph(options: {
@@ -80,9 +85,11 @@ export function runReadOnlyCassandraSubgraph(options: {
 }): void {
   runSubgraph(
     options.name,
-    async ({ service, logger, config, client }) => ({
+    async ({ service, logger, config, client, env }) => ({
       server: await options.start({
         cassandra: client,
+        engines: config.engines,
+        env,
         logger,
         metrics: createMetricsRegistry(service),
         port: config.port,
@@ -107,13 +114,15 @@ function runSubgraph(
     readonly logger: Logger;
     readonly config: ReturnType<typeof readSubgraphConfig>;
     readonly client: cassandra.Client;
+    readonly env: EnvReader;
   }) => Promise<{ readonly server: SubgraphServer; readonly closeAlso?: () => Promise<void> }>,
   defaultPort: number,
 ): void {
   const service = `${name}-subgraph`;
   const logger = createLogger(service);
   const main = async () => {
-    const config = readSubgraphConfig(envReader(), { name, defaultPort });
+    const env = envReader();
+    const config = readSubgraphConfig(env, { name, defaultPort });
     const client = createCassandraClient(
       {
         contactPoints: config.engines.cassandraContactPoints,
@@ -126,7 +135,7 @@ function runSubgraph(
     // Not awaited: the subgraph serves (and reports not ready) while Cassandra comes up; the
     // driver connects on the first query.
     client.connect().catch((error: unknown) => logger.warn({ err: error }, 'Cassandra is not reachable yet'));
-    const { server, closeAlso } = await serve({ service, logger, config, client });
+    const { server, closeAlso } = await serve({ service, logger, config, client, env });
 
     let stopping = false;
     const stop = async (signal: string) => {
