@@ -2,6 +2,8 @@ import { writeFileSync } from 'node:fs';
 
 import { services, startServices, stopServices, type RunningService } from '@verograph/stack';
 
+import { describeKafkaAcls } from './kafkaAcls.ts';
+
 import { onAbnormalExit } from './cleanups.ts';
 import { freePorts } from './ports.ts';
 
@@ -68,6 +70,14 @@ export async function startSystem(env: Readonly<Record<string, string>>): Promis
     opsPorts: opsPortOf,
     readyTimeoutMs: 180_000,
     output: outputAs(),
+  }).catch(async (error: unknown) => {
+    // A service refused by Kafka's authorizer: say what the brokers actually grant, so that a
+    // failure on a machine where it does not reproduce can be read from its log.
+    if (!String(error).includes('authorization failed') || !env.KAFKA_BROKERS) throw error;
+    const acls = await describeKafkaAcls(env.KAFKA_BROKERS).catch((e: unknown) => `(could not describe: ${String(e)})`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\nKafka's ACLs now:\n${acls}`, {
+      cause: error,
+    });
   });
   /** Every instance ever started (a killed one stays, so a late exit is still seen), and its label. */
   const labels = new Map<RunningService, string>(running.map((r) => [r, r.definition.name]));
