@@ -70,7 +70,8 @@ describe('npm run stack', () => {
     expect(await portIsFree('127.0.0.1', 55432)).toBe(true);
     expect(await portIsFree('127.0.0.1', 59092)).toBe(true);
     expect(readdirSync(join(stackDir, 'run'))).toEqual([]);
-  });
+    // A JVM engine and PostgreSQL started, checked and stopped: minutes on a busy machine.
+  }, 240_000);
 
   it('names the port and the fix when a port is taken', async () => {
     const { createServer } = await import('node:net');
@@ -84,5 +85,5 @@ describe('npm run stack', () => {
     } finally {
       blocker.close();
     }
-  });
+  }, 120_000);
 });
