@@ -1,4 +1,4 @@
-import type { DecisionCheck } from './soakDecisions.ts';
+import type { DecisionCheck } from './decisions.ts';
 
 /** What one process used at the end of a minute. */
 export interface ProcessMemory {

@@ -5,7 +5,7 @@ import { CommandOutcomeSchema, CommandStatus } from '@verograph/contracts/common
 import { topics } from '@verograph/messaging';
 import type { Admin, Kafka } from 'kafkajs';
 
-import type { SeenCommands, SeenOutcome } from './soakDecisions.ts';
+import type { SeenCommands, SeenOutcome } from './decisions.ts';
 
 const WATCHED = [topics.usersCommands, topics.postsCommands, topics.collectionsCommands, topics.commandOutcomes];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { checkDecisions, type SeenOutcome } from './soakDecisions.ts';
+import { checkDecisions, type SeenOutcome } from './decisions.ts';
 
 const applied = (commandId: string, decision = `d-${commandId}`): SeenOutcome => ({
   commandId,

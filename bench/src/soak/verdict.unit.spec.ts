@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import type { DecisionCheck } from './soakDecisions.ts';
-import { slope, soakVerdict, type SoakEnding, type SoakMinute } from './soakVerdict.ts';
+import type { DecisionCheck } from './decisions.ts';
+import { slope, soakVerdict, type SoakEnding, type SoakMinute } from './verdict.ts';
 
 const MB = 1_048_576;
 const minute = (n: number, rssMb: number, extra: Partial<SoakMinute> = {}): SoakMinute => ({

@@ -16,10 +16,10 @@ import { createKafka } from '@verograph/messaging';
 import { engineAddresses, envReader } from '@verograph/service';
 import { services as serviceDefinitions, signInAsAdmin } from '@verograph/stack';
 
-import { defaultSoakOptions, runSoak } from './soak.ts';
-import { createTeardown, trapUnhandled } from './soakTeardown.ts';
-import { machineLoad } from './stats.ts';
-import { startQuietSystem } from './system.ts';
+import { defaultSoakOptions, runSoak } from './runSoak.ts';
+import { createTeardown, trapUnhandled } from './teardown.ts';
+import { machineLoad } from '../stats.ts';
+import { startQuietSystem } from '../system.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {

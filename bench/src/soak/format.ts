@@ -1,5 +1,5 @@
 /** The soak's lines: one a minute, and the verdict. */
-import type { SoakMinute, SoakTargets, SoakVerdict } from './soakVerdict.ts';
+import type { SoakMinute, SoakTargets, SoakVerdict } from './verdict.ts';
 
 const mb = (bytes: number | undefined) => (bytes === undefined ? '?' : (bytes / 1_048_576).toFixed(0));
 const ms = (value: number) => (Number.isNaN(value) ? '-' : `${value.toFixed(0)} ms`);
