@@ -1,5 +1,5 @@
 /**
- * `npm run soak -- --minutes 30 [--warmup 2] [--writes 2] [--reads 10] [--subscribers 8] [--max-lag 500] [--catch-up 300]`:
+ * `npm run soak -- --minutes 30 [--warmup 2] [--warmup-share 0.33] [--writes 2] [--reads 10] [--subscribers 8] [--max-lag 500] [--catch-up 300]`:
  * the whole system under a moderate mixed load for that long; a line a minute, the verdict at
  * the end, exit code 0 when every target was met and the teardown was clean, 1 otherwise.
  *
@@ -81,6 +81,7 @@ try {
       ...defaultSoakOptions,
       minutes: option('--minutes', 30),
       warmupMinutes: option('--warmup', defaultSoakOptions.warmupMinutes),
+      warmupShare: option('--warmup-share', defaultSoakOptions.warmupShare),
       maxLag: option('--max-lag', defaultSoakOptions.maxLag),
       catchUpSeconds: option('--catch-up', defaultSoakOptions.catchUpSeconds),
       writesPerSecond: option('--writes', defaultSoakOptions.writesPerSecond),

@@ -66,6 +66,7 @@ export interface SoakOptions extends SoakTargets, SoakRates {
  */
 export const defaultSoakOptions = {
   warmupMinutes: 2,
+  warmupShare: 1 / 3,
   rssTolerance: 0.1,
   maxLag: 500,
   catchUpSeconds: 300,
