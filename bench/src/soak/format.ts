@@ -42,7 +42,7 @@ export function formatVerdict(v: SoakVerdict, targets: SoakTargets, drainSeconds
         `  ${name.padEnd(12)} RSS ${mb(t.firstRssBytes)} → ${mb(t.lastRssBytes)} MB, heap ` +
         `${mb(t.firstHeapBytes)} → ${mb(t.lastHeapBytes)} MB` +
         (v.memory.judged
-          ? `, slope ${(t.rssSlopePerMinute / 1_048_576).toFixed(2)} MB/min (${percent(t.rssGrowth)} over the run)`
+          ? `, slope ${(t.rssSlopePerMinute / 1_048_576).toFixed(2)} MB/min (${percent(t.rssGrowth)} after warm-up)`
           : '') +
         (trendWord(t, targets.rssTolerance) ? `: ${trendWord(t, targets.rssTolerance)}` : ''),
     )
