@@ -50,16 +50,18 @@ export function ensureEngines(): void {
 
 /**
  * Engines ensured and every service started, quietly: benchmarks print figures, not logs.
- * `ports` and `opsPorts` move services off their default ports (see StartServicesOptions).
+ * `ports` and `opsPorts` move services off their default ports (see StartServicesOptions);
+ * `logs` keeps the services' lines at that level (the soak's `--logs`), dropped otherwise.
  */
 export async function startQuietSystem(
   placement: Pick<StartServicesOptions, 'ports' | 'opsPorts'> = {},
+  logs?: { readonly level: string; readonly output: NonNullable<StartServicesOptions['output']> },
 ): Promise<{ services: RunningService[]; stop: () => Promise<void> }> {
   ensureEngines();
   const services = await startServices({
-    env: { ...productionEnv(), LOG_LEVEL: 'error' },
+    env: { ...productionEnv(), LOG_LEVEL: logs?.level ?? 'error' },
     ...placement,
-    output: () => undefined,
+    output: logs?.output ?? (() => undefined),
     readyTimeoutMs: 180_000,
   });
   return { services, stop: () => stopServices(services) };

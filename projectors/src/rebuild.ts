@@ -23,7 +23,8 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const config = readConfig();
   const logger = createLogger(`projectors-rebuild-${name}`);
-  const resources = await openResources(config, [name], `projectors-rebuild-${name}`);
+  const resources = openResources(config, [name], `projectors-rebuild-${name}`);
+  await resources.connected;
   try {
     const built = buildProjector(name, {
       ...config,

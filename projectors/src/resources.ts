@@ -1,6 +1,6 @@
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import type { MessageProducer } from '@verograph/messaging';
-import { coalesceSends, createKafka, createProducer } from '@verograph/messaging';
+import { coalesceSends, createKafka, createProducer, producerWhenConnected } from '@verograph/messaging';
 import type cassandra from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
@@ -16,6 +16,8 @@ export interface Resources {
   readonly elasticsearch?: ElasticsearchClient;
   readonly postgres?: pg.Pool;
   readonly producer?: MessageProducer;
+  /** Settles once the clients that connect eagerly (the producer) have; rejects if one cannot. */
+  readonly connected: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -29,11 +31,7 @@ const needs = {
   producer: ['feeds', 'live', 'notifications'],
 } satisfies Record<string, ResourceUser[]>;
 
-export async function openResources(
-  config: ProjectorsConfig,
-  names: readonly ResourceUser[],
-  clientId: string,
-): Promise<Resources> {
+export function openResources(config: ProjectorsConfig, names: readonly ResourceUser[], clientId: string): Resources {
   const wants = (engine: keyof typeof needs) => names.some((n) => (needs[engine] as ResourceUser[]).includes(n));
   const kafka = createKafka(clientId, config.engines.kafkaBrokers, config.engines.kafkaCredentials);
   // Connected on first use, so an engine that is down stalls (and retries) only its projectors.
@@ -56,9 +54,12 @@ export async function openResources(
   // meets the outage itself, fails, and is retried and logged by its consumer.
   postgres?.on('error', () => undefined);
   // Shared by every partition of the feeds and live consumers: their sends go out together.
-  const producer = wants('producer') ? coalesceSends(await createProducer(kafka)) : undefined;
+  // It connects beside the consumer groups' start-up; `connected` settles with it.
+  const producerConnected = wants('producer') ? createProducer(kafka).then(coalesceSends) : undefined;
+  const producer = producerConnected && producerWhenConnected(producerConnected);
   return {
     kafka,
+    connected: producerConnected?.then(() => undefined) ?? Promise.resolve(),
     cassandra: cassandraClient,
     elasticsearch,
     postgres,

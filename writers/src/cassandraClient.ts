@@ -5,13 +5,13 @@ import cassandra from 'cassandra-driver';
  * previous command of the aggregate wrote, and LOCAL_SERIAL for the lightweight transactions
  * (username claims, the decision log).
  */
-export async function connectCassandra(options: {
+export function createCassandraClient(options: {
   contactPoints: readonly string[];
   localDataCenter: string;
   keyspace: string;
   credentials?: { readonly username: string; readonly password: string } | undefined;
-}): Promise<cassandra.Client> {
-  const client = new cassandra.Client({
+}): cassandra.Client {
+  return new cassandra.Client({
     contactPoints: [...options.contactPoints],
     localDataCenter: options.localDataCenter,
     keyspace: options.keyspace,
@@ -32,6 +32,13 @@ export async function connectCassandra(options: {
       prepare: true,
     },
   });
+}
+
+/** `createCassandraClient`, connected. */
+export async function connectCassandra(
+  options: Parameters<typeof createCassandraClient>[0],
+): Promise<cassandra.Client> {
+  const client = createCassandraClient(options);
   await client.connect();
   return client;
 }

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 
 /**
@@ -57,15 +57,14 @@ function clusterFactory(kafka: Kafka): ((options: object) => InternalCluster) | 
 
 /**
  * Removes this instance's previous lives from `groupId` (members whose client id is this
- * client's, while this client has not joined yet). Best effort: a failure is logged and the
- * consumer joins as before, waiting for the session timeout.
+ * client's, while this client has not joined yet). `admin` is connected, and left so: the
+ * consumer's own, which saves a sign-in per group at start-up. Best effort: a failure is
+ * logged and the consumer joins as before, waiting for the session timeout.
  */
-export async function removePredecessors(kafka: Kafka, groupId: string, logger: Logger): Promise<number> {
+export async function removePredecessors(kafka: Kafka, admin: Admin, groupId: string, logger: Logger): Promise<number> {
   const clientId = clientIds.get(kafka);
   if (!clientId) return 0;
-  const admin = kafka.admin();
   try {
-    await admin.connect();
     const [group] = (await admin.describeGroups([groupId])).groups;
     const previous = (group?.members ?? []).filter((m) => m.clientId === clientId).map((m) => m.memberId);
     if (previous.length === 0) return 0;
@@ -87,7 +86,5 @@ export async function removePredecessors(kafka: Kafka, groupId: string, logger: 
   } catch (err) {
     logger.warn({ err, groupId }, 'could not remove the previous instance from its consumer group');
     return 0;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
   }
 }

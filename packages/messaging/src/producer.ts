@@ -96,3 +96,17 @@ export async function createProducer(kafka: Kafka): Promise<MessageProducer> {
     disconnect: () => producer.disconnect(),
   };
 }
+
+/**
+ * A producer usable before it is connected: `send` waits for the connection. A service starts
+ * its producer beside its other clients and consumer groups instead of before them, and awaits
+ * `connecting` with them so that a producer that cannot connect still ends the start-up.
+ */
+export function producerWhenConnected(connecting: Promise<MessageProducer>): MessageProducer {
+  // Awaited by the caller; this only keeps a failure from being unhandled meanwhile.
+  connecting.catch(() => undefined);
+  return {
+    send: async (records) => (await connecting).send(records),
+    disconnect: async () => (await connecting).disconnect(),
+  };
+}

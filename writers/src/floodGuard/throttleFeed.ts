@@ -13,7 +13,7 @@ export interface ThrottleFeedOptions {
   /** Each process adds a random suffix: every writer instance hears every key (commands of any user reach any instance). */
   readonly groupPrefix: string;
   readonly logger: Pick<Logger, 'info' | 'warn'>;
-  /** How long `startThrottleFeed` waits for the book to hold the whole topic before the writers decide anyway. */
+  /** How long `startThrottleFeed` waits for the book to hold the whole topic before it resolves anyway. */
   readonly catchUpTimeoutMs?: number;
   /** The pause before trying again when the topic cannot be read (missing, not allowed, Kafka away). */
   readonly retryMs?: number;
@@ -33,12 +33,15 @@ export interface ThrottleFeed {
  * reads committed records only by default (`readUncommitted: false`), so a throttle of an
  * aborted transaction never throttles anyone.
  *
- * Resolves once the book holds what the topic held at start (its last stable offsets), or
- * after `catchUpTimeoutMs`; a topic that cannot be read is retried in the background. The
- * guard fails open meanwhile: a throttle missed costs a few extra comments, while writers
- * that wait for it would stop every command.
+ * Returns at once; `caughtUp` resolves once the book holds what the topic held at start (its
+ * last stable offsets). A topic that cannot be read is retried in the background. The guard
+ * fails open meanwhile: a throttle missed costs a few extra comments, while writers that wait
+ * for it would stop every command. The writers process does not wait for it at all: the job
+ * publishes a throttle seconds after the window that earns it (a result is visible only after
+ * its next checkpoint, every 10 s), so the fraction of a second a restarted writer spends
+ * reading the topic is within the lateness every throttle already has.
  */
-export async function startThrottleFeed(options: ThrottleFeedOptions): Promise<ThrottleFeed> {
+export function openThrottleFeed(options: ThrottleFeedOptions): ThrottleFeed & { readonly caughtUp: Promise<void> } {
   const { kafka, topic, logger } = options;
   const book = createThrottleBook();
   let consumer: Consumer | undefined;
@@ -112,24 +115,34 @@ export async function startThrottleFeed(options: ThrottleFeedOptions): Promise<T
     }
   })();
 
-  const timeoutMs = options.catchUpTimeoutMs ?? 10_000;
-  const cancel = new AbortController();
-  const timer = sleep(timeoutMs, 'timeout' as const, { signal: cancel.signal }).catch(() => undefined);
-  const how = await Promise.race([reached, timer]);
-  cancel.abort();
-  if (how === 'timeout') {
-    logger.warn(
-      { topic, timeoutMs },
-      'throttles not read to their end in time; the flood guard catches up while writers decide',
-    );
-  }
-
   return {
     book,
+    caughtUp: reached,
     isCaughtUp: () => caughtUp,
     async stop() {
       stopped = true;
       await consumer?.disconnect().catch(() => undefined);
     },
   };
+}
+
+/**
+ * `openThrottleFeed`, resolved once the book holds the whole topic or after
+ * `catchUpTimeoutMs` (10 s by default), whichever comes first: for callers that must see
+ * every throttle published before they start (the flood guard's specs).
+ */
+export async function startThrottleFeed(options: ThrottleFeedOptions): Promise<ThrottleFeed> {
+  const feed = openThrottleFeed(options);
+  const timeoutMs = options.catchUpTimeoutMs ?? 10_000;
+  const cancel = new AbortController();
+  const timer = sleep(timeoutMs, 'timeout' as const, { signal: cancel.signal }).catch(() => undefined);
+  const how = await Promise.race([feed.caughtUp, timer]);
+  cancel.abort();
+  if (how === 'timeout') {
+    options.logger.warn(
+      { topic: options.topic, timeoutMs },
+      'throttles not read to their end in time; the flood guard catches up while writers decide',
+    );
+  }
+  return feed;
 }

@@ -107,6 +107,7 @@ export interface ConsumerOptions {
   readonly commitIntervalMs?: number;
   /** Defaults to `DEFAULT_SESSION_TIMEOUT_MS`. */
   readonly sessionTimeoutMs?: number;
+  /** Defaults to `defaultHeartbeatIntervalMs(sessionTimeoutMs)`. */
   readonly heartbeatIntervalMs?: number;
   /** How often log ends and committed offsets are read for `consumer_lag`; 0 turns it off. Defaults to 10 000. */
   readonly lagRefreshMs?: number;
@@ -120,9 +121,21 @@ export interface ConsumerOptions {
  * a member that (re)joins meanwhile holds the whole group in a rebalance that waits for the
  * dead one (resilience/serviceKills: 29–37 s to ready, the live feed still for 25 s, at 30 s).
  * kafkajs 2.2.4 has no static membership (`group.instance.id`) to skip that wait, so the
- * timeout is kept short: 10 s, heartbeats every ~1.7 s; the broker's minimum is 6 s.
+ * timeout is kept short: 10 s; the broker's minimum is 6 s.
  */
 export const DEFAULT_SESSION_TIMEOUT_MS = 10_000;
+
+/**
+ * How often a member heartbeats: 500 ms, or a sixth of the session when that is shorter.
+ * A member hears that its group is rebalancing only from a heartbeat's answer, and the
+ * coordinator holds every member's join until each has heard it: a restarted consumer was
+ * ready only a heartbeat interval after its twin noticed (3 s at the writers' 30 s session,
+ * resilience/serviceKills). Several heartbeats also fit in half a session, the lease a batch
+ * handler's writes rely on. A heartbeat is one small request per member.
+ */
+export function defaultHeartbeatIntervalMs(sessionTimeoutMs: number): number {
+  return Math.min(500, Math.floor(sessionTimeoutMs / 6));
+}
 
 /** Why a consumer stopped for good. */
 export type ConsumerStopped =

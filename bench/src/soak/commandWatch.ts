@@ -5,7 +5,7 @@ import { CommandOutcomeSchema, CommandStatus } from '@verograph/contracts/common
 import { topics } from '@verograph/messaging';
 import type { Admin, Kafka } from 'kafkajs';
 
-import type { SeenCommands, SeenOutcome } from './soakDecisions.ts';
+import { createReadOnce, type SeenCommands, type SeenOutcome } from './decisions.ts';
 
 const WATCHED = [topics.usersCommands, topics.postsCommands, topics.collectionsCommands, topics.commandOutcomes];
 
@@ -31,6 +31,8 @@ export async function watchCommands(kafka: Kafka, admin: Admin): Promise<Command
   const groupId = `soak-watch-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250 });
   let crash: string | undefined;
+  const firstReading = createReadOnce();
+  let reread = 0;
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     crash ??= `${payload.error.name}: ${payload.error.message}`;
   });
@@ -38,7 +40,11 @@ export async function watchCommands(kafka: Kafka, admin: Admin): Promise<Command
   try {
     await consumer.subscribe({ topics: WATCHED, fromBeginning: false });
     await consumer.run({
-      eachMessage: async ({ topic, message }) => {
+      eachMessage: async ({ topic, partition, message }) => {
+        if (!firstReading(topic, partition, message.offset)) {
+          reread++;
+          return;
+        }
         if (topic === topics.commandOutcomes) {
           if (!message.value) return;
           const o = fromBinary(CommandOutcomeSchema, message.value);
@@ -65,6 +71,7 @@ export async function watchCommands(kafka: Kafka, admin: Admin): Promise<Command
     copies,
     outcomes,
     crashed: () => crash,
+    reread: () => reread,
     async stop() {
       await consumer.disconnect();
       // The group was the soak's alone: nothing of it is left on the shared broker.

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
-import { createTeardown } from './soakTeardown.ts';
+import { createTeardown } from './teardown.ts';
 
 describe('createTeardown', () => {
   it('closes the last started first, each awaited before the next', async () => {
@@ -50,7 +50,7 @@ describe('createTeardown', () => {
 describe('trapUnhandled', () => {
   // In a process of its own: the test runner has its own handlers for what escapes.
   it('given a rejection nobody handles (what killed the soak at teardown), then the process records it and lives on', () => {
-    const module = fileURLToPath(new URL('./soakTeardown.ts', import.meta.url));
+    const module = fileURLToPath(new URL('./teardown.ts', import.meta.url));
     const script = `
       const { trapUnhandled } = await import(${JSON.stringify(module)});
       const trap = trapUnhandled();

@@ -1,5 +1,11 @@
 /** The soak's lines: one a minute, and the verdict. */
-import type { SoakMinute, SoakTargets, SoakVerdict } from './soakVerdict.ts';
+import {
+  MIN_SETTLED_MINUTES,
+  type MemoryTrend,
+  type SoakMinute,
+  type SoakTargets,
+  type SoakVerdict,
+} from './verdict.ts';
 
 const mb = (bytes: number | undefined) => (bytes === undefined ? '?' : (bytes / 1_048_576).toFixed(0));
 const ms = (value: number) => (Number.isNaN(value) ? '-' : `${value.toFixed(0)} ms`);
@@ -21,6 +27,14 @@ export function formatMinute(m: SoakMinute, acceptedSoFar: number): string {
   ].join('\n');
 }
 
+/** What a process's line after warm-up says: growth fails, a fall is memory given back. */
+function trendWord(t: MemoryTrend, tolerance: number): string {
+  if (t.gone) return 'GONE (no RSS in some minute: the process died)';
+  if (Number.isNaN(t.rssGrowth)) return '';
+  if (t.rssGrowth > tolerance) return 'GROWING';
+  return t.rssGrowth < -tolerance ? 'fell (memory given back, not a leak)' : 'flat';
+}
+
 export function formatVerdict(v: SoakVerdict, targets: SoakTargets, drainSeconds: number): string {
   const trends = Object.entries(v.memory.byProcess)
     .map(
@@ -28,14 +42,20 @@ export function formatVerdict(v: SoakVerdict, targets: SoakTargets, drainSeconds
         `  ${name.padEnd(12)} RSS ${mb(t.firstRssBytes)} → ${mb(t.lastRssBytes)} MB, heap ` +
         `${mb(t.firstHeapBytes)} → ${mb(t.lastHeapBytes)} MB` +
         (v.memory.judged
-          ? `, slope ${(t.rssSlopePerMinute / 1_048_576).toFixed(2)} MB/min (${percent(t.rssGrowth)} over the run)`
-          : ''),
+          ? `, slope ${(t.rssSlopePerMinute / 1_048_576).toFixed(2)} MB/min (${percent(t.rssGrowth)} after warm-up)`
+          : '') +
+        (trendWord(t, targets.rssTolerance) ? `: ${trendWord(t, targets.rssTolerance)}` : ''),
     )
     .join('\n');
+  const warmup = v.memory.warmupMinutes;
   const memory = v.memory.judged
-    ? `${v.memory.flat ? 'flat' : 'NOT flat'} after the ${targets.warmupMinutes}-minute warm-up ` +
-      `(least-squares RSS line within ±${targets.rssTolerance * 100}%)`
-    : `not judged: fewer than 3 minutes after the ${targets.warmupMinutes}-minute warm-up`;
+    ? `${v.memory.flat ? 'no growth' : 'GROWTH or a process lost'} after a ${warmup}-minute warm-up ` +
+      `(the larger of ${targets.warmupMinutes} min and ${(targets.warmupShare * 100).toFixed(0)}% of the run: ` +
+      `JIT, pools and bounded caches fill in it). Judged on the least-squares RSS line after it: ` +
+      `a rise past +${targets.rssTolerance * 100}% of its mean fails (a leak only grows); a fall is memory ` +
+      'given back, printed, not failed on; a process with no RSS in some minute fails'
+    : `not judged: fewer than ${MIN_SETTLED_MINUTES} minutes after the ${warmup}-minute warm-up` +
+      (v.memory.alive ? '' : '; a process was LOST (no RSS in some minute)');
   const d = v.decisions;
   const notApplied = Object.entries(d.notApplied).map(([reason, n]) => `${n} ${reason}`);
   const errors = Object.entries(v.errors).map(([kind, n]) => `${n} × ${kind}`);
@@ -49,6 +69,8 @@ export function formatVerdict(v: SoakVerdict, targets: SoakTargets, drainSeconds
       `${v.lagDrained ? 'drained' : 'NOT drained'} ${drainSeconds.toFixed(0)} s after the load stopped`,
     `soak: commands ${d.commands}, each decided exactly once: ${d.ok ? 'yes' : 'NO'} ` +
       `(not in Kafka ${d.notInKafka}, undecided ${d.undecided}, decided twice ${d.decidedTwice}` +
+      `${d.republished > 0 ? `; ${d.republished} of one decision published again, identical: a retried batch or a redelivery answered from the decision log` : ''}` +
+      `${d.reread > 0 ? `; ${d.reread} records read again by the watch after it rejoined, counted once` : ''}` +
       `${notApplied.length > 0 ? `, not applied: ${notApplied.join(', ')}` : ''}` +
       `${d.watchFailed ? `; the topics could not be read: ${d.watchFailed}` : ''})`,
     `soak: unhandled in the soak's process: ${v.unhandled.length === 0 ? 'none' : v.unhandled.join('; ')}`,

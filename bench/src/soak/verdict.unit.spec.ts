@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import type { DecisionCheck } from './soakDecisions.ts';
-import { slope, soakVerdict, type SoakEnding, type SoakMinute } from './soakVerdict.ts';
+import type { DecisionCheck } from './decisions.ts';
+import { slope, soakVerdict, warmupOf, type SoakEnding, type SoakMinute } from './verdict.ts';
 
 const MB = 1_048_576;
 const minute = (n: number, rssMb: number, extra: Partial<SoakMinute> = {}): SoakMinute => ({
@@ -18,13 +18,15 @@ const minute = (n: number, rssMb: number, extra: Partial<SoakMinute> = {}): Soak
   cpuPercent: 20,
   ...extra,
 });
-const targets = { warmupMinutes: 1, rssTolerance: 0.1, maxLag: 100 };
+const targets = { warmupMinutes: 1, warmupShare: 1 / 3, rssTolerance: 0.1, maxLag: 100 };
 const clean: SoakEnding = { lagLeft: 0, drainSeconds: 1, unhandled: [] };
 const decided: DecisionCheck = {
   commands: 10,
   notInKafka: 0,
   undecided: 0,
   decidedTwice: 0,
+  republished: 0,
+  reread: 0,
   notApplied: {},
   watchFailed: undefined,
   ok: true,
@@ -50,6 +52,43 @@ describe('soakVerdict', () => {
   it('given one 15% spike on the last of twelve minutes, then the line, not the last point, decides', () => {
     const verdict = verdictOf(Array.from({ length: 12 }, (_, i) => minute(i + 2, i === 11 ? 115 : 100)));
     expect(verdict.memory.flat).toBe(true);
+  });
+
+  // The last 30-minute run (MB, minute 1 → 30): the projectors fell 250 → 192 after warm-up and
+  // the old ±10% rule failed them. RSS falling is memory given back; a leak only grows.
+  it('given RSS that falls after warm-up, then memory is not growing and the soak passes', () => {
+    const projectors = Array.from({ length: 30 }, (_, i) => minute(i + 1, 250 - i * 2));
+    const verdict = verdictOf(projectors);
+    expect(verdict.memory.byProcess.gateway!.rssGrowth).toBeLessThan(-0.1);
+    expect(verdict.memory).toMatchObject({ judged: true, flat: true });
+    expect(verdict.passed).toBe(true);
+  });
+
+  // The same run's users subgraph: 118 MB at minute 1, stepping up while its caches filled until
+  // minute 13, flat after. A 2-minute warm-up put the filling inside the line (+22%).
+  it('given a step up while caches fill in the first third, then flat, then the warm-up leaves the step out', () => {
+    const users = Array.from({ length: 30 }, (_, i) => minute(i + 1, 118 + Math.min(i, 12) * (21 / 12) + (i % 2)));
+    const verdict = verdictOf(users);
+    expect(verdict.memory.warmupMinutes).toBe(10);
+    expect(verdict.memory).toMatchObject({ judged: true, flat: true });
+    const shortWarmup = soakVerdict(users, clean, decided, { ...targets, warmupMinutes: 2, warmupShare: 0 });
+    expect(shortWarmup.memory.byProcess.gateway!.rssGrowth).toBeGreaterThan(0.1);
+    expect(shortWarmup.memory.flat).toBe(false);
+  });
+
+  it('given RSS that keeps growing through the whole run, then the longer warm-up still catches it', () => {
+    const leaking = Array.from({ length: 30 }, (_, i) => minute(i + 1, 150 + i * 1.5));
+    const verdict = verdictOf(leaking);
+    expect(verdict.memory.byProcess.gateway!.rssGrowth).toBeGreaterThan(0.1);
+    expect(verdict).toMatchObject({ memory: { judged: true, flat: false }, passed: false });
+  });
+
+  it('given a process with no RSS in some minute, then it was lost and the soak fails, short runs included', () => {
+    const died = Array.from({ length: 12 }, (_, i) => minute(i + 1, i >= 8 ? 0 : 100));
+    expect(verdictOf(died).memory).toMatchObject({ judged: true, flat: false, alive: false });
+    expect(verdictOf(died).memory.byProcess.gateway!.gone).toBe(true);
+    const short = verdictOf([minute(1, 100), minute(2, 0)]);
+    expect(short).toMatchObject({ memory: { judged: false, alive: false }, passed: false });
   });
 
   it('given a run too short for a slope after warm-up, then memory is not judged and does not fail it', () => {
@@ -83,6 +122,15 @@ describe('soakVerdict', () => {
 
   it('given no minute at all, then nothing passed', () => {
     expect(verdictOf([]).passed).toBe(false);
+  });
+});
+
+describe('warmupOf', () => {
+  it('is the least warm-up, or the share of the run when that is longer', () => {
+    expect(warmupOf(2, { warmupMinutes: 2, warmupShare: 1 / 3 })).toBe(2);
+    expect(warmupOf(6, { warmupMinutes: 2, warmupShare: 1 / 3 })).toBe(2);
+    expect(warmupOf(30, { warmupMinutes: 2, warmupShare: 1 / 3 })).toBe(10);
+    expect(warmupOf(30, { warmupMinutes: 12, warmupShare: 1 / 3 })).toBe(12);
   });
 });
 

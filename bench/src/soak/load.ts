@@ -9,8 +9,8 @@ import { performance } from 'node:perf_hooks';
 
 import { subscribeWs, type LiveSubscription } from '@verograph/e2e/liveClients';
 
-import type { GatewayClient, GraphQLAnswer } from './gatewayClient.ts';
-import { percentile, sleep } from './stats.ts';
+import type { GatewayClient, GraphQLAnswer } from '../gatewayClient.ts';
+import { percentile, sleep } from '../stats.ts';
 
 export interface SoakRates {
   readonly writesPerSecond: number;

@@ -1,11 +1,11 @@
 /**
  * The soak: a moderate, steady mix of reads, mutations and live subscriptions for many minutes
- * (soakLoad.ts), a line a minute (RSS and heap per process, errors by kind, consumer lag, read
+ * (load.ts), a line a minute (RSS and heap per process, errors by kind, consumer lag, read
  * and write p99), then the load stops, the lag must drain, every command the soak's mutations
  * published must have been decided exactly once, and the verdict says whether memory stayed
  * flat after warm-up, nothing failed and the lag stayed bounded. `runSoak` takes a running
  * system (its gateway, its processes, Kafka clients), so it runs against any; `npm run soak`
- * (soakCli.ts) starts one.
+ * (cli.ts) starts one.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -14,14 +14,14 @@ import { totalLag } from '@verograph/messaging';
 import { cpuMillis } from '@verograph/stack';
 import type { Admin, Kafka } from 'kafkajs';
 
-import { waitForCaughtUp } from './consumerLag.ts';
-import { createGatewayClient, payloadStatus, type GatewayClient } from './gatewayClient.ts';
-import { watchCommands } from './soakCommandWatch.ts';
-import { checkDecisions } from './soakDecisions.ts';
-import { formatMinute, formatVerdict } from './soakFormat.ts';
-import { createMinuteTally, startSoakLoad, type SoakCast, type SoakRates } from './soakLoad.ts';
-import { soakVerdict, type ProcessMemory, type SoakMinute, type SoakTargets, type SoakVerdict } from './soakVerdict.ts';
-import { sleep } from './stats.ts';
+import { waitForCaughtUp } from '../consumerLag.ts';
+import { createGatewayClient, payloadStatus, type GatewayClient } from '../gatewayClient.ts';
+import { watchCommands } from './commandWatch.ts';
+import { checkDecisions } from './decisions.ts';
+import { formatMinute, formatVerdict } from './format.ts';
+import { createMinuteTally, startSoakLoad, type SoakCast, type SoakRates } from './load.ts';
+import { soakVerdict, type ProcessMemory, type SoakMinute, type SoakTargets, type SoakVerdict } from './verdict.ts';
+import { sleep } from '../stats.ts';
 
 /** A service process of the system under soak. */
 export interface SoakProcess {
@@ -66,6 +66,7 @@ export interface SoakOptions extends SoakTargets, SoakRates {
  */
 export const defaultSoakOptions = {
   warmupMinutes: 2,
+  warmupShare: 1 / 3,
   rssTolerance: 0.1,
   maxLag: 500,
   catchUpSeconds: 300,

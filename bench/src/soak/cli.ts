@@ -1,7 +1,9 @@
 /**
- * `npm run soak -- --minutes 30 [--warmup 2] [--writes 2] [--reads 10] [--subscribers 8] [--max-lag 500] [--catch-up 300]`:
+ * `npm run soak -- --minutes 30 [--warmup 2] [--warmup-share 0.33] [--writes 2] [--reads 10] [--subscribers 8] [--max-lag 500] [--catch-up 300] [--logs DIR]`:
  * the whole system under a moderate mixed load for that long; a line a minute, the verdict at
  * the end, exit code 0 when every target was met and the teardown was clean, 1 otherwise.
+ * `--logs DIR` keeps each service's warnings and errors in DIR/<service>.log, each line with the
+ * seconds since the services started (to tell what they saw when the soak counted an error).
  *
  * Engines: those of the stack in STACK_DIR (the shared or CI's stack, already up; started only
  * when some engine does not serve, and their migrations left alone when all do). Services: every one as its own process in production mode, as the
@@ -10,16 +12,18 @@
  * join the system's usual consumer groups, as every system on a stack does: a second group
  * would decide every command on the shared topics twice.
  */
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 import { createKafka } from '@verograph/messaging';
 import { engineAddresses, envReader } from '@verograph/service';
 import { services as serviceDefinitions, signInAsAdmin } from '@verograph/stack';
 
-import { defaultSoakOptions, runSoak } from './soak.ts';
-import { createTeardown, trapUnhandled } from './soakTeardown.ts';
-import { machineLoad } from './stats.ts';
-import { startQuietSystem } from './system.ts';
+import { defaultSoakOptions, runSoak } from './runSoak.ts';
+import { createTeardown, trapUnhandled } from './teardown.ts';
+import { machineLoad } from '../stats.ts';
+import { startQuietSystem } from '../system.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -28,6 +32,21 @@ const option = (name: string, fallback: number) => {
   if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number, got ${args[index + 1]}`);
   return value;
 };
+
+/** With `--logs DIR`: each service's lines at warn and above, appended to DIR/<service>.log. */
+function serviceLogs() {
+  const index = args.indexOf('--logs');
+  if (index < 0) return undefined;
+  const dir = args[index + 1];
+  if (!dir) throw new Error('--logs needs a directory');
+  mkdirSync(dir, { recursive: true });
+  const started = Date.now();
+  return {
+    level: 'warn',
+    output: (service: string, line: string) =>
+      appendFileSync(join(dir, `${service}.log`), `[+${((Date.now() - started) / 1000).toFixed(1)} s] ${line}\n`),
+  };
+}
 
 /** A port nothing listens on now, from the kernel; the service takes it a moment later. */
 const freePort = () =>
@@ -62,7 +81,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 const teardown = createTeardown();
 let passed = false;
 try {
-  const system = await startQuietSystem(await placement());
+  const system = await startQuietSystem(await placement(), serviceLogs());
   teardown.add('stopping the services', () => system.stop());
   const kafka = createKafka('soak', engineAddresses(envReader()).kafkaBrokers);
   const admin = kafka.admin();
@@ -81,6 +100,7 @@ try {
       ...defaultSoakOptions,
       minutes: option('--minutes', 30),
       warmupMinutes: option('--warmup', defaultSoakOptions.warmupMinutes),
+      warmupShare: option('--warmup-share', defaultSoakOptions.warmupShare),
       maxLag: option('--max-lag', defaultSoakOptions.maxLag),
       catchUpSeconds: option('--catch-up', defaultSoakOptions.catchUpSeconds),
       writesPerSecond: option('--writes', defaultSoakOptions.writesPerSecond),
