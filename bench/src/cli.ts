@@ -40,6 +40,7 @@ switch (which) {
       seconds: option('--seconds', 10),
       connections: option('--connections', 50),
       profile: rest.includes('--cpu-prof'),
+      ...(text('--only', '') ? { only: text('--only', '').split(',') } : {}),
     });
     break;
   case 'write':
@@ -88,7 +89,7 @@ switch (which) {
     console.error(
       [
         'usage: npm run bench -- read [--seconds 10] [--connections 32]',
-        '       npm run bench -- gateway [--seconds 10] [--connections 50] [--cpu-prof]',
+        '       npm run bench -- gateway [--seconds 10] [--connections 50] [--cpu-prof] [--only ours,stock,...]',
         '       npm run bench -- write [--only sustained,mutations,spike,feed,fanout]',
         '                              [--mix love:55,comment:20,post:10,follow:10,social:5]',
         '                              [--authors 10:100,100:20,1000:4,10000:1] [--users 1000]',
