@@ -1,5 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { continueTrace } from '@verograph/messaging';
+import { childSpan, continueTrace, type TraceContext } from '@verograph/messaging';
 import {
   MAX_BATCH_VIEWERS,
   signViewer,
@@ -89,7 +89,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       accept: 'application/json',
       ...signViewer(this.options.signingSecret, context.viewerId, { subgraph: this.options.name, body, scope }),
     };
-    const trace = continueTrace(context.trace?.traceparent, context.trace?.tracestate);
+    const trace = spanOf(context.trace);
     headers.traceparent = trace.traceparent;
     if (trace.tracestate) headers.tracestate = trace.tracestate;
     if (context.idempotencyKey) headers['idempotency-key'] = context.idempotencyKey;
@@ -221,7 +221,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       ...operation,
       viewers: fetches.map(({ context }, viewerIndex) => ({
         headers: signViewer(this.options.signingSecret, context.viewerId, { ...signed, scope: { viewerIndex } }),
-        traceparent: continueTrace(context.trace?.traceparent, context.trace?.tracestate).traceparent,
+        traceparent: spanOf(context.trace).traceparent,
       })),
     };
     const text = JSON.stringify(batch);
@@ -275,6 +275,11 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       }
     }
   }
+}
+
+/** A span of the request's trace for one fetch; a new trace for a fetch of no request (health, schema). */
+function spanOf(trace: TraceContext | undefined): TraceContext {
+  return trace ? childSpan(trace) : continueTrace(undefined);
 }
 
 function messageFor(name: string, reason: SubgraphFailure): string {
