@@ -73,6 +73,8 @@ export interface FieldShape {
   readonly role: FieldRole;
   readonly condition: SelectionCondition | undefined;
   readonly type: OutputShape;
+  /** For a leaf or non-null leaf: its check; a value that passes it completes to itself. */
+  readonly leafCheck: ((value: unknown) => boolean) | undefined;
   /** For __schema/__type: the field as written, answered by graphql-js's introspection. */
   readonly node: FieldNode;
 }
@@ -250,7 +252,9 @@ function fieldShape(
 ): FieldShape {
   const first = !written.has(responseName);
   written.add(responseName);
-  return { kind: 'field', responseName, guarded, first, role, condition, type, node };
+  const leaf = type.kind === OutputKind.NonNull ? type.ofType! : type;
+  const leafCheck = leaf.kind === OutputKind.Leaf ? leaf.isValid : undefined;
+  return { kind: 'field', responseName, guarded, first, role, condition, type, leafCheck, node };
 }
 
 function compositeType(schema: GraphQLSchema, name: string): GraphQLCompositeType {

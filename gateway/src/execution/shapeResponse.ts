@@ -92,6 +92,12 @@ function applySelections(
         write(output, selection, type.name);
         continue;
       }
+      const leafCheck = selection.leafCheck;
+      if (leafCheck !== undefined && outputValue === undefined && inputValue !== null && leafCheck(inputValue)) {
+        // Most fields: a valid leaf completes to itself, with no path or error bookkeeping.
+        write(output, selection, inputValue);
+        continue;
+      }
       run.path.push(name);
       const updated = updateValue(outputValue, selection.type, inputValue, run, parentType);
       write(output, selection, updated);
