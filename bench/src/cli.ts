@@ -1,10 +1,11 @@
-/** `npm run bench -- read|gateway|write|fanout|live|insights [options]`: commands that print figures, each beside its baseline. */
+/** `npm run bench -- read|gateway|subgraph-client|write|fanout|live|insights [options]`: commands that print figures, each beside its baseline. */
 import { signInAsAdmin } from '@verograph/stack';
 
 import { measureFanout, printFanout } from './fanout.ts';
 import { benchGateway } from './gateway.ts';
 import { benchInsights } from './insights.ts';
 import { benchLive } from './live.ts';
+import { benchSubgraphClients, runSubgraphClient } from './subgraphClients.ts';
 import { benchRead } from './read.ts';
 import { defaultAuthorTiers, defaultMix, parseAuthorTiers, parseMix } from './mix/mixSpec.ts';
 import { benchWrite, writeItems, type WriteItem } from './write.ts';
@@ -40,7 +41,12 @@ switch (which) {
       seconds: option('--seconds', 10),
       connections: option('--connections', 50),
       profile: rest.includes('--cpu-prof'),
+      ...(text('--only', '') ? { only: text('--only', '').split(',') } : {}),
     });
+    break;
+  case 'subgraph-client':
+    if (rest[0] === 'run') await runSubgraphClient(rest[1] ?? '', rest[2] ?? '', Number(rest[3]));
+    else await benchSubgraphClients({ seconds: option('--seconds', 5), rounds: option('--rounds', 4) });
     break;
   case 'write':
     await benchWrite({
@@ -88,7 +94,8 @@ switch (which) {
     console.error(
       [
         'usage: npm run bench -- read [--seconds 10] [--connections 32]',
-        '       npm run bench -- gateway [--seconds 10] [--connections 50] [--cpu-prof]',
+        '       npm run bench -- gateway [--seconds 10] [--connections 50] [--cpu-prof] [--only ours,stock,...]',
+        '       npm run bench -- subgraph-client [--seconds 5] [--rounds 4]',
         '       npm run bench -- write [--only sustained,mutations,spike,feed,fanout]',
         '                              [--mix love:55,comment:20,post:10,follow:10,social:5]',
         '                              [--authors 10:100,100:20,1000:4,10000:1] [--users 1000]',

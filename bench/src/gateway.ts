@@ -5,7 +5,8 @@
  * Apollo's as a reference), stock @apollo/gateway + @apollo/server, and @graphql-hive/gateway
  * with its defaults and with its subgraph request deduplication off. Warm-up, then two rounds in
  * alternating order; each round prints requests/s, p50/p99, CPU ms per request, GC share and the
- * ratio to stock measured in that round.
+ * ratio to stock measured in that round. Ours runs with the Node flags it is deployed with
+ * (stack/src/services.ts: a larger young generation); the others with Node's defaults.
  */
 import { writeFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
@@ -13,7 +14,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import autocannon from 'autocannon';
-import { cpuMillis } from '@verograph/stack';
+import { cpuMillis, services } from '@verograph/stack';
 
 import { benchQuery, benchSupergraph, benchVariables } from './gatewaySubgraphs.ts';
 import { cores, pinLoadGenerator, startPinned, type GatewayProcess } from './gatewayProcesses.ts';
@@ -31,6 +32,8 @@ interface Round {
   readonly gcShare: number;
 }
 
+const deployedNodeOptions = services.find((s) => s.name === 'gateway')?.nodeOptions ?? [];
+
 const labels: Record<string, string> = {
   ours: 'ours (gateway/, own executor)',
   'ours-apollo': 'ours with GATEWAY_EXECUTOR=apollo',
@@ -39,7 +42,14 @@ const labels: Record<string, string> = {
   'hive-nodedup': '@graphql-hive/gateway (dedup off)',
 };
 
-export async function benchGateway(options: { seconds: number; connections: number; profile: boolean }): Promise<void> {
+export async function benchGateway(options: {
+  seconds: number;
+  connections: number;
+  profile: boolean;
+  /** Only these gateways (a profiling run of ours alone); all when undefined. */
+  only?: readonly string[];
+}): Promise<void> {
+  const wanted = (name: string) => !options.only || options.only.includes(name);
   pinLoadGenerator();
   const dir = tmpdir();
   const subgraphs = await startPinned({
@@ -61,12 +71,17 @@ export async function benchGateway(options: { seconds: number; connections: numb
       ['ours', 'own', 4600],
       ['ours-apollo', 'apollo', 4620],
     ] as const) {
+      if (!wanted(name)) continue;
       gateways.push(
         await startPinned({
           name,
           entry: 'gateway/src/main.ts',
           core: cores?.gateway,
-          nodeOptions: options.profile && name === 'ours' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+          // As the gateway is deployed (stack/src/services.ts); the other gateways run with Node's defaults.
+          nodeOptions: [
+            ...deployedNodeOptions,
+            ...(options.profile && name === 'ours' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+          ],
           env: {
             ...productionEnv(),
             LOG_LEVEL: 'warn',
@@ -87,6 +102,7 @@ export async function benchGateway(options: { seconds: number; connections: numb
       ['hive', 4650],
       ['hive-nodedup', 4660],
     ] as const) {
+      if (!wanted(name)) continue;
       gateways.push(
         await startPinned({
           name,
@@ -98,10 +114,7 @@ export async function benchGateway(options: { seconds: number; connections: numb
       );
     }
     const body = JSON.stringify({ query: benchQuery, variables: benchVariables, operationName: 'TopProducts' });
-    const expected = await answerOf(
-      gateways.find((g) => g.name === 'stock')!,
-      body,
-    );
+    const expected = await answerOf(gateways.find((g) => g.name === 'stock') ?? gateways[0]!, body);
     for (const gateway of gateways) {
       const answer = await answerOf(gateway, body);
       if (!isDeepStrictEqual(answer.json, expected.json)) {
@@ -184,7 +197,9 @@ async function measure(gateway: GatewayProcess, body: string, seconds: number, c
 }
 
 function printRound(round: number, names: readonly string[], results: ReadonlyMap<string, Round>): void {
-  const stock = results.get('stock')!;
+  const stock = results.get('stock');
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a !== undefined && b !== undefined && b > 0 ? (a / b).toFixed(2) : '-';
   console.log(`\nround ${round} (in this order)`);
   console.log(
     `${'gateway'.padEnd(40)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}` +
@@ -197,17 +212,17 @@ function printRound(round: number, names: readonly string[], results: ReadonlyMa
       `${(labels[name] ?? name).padEnd(40)}${r.requestsPerSecond.toFixed(0).padStart(8)}${r.p50.toFixed(1).padStart(8)}` +
         `${r.p99.toFixed(1).padStart(8)}${r.cpuPerRequest.toFixed(2).padStart(11)}${r.perCoreSecond.toFixed(0).padStart(11)}` +
         `${(r.gcShare * 100).toFixed(1).padStart(7)}${String(r.errors).padStart(8)}` +
-        `${(r.requestsPerSecond / stock.requestsPerSecond).toFixed(2).padStart(9)}` +
-        `${(r.perCoreSecond / stock.perCoreSecond).toFixed(2).padStart(11)}`,
+        `${ratio(r.requestsPerSecond, stock?.requestsPerSecond).padStart(9)}` +
+        `${ratio(r.perCoreSecond, stock?.perCoreSecond).padStart(11)}`,
     );
   }
-  const ours = results.get('ours')!;
-  const hive = results.get('hive')!;
-  const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : '-');
+  const ours = results.get('ours');
+  const hive = results.get('hive');
+  if (!ours) return;
   console.log(
-    `targets: ours/stock ${ratio(ours.requestsPerSecond, stock.requestsPerSecond)}× requests/s, ` +
-      `${ratio(ours.perCoreSecond, stock.perCoreSecond)}× per core-second (≥ 4); ` +
-      `ours/hive ${ratio(ours.requestsPerSecond, hive.requestsPerSecond)}× requests/s, ` +
-      `${ratio(ours.perCoreSecond, hive.perCoreSecond)}× per core-second (≥ 3); ours GC ${(ours.gcShare * 100).toFixed(1)}% (< 10)`,
+    `targets: ours/stock ${ratio(ours.requestsPerSecond, stock?.requestsPerSecond)}× requests/s, ` +
+      `${ratio(ours.perCoreSecond, stock?.perCoreSecond)}× per core-second (≥ 4); ` +
+      `ours/hive ${ratio(ours.requestsPerSecond, hive?.requestsPerSecond)}× requests/s, ` +
+      `${ratio(ours.perCoreSecond, hive?.perCoreSecond)}× per core-second (≥ 3); ours GC ${(ours.gcShare * 100).toFixed(1)}% (< 10)`,
   );
 }

@@ -11,6 +11,8 @@ export {
 export { createGateway, type Gateway, type GatewayDependencies } from './createGateway.ts';
 export { GatewayErrorCode } from './errors/gatewayErrors.ts';
 export type { GatewayContext } from './observability/gatewayContext.ts';
+/** The subgraph HTTP client, for `npm run bench -- subgraph-client` to measure against its baseline. */
+export { createSubgraphHttpClient, type SubgraphHttpClient } from './subgraphs/subgraphHttpClient.ts';
 export {
   createTrustedDocuments,
   documentHash,

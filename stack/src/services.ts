@@ -18,6 +18,8 @@ export interface ServiceDefinition {
   /** The operations port: /health/live, /health/ready, /metrics (the same as `port` when there is no API). */
   readonly opsPortEnv: string;
   readonly opsPort: number;
+  /** Node/V8 flags the service is deployed with (docker-compose.yml repeats them). */
+  readonly nodeOptions?: readonly string[];
 }
 
 /** A subgraph: GraphQL on `port`, its operations endpoints 10 above. */
@@ -63,6 +65,11 @@ export const services: readonly ServiceDefinition[] = [
     port: 4000,
     opsPortEnv: 'GATEWAY_OPS_PORT',
     opsPort: 4010,
+    // Each request holds a few hundred KB of short-lived subgraph answers and response objects:
+    // a young generation of 64 MB per semi-space lets them die before a scavenge copies them
+    // (a CPU profile under load at 20 connections: GC 21 % of the gateway's CPU with Node's
+    // default, 6 % with this; `npm run bench -- gateway` at 50 connections: 15-26 %, from 28-70 %).
+    nodeOptions: ['--max-semi-space-size=64'],
   },
 ];
 
@@ -96,9 +103,12 @@ export interface StartServicesOptions {
 
 /** The command line that runs a service: its bundle as deployed, or its sources through tsx. */
 function commandOf(definition: ServiceDefinition, fromBundle: boolean): string[] {
-  return fromBundle
-    ? [join(repoRoot, 'dist', definition.name, 'main.mjs')]
-    : ['--import', 'tsx', join(repoRoot, definition.entry)];
+  return [
+    ...(definition.nodeOptions ?? []),
+    ...(fromBundle
+      ? [join(repoRoot, 'dist', definition.name, 'main.mjs')]
+      : ['--import', 'tsx', join(repoRoot, definition.entry)]),
+  ];
 }
 
 /** Starts each service as a child process and waits until its ops port answers /health/ready. */

@@ -20,9 +20,13 @@ function isObject(value: unknown): value is Data {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** What a plain object inherits: the only keys whose assignment could reach a prototype. */
+const inheritedNames = new Set(Object.getOwnPropertyNames(Object.prototype).concat('__proto__'));
+
 /** Makes `key` an own property of `target` before it is assigned, so an inherited setter (`__proto__`) is never hit. */
 function defineOwn(target: Data, key: string): void {
-  if (!hasOwn.call(target, key) && key in target) {
+  // Data objects are plain (JSON.parse, literals): only Object.prototype's names can be inherited.
+  if (inheritedNames.has(key) && !hasOwn.call(target, key) && key in target) {
     Object.defineProperty(target, key, { configurable: true, enumerable: true, value: undefined, writable: true });
   }
 }
@@ -31,7 +35,8 @@ function defineOwn(target: Data, key: string): void {
 export function deepMerge(target: Data, source: unknown): Data {
   if (source === undefined || source === null) return target;
   const from = source as Data;
-  for (const key of Object.keys(from)) {
+  // for…in: no array of keys per merged object (data objects have no enumerable inherited keys).
+  for (const key in from) {
     const value = from[key];
     if (value === undefined) continue;
     defineOwn(target, key);

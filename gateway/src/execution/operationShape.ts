@@ -65,9 +65,16 @@ export interface FieldShape {
   readonly responseName: string;
   /** A response name that is also a property of Object.prototype ('constructor', '__proto__'): read and written as own properties only. */
   readonly guarded: boolean;
+  /**
+   * No earlier selection (fragments included) writes this response name into the same object:
+   * in an object the shaping creates, its output value is known to be absent, and not read.
+   */
+  readonly first: boolean;
   readonly role: FieldRole;
   readonly condition: SelectionCondition | undefined;
   readonly type: OutputShape;
+  /** For a leaf or non-null leaf: its check; a value that passes it completes to itself. */
+  readonly leafCheck: ((value: unknown) => boolean) | undefined;
   /** For __schema/__type: the field as written, answered by graphql-js's introspection. */
   readonly node: FieldNode;
 }
@@ -126,7 +133,8 @@ export function compileOperationShape(
     if (isCompositeType(type)) {
       if (!selectionSet) throw new Error(`Invalid empty selection set for composite type ${type.name}`);
       const info = types.get(type.name);
-      return shape(OutputKind.Composite, type.name, true, undefined, undefined, selectionsOf(type, selectionSet), info);
+      const selections = selectionsOf(type, selectionSet, new Set());
+      return shape(OutputKind.Composite, type.name, true, undefined, undefined, selections, info);
     }
     let isValid = leafChecks.get(type.name);
     if (!isValid) {
@@ -136,7 +144,12 @@ export function compileOperationShape(
     return shape(OutputKind.Leaf, type.name, false, undefined, isValid, undefined, undefined);
   };
 
-  const selectionsOf = (parent: GraphQLCompositeType, selectionSet: SelectionSetNode): SelectionShape[] => {
+  /** `written`: the response names earlier selections may already have written into the same object. */
+  const selectionsOf = (
+    parent: GraphQLCompositeType,
+    selectionSet: SelectionSetNode,
+    written: Set<string>,
+  ): SelectionShape[] => {
     const shapes: SelectionShape[] = [];
     for (const selection of selectionSet.selections) {
       const condition = conditionOf(selection.directives);
@@ -147,17 +160,21 @@ export function compileOperationShape(
           const responseName = selection.alias?.value ?? name;
           const guarded = prototypeNames.has(responseName);
           if (name === '__typename') {
-            shapes.push(fieldShape(responseName, guarded, FieldRole.Typename, condition, placeholder, selection));
+            shapes.push(
+              fieldShape(responseName, guarded, FieldRole.Typename, condition, placeholder, selection, written),
+            );
             break;
           }
           if (name === '__schema' || name === '__type') {
-            shapes.push(fieldShape(responseName, guarded, FieldRole.Introspection, condition, placeholder, selection));
+            shapes.push(
+              fieldShape(responseName, guarded, FieldRole.Introspection, condition, placeholder, selection, written),
+            );
             break;
           }
           const definition = 'getFields' in parent ? parent.getFields()[name] : undefined;
           if (!definition) throw new Error(`Cannot query field "${name}" on type "${parent.name}"`);
           const type = outputShape(definition.type, selection.selectionSet);
-          shapes.push(fieldShape(responseName, guarded, FieldRole.Value, condition, type, selection));
+          shapes.push(fieldShape(responseName, guarded, FieldRole.Value, condition, type, selection, written));
           break;
         }
         case Kind.INLINE_FRAGMENT: {
@@ -170,7 +187,7 @@ export function compileOperationShape(
             typeCondition: typeCondition?.name,
             type: typeCondition ? types.get(typeCondition.name) : undefined,
             subtypes: typeCondition ? subtypesOf(typeCondition) : undefined,
-            selections: selectionsOf(typeCondition ?? parent, selection.selectionSet),
+            selections: selectionsOf(typeCondition ?? parent, selection.selectionSet, written),
           });
           break;
         }
@@ -184,7 +201,7 @@ export function compileOperationShape(
             typeCondition: typeCondition.name,
             type: types.get(typeCondition.name),
             subtypes: subtypesOf(typeCondition),
-            selections: selectionsOf(typeCondition, fragment.selectionSet),
+            selections: selectionsOf(typeCondition, fragment.selectionSet, written),
           });
           break;
         }
@@ -204,7 +221,7 @@ export function compileOperationShape(
   return {
     rootType: types.get(root.name)!,
     types,
-    selections: selectionsOf(root, operation.selectionSet),
+    selections: selectionsOf(root, operation.selectionSet, new Set()),
     defaultedVariables,
     hasDefaults,
   };
@@ -231,8 +248,13 @@ function fieldShape(
   condition: SelectionCondition | undefined,
   type: OutputShape,
   node: FieldNode,
+  written: Set<string>,
 ): FieldShape {
-  return { kind: 'field', responseName, guarded, role, condition, type, node };
+  const first = !written.has(responseName);
+  written.add(responseName);
+  const leaf = type.kind === OutputKind.NonNull ? type.ofType! : type;
+  const leafCheck = leaf.kind === OutputKind.Leaf ? leaf.isValid : undefined;
+  return { kind: 'field', responseName, guarded, first, role, condition, type, leafCheck, node };
 }
 
 function compositeType(schema: GraphQLSchema, name: string): GraphQLCompositeType {

@@ -49,6 +49,22 @@ const shopCases: Case[] = [
     outcome: 'completion',
   },
   {
+    name: 'one response name selected twice: the second selection merges into the objects of the first',
+    query: `{
+      topProducts(first: 2) { upc reviews { id } }
+      topProducts(first: 2) { name reviews { id body author { name } } reviews { author { username } } }
+    }`,
+    outcome: 'data',
+  },
+  {
+    name: 'one response name selected twice over a failing entity fetch and a nulled non-null field',
+    query: `{
+      topProducts(first: 4) { upc inStock reviews { body } }
+      topProducts(first: 4) { name shippingEstimate reviews { author { username } } }
+    }`,
+    outcome: 'errors',
+  },
+  {
     name: 'named and inline fragments, aliases, repeated fields',
     query: `query Shop {
       first: topProducts(first: 1) { ...P upc }

@@ -54,14 +54,16 @@ let hasErrors = false;
 export function shapeResponse(input: Data, { shape, variables, introspect }: ShapeInput): ShapedResponse {
   const run: Run = { variables, types: shape.types, introspect, errors: [], path: [] };
   const data: Data = {};
-  const bubbled = applySelections(input, shape.selections, data, run, shape.rootType);
+  const bubbled = applySelections(input, shape.selections, data, false, run, shape.rootType);
   return { data: bubbled ? null : data, errors: run.errors };
 }
 
+/** `merging`: `output` was made by an earlier selection of the same response name, and may hold any field. */
 function applySelections(
   input: Data,
   selections: readonly SelectionShape[],
   output: Data,
+  merging: boolean,
   run: Run,
   parentType: TypeInfo,
 ): boolean {
@@ -70,7 +72,8 @@ function applySelections(
     if (selection.condition !== undefined && isSkipped(selection.condition, run.variables)) continue;
     if (selection.kind === 'field') {
       const name = selection.responseName;
-      const outputValue = selection.guarded ? own(output, name) : output[name];
+      const outputValue =
+        selection.first && !merging ? undefined : selection.guarded ? own(output, name) : output[name];
       if (selection.role === FieldRole.Introspection) {
         if (outputValue === undefined) write(output, selection, run.introspect(selection));
         continue;
@@ -89,6 +92,12 @@ function applySelections(
         write(output, selection, type.name);
         continue;
       }
+      const leafCheck = selection.leafCheck;
+      if (leafCheck !== undefined && outputValue === undefined && inputValue !== null && leafCheck(inputValue)) {
+        // Most fields: a valid leaf completes to itself, with no path or error bookkeeping.
+        write(output, selection, inputValue);
+        continue;
+      }
       run.path.push(name);
       const updated = updateValue(outputValue, selection.type, inputValue, run, parentType);
       write(output, selection, updated);
@@ -105,7 +114,7 @@ function applySelections(
         if (!applies) continue;
         parent = selection.type!;
       }
-      if (applySelections(input, selection.selections, output, run, parent)) return BUBBLE;
+      if (applySelections(input, selection.selections, output, merging, run, parent)) return BUBBLE;
     }
   }
   return false;
@@ -207,7 +216,7 @@ function updateValue(
         objectType = named;
       }
       const target = (outputValue as Data | undefined) ?? {};
-      const bubbled = applySelections(object, type.selections!, target, run, objectType);
+      const bubbled = applySelections(object, type.selections!, target, outputValue !== undefined, run, objectType);
       invalid = false;
       hasErrors = bubbled;
       return bubbled ? null : target;

@@ -56,8 +56,7 @@ export function operationLimitRefusal(
     introspection: boolean;
   },
 ): LimitRefusal | undefined {
-  const fragments = fragmentsOf(document);
-  const depth = operationDepth(operation, fragments);
+  const { fragments, depth, aliases } = shapeOf(document, operation);
   if (depth > limits.maxDepth) {
     return {
       code: GatewayErrorCode.QUERY_TOO_DEEP,
@@ -66,7 +65,6 @@ export function operationLimitRefusal(
       actual: depth,
     };
   }
-  const aliases = aliasCount(operation, fragments);
   if (aliases > limits.maxAliases) {
     return {
       code: GatewayErrorCode.TOO_MANY_ALIASES,
@@ -97,6 +95,28 @@ export function operationLimitRefusal(
  * code (400) once it is resolved, before any subgraph is called. The live transports call
  * operationLimitRefusal themselves for subscriptions (liveService.ts), with the same words.
  */
+interface OperationShape {
+  readonly fragments: ReturnType<typeof fragmentsOf>;
+  readonly depth: number;
+  readonly aliases: number;
+}
+
+/*
+ * Depth and aliases do not depend on the variables: they are counted once per operation node,
+ * which Apollo Server hands out again for the same text (cost, which reads `first`, is not kept).
+ */
+const shapes = new WeakMap<OperationDefinitionNode, OperationShape>();
+
+function shapeOf(document: DocumentNode, operation: OperationDefinitionNode): OperationShape {
+  let shape = shapes.get(operation);
+  if (!shape) {
+    const fragments = fragmentsOf(document);
+    shape = { fragments, depth: operationDepth(operation, fragments), aliases: aliasCount(operation, fragments) };
+    shapes.set(operation, shape);
+  }
+  return shape;
+}
+
 export function useOperationLimits({
   limits,
   introspection,

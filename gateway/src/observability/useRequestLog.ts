@@ -12,7 +12,9 @@ export function useRequestLog(logger: Logger): ApolloServerPlugin<GatewayContext
   return {
     async requestDidStart({ contextValue }) {
       const started = performance.now();
-      const log = logger.child({ traceId: traceId(contextValue.trace) });
+      // Made when a line is written: at the usual level (warn) a successful request writes none.
+      let child: Logger | undefined;
+      const log = () => (child ??= logger.child({ traceId: traceId(contextValue.trace) }));
       return {
         async didEncounterErrors({ errors, operationName }) {
           for (const error of errors) {
@@ -26,12 +28,13 @@ export function useRequestLog(logger: Logger): ApolloServerPlugin<GatewayContext
               path: error.path,
               subgraph: error.extensions?.subgraph ?? error.extensions?.serviceName,
             };
-            if (unexpected) log.error({ ...fields, err: cause }, `operation error: ${error.message}`);
-            else log.debug(fields, `operation error: ${error.message}`);
+            if (unexpected) log().error({ ...fields, err: cause }, `operation error: ${error.message}`);
+            else if (logger.isLevelEnabled('debug')) log().debug(fields, `operation error: ${error.message}`);
           }
         },
         async willSendResponse({ operation, operationName, response }) {
-          log.info(
+          if (!logger.isLevelEnabled('info')) return;
+          log().info(
             {
               operationName,
               operationType: operation?.operation,

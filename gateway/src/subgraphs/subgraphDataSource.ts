@@ -1,5 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { continueTrace } from '@verograph/messaging';
+import { childSpan, continueTrace, type TraceContext } from '@verograph/messaging';
 import {
   MAX_BATCH_VIEWERS,
   signViewer,
@@ -15,6 +15,7 @@ import type { PublicEntityCache } from '../entityCache/publicEntityCache.ts';
 import { GatewayErrorCode } from '../errors/gatewayErrors.ts';
 import type { GatewayContext } from '../observability/gatewayContext.ts';
 import type { GatewayMetrics } from '../observability/gatewayMetrics.ts';
+import { createFetchBodyText } from './fetchBodyText.ts';
 import { SubgraphFetchError, type SubgraphFailure, type SubgraphHttpClient } from './subgraphHttpClient.ts';
 
 export type { SubgraphFailure } from './subgraphHttpClient.ts';
@@ -61,11 +62,15 @@ export function createSubgraphDataSource(options: SubgraphDataSourceOptions): Re
 class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly options: SubgraphDataSourceOptions;
   private readonly target: URL;
+  private readonly bodyText = createFetchBodyText();
+  /** The fetch-duration histogram's series of this subgraph, resolved once instead of per fetch. */
+  private readonly fetchDuration: { observe(seconds: number): void };
 
   constructor(options: SubgraphDataSourceOptions) {
     super({ url: options.url });
     this.options = options;
     this.target = new URL(options.url);
+    this.fetchDuration = options.metrics.subgraphFetchDuration.labels({ subgraph: options.name });
   }
 
   /**
@@ -84,7 +89,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       accept: 'application/json',
       ...signViewer(this.options.signingSecret, context.viewerId, { subgraph: this.options.name, body, scope }),
     };
-    const trace = continueTrace(context.trace?.traceparent, context.trace?.tracestate);
+    const trace = spanOf(context.trace);
     headers.traceparent = trace.traceparent;
     if (trace.tracestate) headers.tracestate = trace.tracestate;
     if (context.idempotencyKey) headers['idempotency-key'] = context.idempotencyKey;
@@ -142,7 +147,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     isMutation: boolean,
   ): Promise<GatewayGraphQLResponse> {
     const { http: _http, ...body } = request;
-    const text = JSON.stringify(body);
+    const text = this.bodyText(body);
     if (context.viewerBatching && !isMutation) return this.batched(text, body, context);
     return this.postOne(text, context, isMutation);
   }
@@ -216,7 +221,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       ...operation,
       viewers: fetches.map(({ context }, viewerIndex) => ({
         headers: signViewer(this.options.signingSecret, context.viewerId, { ...signed, scope: { viewerIndex } }),
-        traceparent: continueTrace(context.trace?.traceparent, context.trace?.tracestate).traceparent,
+        traceparent: spanOf(context.trace).traceparent,
       })),
     };
     const text = JSON.stringify(batch);
@@ -262,7 +267,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
         },
       });
     } finally {
-      metrics.subgraphFetchDuration.observe({ subgraph: name }, (performance.now() - started) / 1000);
+      this.fetchDuration.observe((performance.now() - started) / 1000);
       // Whatever a mutation changed about the viewer, the next read of the viewer is fresh. Only
       // the subgraphs whose entities are cached can change them (a new post changes no profile).
       if (isMutation && context.viewerId !== undefined && entityCache?.covers(name)) {
@@ -270,6 +275,11 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       }
     }
   }
+}
+
+/** A span of the request's trace for one fetch; a new trace for a fetch of no request (health, schema). */
+function spanOf(trace: TraceContext | undefined): TraceContext {
+  return trace ? childSpan(trace) : continueTrace(undefined);
 }
 
 function messageFor(name: string, reason: SubgraphFailure): string {

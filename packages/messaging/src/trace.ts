@@ -34,6 +34,16 @@ export function continueTrace(traceparent: string | undefined, tracestate?: stri
   return { traceparent: `00-${traceId}-${randomHex(8)}-01`, tracestate };
 }
 
+/**
+ * A new span of `trace`, which this process made itself (continueTrace): its trace id is read by
+ * position, with no parse (the gateway starts one per subgraph fetch).
+ */
+export function childSpan(trace: TraceContext): TraceContext {
+  const { traceparent, tracestate } = trace;
+  if (traceparent.length !== 55 || !traceparent.startsWith('00-')) return continueTrace(traceparent, tracestate);
+  return { traceparent: `00-${traceparent.slice(3, 35)}-${randomHex(8)}-01`, tracestate };
+}
+
 export function traceId(trace: TraceContext): string {
   return trace.traceparent.split('-')[1] ?? '';
 }

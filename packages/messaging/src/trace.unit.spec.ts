@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { continueTrace, traceId } from './trace.ts';
+import { childSpan, continueTrace, traceId } from './trace.ts';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/;
 
@@ -32,5 +32,20 @@ describe('continueTrace', () => {
     }
     expect(traces.size).toBe(2_000);
     expect(spans.size).toBe(2_000);
+  });
+});
+
+describe('childSpan', () => {
+  it('is a new span of the same trace, as continueTrace makes it', () => {
+    const parent = continueTrace('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'vendor=1');
+    const child = childSpan(parent);
+    expect(child.traceparent).toMatch(TRACEPARENT);
+    expect(traceId(child)).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(child.traceparent).not.toBe(parent.traceparent);
+    expect(child.tracestate).toBe('vendor=1');
+  });
+
+  it('parses a context it did not make, like continueTrace', () => {
+    expect(childSpan({ traceparent: 'junk' }).traceparent).toMatch(TRACEPARENT);
   });
 });
