@@ -1,10 +1,12 @@
 import type { RecordHandler } from '@verograph/messaging';
+import type cassandra from 'cassandra-driver';
 import type { Logger } from '@verograph/service';
 
 import { deadLetter, done } from '../consumer/projector.ts';
 import { InvalidEventError } from '../events/projectedEvent.ts';
 import { insightKindOf, planInsight, type InsightTopics } from './insightsPlan.ts';
-import type { InsightsStore } from './insightsStore.ts';
+import type { Replay } from '../rebuild/rebuildReadModel.ts';
+import { createInsightsStore, type InsightsStore } from './insightsStore.ts';
 
 export interface InsightsProjectorDeps {
   readonly store: InsightsStore;
@@ -37,5 +39,33 @@ export function insightsRecordHandler(deps: InsightsProjectorDeps): RecordHandle
       if (error instanceof InvalidEventError) return deadLetter('UNDECODABLE', error.message);
       throw error;
     }
+  };
+}
+
+/**
+ * The insights read model as a rebuild sees it (`npm run rebuild -- insights`): emptied, then the
+ * result topics replayed through the live handler. The topics keep what the read model serves
+ * (trending tags a day, engagement and follower changes a week: migrations/kafka/0004), and a
+ * result past its time is skipped as it is live, so the rebuilt model equals the live one.
+ */
+export function insightsReplay(deps: {
+  cassandra: cassandra.Client;
+  topics: InsightTopics;
+  liveGroupId: string;
+  logger: Logger;
+  clock?: () => Date;
+}): Replay {
+  const store = createInsightsStore(deps.cassandra);
+  return {
+    name: 'insights',
+    topics: Object.values(deps.topics),
+    handle: insightsRecordHandler({
+      store,
+      topics: deps.topics,
+      clock: deps.clock ?? (() => new Date()),
+      logger: deps.logger,
+    }),
+    clear: () => store.clear(),
+    liveGroupId: deps.liveGroupId,
   };
 }
