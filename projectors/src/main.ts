@@ -9,7 +9,7 @@ import { ConfigError, createLogger, createMetricsRegistry, createOpsServer } fro
 import { buildProjector } from './buildProjector.ts';
 import { readConfig } from './config.ts';
 import { recordHandlerFor } from './consumer/recordHandler.ts';
-import { insightsRecordHandler } from './insights/insightsProjector.ts';
+import { insightsBatchHandler } from './insights/insightsProjector.ts';
 import { createInsightsStore } from './insights/insightsStore.ts';
 import { openResources } from './resources.ts';
 
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
         kafka: resources.kafka,
         groupId,
         topics: Object.values(config.insightTopics),
-        handle: insightsRecordHandler({
+        handleBatch: insightsBatchHandler({
           store: createInsightsStore(resources.cassandra),
           topics: config.insightTopics,
           clock: () => new Date(),

@@ -6,7 +6,7 @@ import { createKafka, createProducer, runConsumer } from '@verograph/messaging';
 import { postsTypeDefs, startPostsSubgraph } from '@verograph/posts-subgraph';
 import {
   createInsightsStore,
-  insightsRecordHandler,
+  insightsBatchHandler,
   createCassandraClient as projectorsCassandraClient,
   type InsightTopics,
 } from '@verograph/projectors';
@@ -72,7 +72,7 @@ export async function startInsightsWorld(options: { topics?: InsightTopics } = {
     kafka,
     groupId: `test-projectors-insights-${testRun}`,
     topics: Object.values(topics),
-    handle: insightsRecordHandler({
+    handleBatch: insightsBatchHandler({
       store: createInsightsStore(projectorClient),
       topics,
       clock: () => new Date(),
