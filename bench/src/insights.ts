@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { startInsightsWorld } from '@verograph/insights-subgraph/testing';
+import { startInsightsWorld, type InsightsWorld } from '@verograph/insights-subgraph/testing';
 import { createKafka, topics } from '@verograph/messaging';
 import { engineAddresses } from '@verograph/service';
 import type { Kafka } from 'kafkajs';
@@ -98,7 +98,7 @@ export async function benchInsights(options: InsightsOptions): Promise<void> {
       },
     });
     try {
-      await projectorCaughtUp(world, `${run}-viewer`);
+      await projectorCaughtUp(kafka, world, `${prefix}${topics.insightsTrendingTags}`, `${run}-viewer`);
       const latency = await windowLatency(kafka, world, {
         run,
         posts: postsTopic,
@@ -214,15 +214,28 @@ async function bareConsumer(kafka: Kafka, groupId: string, subscribed: string[],
   return { first, last, perSecond: total / ((last - first) / 1000) };
 }
 
-/** Waits until the gateway's trending tags stop changing: the projector has read the hour's results. */
-async function projectorCaughtUp(world: Awaited<ReturnType<typeof startInsightsWorld>>, viewer: string) {
-  const query = 'query { trendingTags(window: HOUR, first: 100) { tag uses } }';
-  let last = '';
-  for (let i = 0; i < 120; i++) {
-    const answer = JSON.stringify((await world.ask(viewer, query)).body);
-    if (answer === last && answer.includes('"tag"')) return;
-    last = answer;
-    await sleep(2_000);
+/**
+ * Waits until the insights projector has read every result the hour gave (its group's committed
+ * offsets at the result topic's ends; a transaction's commit marker may stay one past the last
+ * committed offset) and the gateway answers trending tags.
+ */
+async function projectorCaughtUp(kafka: Kafka, world: InsightsWorld, topic: string, viewer: string) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    for (let i = 0; i < 240; i++) {
+      const [read] = await admin.fetchOffsets({ groupId: world.projectorGroupId, topics: [topic] });
+      const behind = ends.filter((end) => {
+        const at = read?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+        return Number(at) < Number(end.high) - 1;
+      });
+      const answer = await world.ask(viewer, 'query { trendingTags(window: HOUR, first: 1) { tag } }');
+      if (behind.length === 0 && JSON.stringify(answer.body).includes('"tag"')) return;
+      await sleep(1_000);
+    }
+    throw new Error("the insights projector had not read the hour's results within 4 minutes");
+  } finally {
+    await admin.disconnect();
   }
-  throw new Error(`the projector had not caught up with the hour's results within 4 minutes: ${last}`);
 }

@@ -68,9 +68,10 @@ export async function startInsightsWorld(options: { topics?: InsightTopics } = {
   });
   await admin.disconnect();
   const producer = await createProducer(kafka);
+  const projectorGroupId = `test-projectors-insights-${testRun}`;
   const projector = await runConsumer({
     kafka,
-    groupId: `test-projectors-insights-${testRun}`,
+    groupId: projectorGroupId,
     topics: Object.values(topics),
     handleBatch: insightsBatchHandler({
       store: createInsightsStore(projectorClient),
@@ -111,6 +112,8 @@ export async function startInsightsWorld(options: { topics?: InsightTopics } = {
 
   return {
     topics,
+    /** The insights projector's consumer group: its committed offsets say how far it has read. */
+    projectorGroupId,
     fx,
     /** Asks the gateway as `viewerId` (undefined: anonymous). */
     ask: async (viewerId: string | undefined, query: string, variables: Record<string, unknown> = {}) =>
