@@ -75,7 +75,7 @@ export async function windowLatency(kafka: Kafka, world: InsightsWorld, r: Laten
           .map(({ key, value, partition }) => ({ key, value, partition })),
       })),
     });
-  const latency: Latency = { results: [], records: [], graphql: [] };
+  const latency: Latency = { results: [], records: [], graphql: [], errors: {}, slowAnswers: [] };
   try {
     for (let k = 1; k <= r.samples; k++) {
       const end = r.start + 3_600_000 + k * 60_000;
@@ -97,7 +97,14 @@ export async function windowLatency(kafka: Kafka, world: InsightsWorld, r: Laten
         }
       })();
       while (gatewaySeen === 0 && Date.now() < deadline) {
+        const asked = Date.now();
         const answer = await world.ask(r.viewer, TRENDING, { first: 100 });
+        const took = Date.now() - asked;
+        if (took > 1_000) latency.slowAnswers.push(took);
+        for (const e of (answer.body.errors as Array<{ extensions?: { code?: string } }> | undefined) ?? []) {
+          const code = e.extensions?.code ?? `HTTP ${answer.status}`;
+          latency.errors[code] = (latency.errors[code] ?? 0) + 1;
+        }
         const tags = (answer.body.data as { trendingTags?: Array<{ tag: string }> } | null)?.trendingTags ?? [];
         if (tags.some((t) => t.tag === tag)) gatewaySeen = Date.now();
         else await sleep(POLL_MS);

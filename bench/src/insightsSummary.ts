@@ -19,6 +19,9 @@ export interface Latency {
   readonly records: number[];
   /** Its result in trendingTags through the gateway (job, projector, subgraph, gateway). */
   readonly graphql: number[];
+  /** Error codes of the gateway's answers while it was asked, and answers that took over 1 s (ms). */
+  readonly errors: Record<string, number>;
+  readonly slowAnswers: number[];
 }
 
 interface Settings {
@@ -72,6 +75,9 @@ export function printLatency(options: Settings, latency: Latency): void {
   const slow = latency.graphql.filter((v) => v > 2_000).length;
   console.log(
     `  through GraphQL over 2 s: ${slow} of ${latency.graphql.length}; slowest ${ms(Math.max(...latency.graphql))}`,
+  );
+  console.log(
+    `  gateway answers with errors ${JSON.stringify(latency.errors)}; over 1 s: ${latency.slowAnswers.map(ms).join(', ') || 'none'}`,
   );
   console.log(`  target ≤ 2 s p99 through GraphQL: ${verdict(graphql.p99 <= 2_000)}`);
 }
