@@ -71,7 +71,8 @@ switch (which) {
     await benchInsights({
       events: option('--events', 200_000),
       samples: option('--samples', 20),
-      checkpointMs: option('--checkpoint-ms', 10_000),
+      checkpointMs: option('--checkpoint-ms', 1_000),
+      outOfOrdernessMs: option('--out-of-orderness-ms', 500),
       partitions: option('--partitions', 3),
       restPort: option('--rest-port', 8881),
     });
@@ -102,7 +103,7 @@ switch (which) {
         '                              [--seconds 10] [--window 4000] [--rate 500] [--latency-seconds 10]',
         '                              [--spike-seconds 10] [--feed-posts 50] [--followers 10000] [--runs 3]',
         '       npm run bench -- fanout [--followers 10000] [--runs 3]',
-        '       npm run bench -- insights [--events 200000] [--samples 20] [--checkpoint-ms 10000] [--partitions 3]',
+        '       npm run bench -- insights [--events 200000] [--samples 20] [--checkpoint-ms 1000] [--out-of-orderness-ms 500] [--partitions 3]',
         '                                 [--rest-port 8881]',
         '       npm run bench -- live [--subscribers 1000,10000] [--sample 20] [--posts 30] [--port-offset 0]',
         '                             [--gateway http://127.0.0.1:4000 --gateway-pid PID]   (a system already running)',

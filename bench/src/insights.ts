@@ -3,24 +3,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { fromBinary } from '@bufbuild/protobuf';
-import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { TrendingTagResultSchema, TrendingWindow } from '@verograph/contracts/insights/v1/insights';
+import { startInsightsWorld, type InsightsWorld } from '@verograph/insights-subgraph/testing';
 import { createKafka, topics } from '@verograph/messaging';
 import { engineAddresses } from '@verograph/service';
 import type { Kafka } from 'kafkajs';
 
-import { closingRecords, simulatedHour, type EventRecord } from './insightsEvents.ts';
-import { checkpointAfter, runningJobId, sourceRecords, startBenchJob } from './insightsJob.ts';
-import { printCheckpoints, printLatency, printRates, printRun, type Latency, type Reading } from './insightsSummary.ts';
+import { simulatedHour, type EventRecord } from './insightsEvents.ts';
+import { checkpointAfter, runningJobId, sourceRecords, startBenchJob, watermarks } from './insightsJob.ts';
+import { windowLatency } from './insightsLatency.ts';
+import { printCheckpoints, printLatency, printRates, printRun, type Reading } from './insightsSummary.ts';
 import { machineLoad, sleep } from './stats.ts';
 import { ensureEngines } from './system.ts';
-import { tailTopic } from './topicTail.ts';
 
 export interface InsightsOptions {
   readonly events: number;
   readonly samples: number;
   readonly checkpointMs: number;
+  readonly outOfOrdernessMs: number;
   readonly partitions: number;
   readonly restPort: number;
 }
@@ -51,14 +50,16 @@ export async function benchInsights(options: InsightsOptions): Promise<void> {
       ...resultTopics.map((t) => ({ topic: `${prefix}${t}`, numPartitions: 1 })),
     ],
   });
-  // The simulated hour ended three hours ago, on a whole minute: the latency samples that follow
-  // it stay in the past too.
-  const start = Math.floor((Date.now() - 3_600_000 - 3 * 3_600_000) / 60_000) * 60_000;
+  // The simulated hour ends, on a whole minute, early enough that the latency samples' windows
+  // (a minute each after it) end 10 minutes before now at the latest: all in the past, and inside
+  // the 2 hours the read model keeps an hour's window.
+  const start = Math.floor((Date.now() - 3_600_000 - (options.samples + 10) * 60_000) / 60_000) * 60_000;
   const hour = [...simulatedHour({ start, events: options.events, tags: 50, authors: 1000, run })];
   const job = await startBenchJob({
     prefix,
     restPort: options.restPort,
     checkpointMs: options.checkpointMs,
+    outOfOrdernessMs: options.outOfOrdernessMs,
     workDir,
     log: join(workDir, 'job.log'),
   });
@@ -87,8 +88,33 @@ export async function benchInsights(options: InsightsOptions): Promise<void> {
     printRates(options, jobRun, bare);
     printCheckpoints(idle, hourState, job.checkpointDir, options);
 
-    const latency = await windowLatency(kafka, run, prefix, postsTopic, usersTopic, start, options);
-    printLatency(options, latency);
+    // The read side as it serves: the insights projector on the job's result topics, a keyspace
+    // of the run, and the real gateway over the subgraphs (in this process).
+    const world = await startInsightsWorld({
+      topics: {
+        trendingTags: `${prefix}${topics.insightsTrendingTags}`,
+        postEngagement: `${prefix}${topics.insightsPostEngagement}`,
+        followerChanges: `${prefix}${topics.insightsFollowerChanges}`,
+      },
+    });
+    try {
+      await projectorCaughtUp(kafka, world, `${prefix}${topics.insightsTrendingTags}`, `${run}-viewer`);
+      const latency = await windowLatency(kafka, world, {
+        run,
+        posts: postsTopic,
+        users: usersTopic,
+        trendingTopic: `${prefix}${topics.insightsTrendingTags}`,
+        start,
+        samples: options.samples,
+        partitions: options.partitions,
+        checkpointMs: options.checkpointMs,
+        viewer: `${run}-viewer`,
+        diagnose: () => watermarks(job.rest, jid),
+      });
+      printLatency(options, latency);
+    } finally {
+      await world.stop();
+    }
     printRun(await checkpointAfter(job.rest, jid, Date.now(), 120_000), job.checkpointDir);
     console.log(machineLoad());
   } finally {
@@ -189,65 +215,27 @@ async function bareConsumer(kafka: Kafka, groupId: string, subscribed: string[],
 }
 
 /**
- * Closes one sliding hour after another: each step publishes records (on every partition) whose
- * event time is 5 s (the job's out-of-orderness) past the next minute, so the watermark passes
- * that window's end; its latency runs from the records' publication to the window's first
- * result on the run's insights.trending_tags, read committed. Baseline: those records seen by a
- * consumer of the input topic.
+ * Waits until the insights projector has read every result the hour gave (its group's committed
+ * offsets at the result topic's ends; a transaction's commit marker may stay one past the last
+ * committed offset) and the gateway answers trending tags.
  */
-async function windowLatency(
-  kafka: Kafka,
-  run: string,
-  prefix: string,
-  posts: string,
-  users: string,
-  start: number,
-  options: InsightsOptions,
-): Promise<Latency> {
-  const seenResult = new Map<number, number>();
-  const seenRecord = new Map<string, number>();
-  const results = await tailTopic(kafka, `${prefix}${topics.insightsTrendingTags}`, `${prefix}tail-results`, (ms) => {
-    for (const m of ms) {
-      const r = fromBinary(TrendingTagResultSchema, m.value!);
-      const end = r.windowEnd ? timestampMs(r.windowEnd) : 0;
-      if (r.window === TrendingWindow.HOUR && !seenResult.has(end)) seenResult.set(end, Date.now());
-    }
-  });
-  const inputs = await tailTopic(kafka, posts, `${prefix}tail-inputs`, (ms) => {
-    for (const m of ms) if (!seenRecord.has(m.key!.toString())) seenRecord.set(m.key!.toString(), Date.now());
-  });
-  const producer = kafka.producer();
-  await producer.connect();
-  const latency: Latency = { results: [], records: [] };
+async function projectorCaughtUp(kafka: Kafka, world: InsightsWorld, topic: string, viewer: string) {
+  const admin = kafka.admin();
+  await admin.connect();
   try {
-    for (let k = 1; k <= options.samples; k++) {
-      // A step right after the previous result (which came with a checkpoint) would always wait a
-      // whole interval for the next one: a random pause spreads the steps over the interval.
-      await sleep(Math.random() * options.checkpointMs);
-      const windowEnd = start + 3_600_000 + k * 60_000;
-      const records = closingRecords(run, k, windowEnd + 5_000, options.partitions);
-      const sent = Date.now();
-      await producer.sendBatch({
-        topicMessages: (['posts', 'users'] as const).map((stream) => ({
-          topic: stream === 'posts' ? posts : users,
-          messages: records
-            .filter((r) => r.stream === stream)
-            .map((r, partition) => ({ key: r.key, value: r.value, partition })),
-        })),
+    const ends = await admin.fetchTopicOffsets(topic);
+    for (let i = 0; i < 240; i++) {
+      const [read] = await admin.fetchOffsets({ groupId: world.projectorGroupId, topics: [topic] });
+      const behind = ends.filter((end) => {
+        const at = read?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+        return Number(at) < Number(end.high) - 1;
       });
-      const deadline = sent + 60_000 + options.checkpointMs;
-      while (!seenResult.has(windowEnd) && Date.now() < deadline) await sleep(20);
-      const seen = seenResult.get(windowEnd);
-      if (seen === undefined)
-        throw new Error(`no HOUR result for the window ending ${new Date(windowEnd).toISOString()}`);
-      latency.results.push(seen - sent);
-      const inputSeen = records.filter((r) => r.stream === 'posts').map((r) => seenRecord.get(r.key) ?? seen);
-      latency.records.push(Math.max(...inputSeen) - sent);
+      const answer = await world.ask(viewer, 'query { trendingTags(window: HOUR, first: 1) { tag } }');
+      if (behind.length === 0 && JSON.stringify(answer.body).includes('"tag"')) return;
+      await sleep(1_000);
     }
+    throw new Error("the insights projector had not read the hour's results within 4 minutes");
   } finally {
-    await producer.disconnect();
-    await results.stop();
-    await inputs.stop();
+    await admin.disconnect();
   }
-  return latency;
 }

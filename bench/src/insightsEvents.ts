@@ -59,20 +59,45 @@ export function* simulatedHour(hour: SimulatedHour): Generator<EventRecord> {
   }
 }
 
+/** A record for one partition of its topic. */
+export interface PartitionRecord extends EventRecord {
+  readonly partition: number;
+}
+
 /**
- * Records that move the watermark of every partition past `at`: one post per partition (the job
- * keys nothing by partition, but the watermark is the slowest partition's) and one follow.
+ * A window's own trending tag: `tag` used by 5 distinct authors (the threshold) at `at`, spread
+ * over the partitions.
  */
-export function closingRecords(run: string, index: number, at: number, partitions: number): EventRecord[] {
-  return Array.from({ length: partitions }, (_, p) => {
-    const author = `${run}-closer${p}`;
-    const sequence = 1_000_000_000 + index * partitions + p;
-    const value = postCreated(`${run}-close${index}-${p}`, author, [`${run}_closing`], at);
+export function markerRecords(run: string, sample: number, tag: string, at: number, partitions: number) {
+  return Array.from({ length: 5 }, (_, a): PartitionRecord => {
+    const author = `${run}-marker${a}`;
+    const value = postCreated(`${run}-marker${sample}-${a}`, author, [tag], at);
+    const record = postRecord(run, 2_000_000_000 + sample * 100 + a, at, author, { case: 'postCreated', value });
+    return { ...record, partition: a % partitions };
+  });
+}
+
+/**
+ * One tick of traffic at `at`: a post (its key carries `at`, see tickTime) and a follow on every
+ * partition, so every partition's watermark moves with the clock. Three authors only: the
+ * ticks' tag never trends.
+ */
+export function tickRecords(run: string, sample: number, sequence: number, at: number, partitions: number) {
+  return Array.from({ length: partitions }, (_, p): PartitionRecord[] => {
+    const author = `${run}-ticker${p % 3}`;
+    const index = 3_000_000_000 + (sample * 100_000 + sequence) * partitions + p;
+    const value = postCreated(`${run}-tick-${at}-${p}`, author, [`${run}_tick`], at);
     return [
-      postRecord(run, sequence, at, author, { case: 'postCreated', value }),
-      userRecord(run, sequence + 500_000_000, at, author, `${run}-u0`),
+      { ...postRecord(run, index, at, author, { case: 'postCreated', value }), partition: p },
+      { ...userRecord(run, index + 1_000_000_000, at, author, `${run}-u0`), partition: p },
     ];
   }).flat();
+}
+
+/** The event time a tick's key carries, or undefined for any other record. */
+export function tickTime(key: string): number | undefined {
+  const match = /-tick-(\d+)-\d+$/.exec(key);
+  return match ? Number(match[1]) : undefined;
 }
 
 function postCreated(postId: string, authorId: string, tags: string[], at: number) {

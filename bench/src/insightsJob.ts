@@ -32,6 +32,7 @@ export async function startBenchJob(options: {
   prefix: string;
   restPort: number;
   checkpointMs: number;
+  outOfOrdernessMs: number;
   workDir: string;
   log: string;
 }): Promise<BenchJob> {
@@ -70,6 +71,7 @@ export async function startBenchJob(options: {
         INSIGHTS_REST_PORT: String(options.restPort),
         INSIGHTS_CHECKPOINT_DIR: pathToFileURL(checkpointDir).href,
         INSIGHTS_CHECKPOINT_INTERVAL_MS: String(options.checkpointMs),
+        INSIGHTS_MAX_OUT_OF_ORDERNESS_MS: String(options.outOfOrdernessMs),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -200,4 +202,23 @@ export async function checkpointAfter(rest: string, jid: string, after: number, 
     await sleep(500);
   }
   throw new Error(`no checkpoint completed within ${timeoutMs / 1000} s`);
+}
+
+/** Each vertex's current input watermark (Flink REST), as text for an error message. */
+export async function watermarks(rest: string, jid: string): Promise<string> {
+  try {
+    const job = await getJson<{ vertices: Array<{ id: string; name: string }> }>(`${rest}/jobs/${jid}`);
+    const lines = await Promise.all(
+      job.vertices.map(async (v) => {
+        const marks = await getJson<Array<{ id: string; value: string }>>(
+          `${rest}/jobs/${jid}/vertices/${v.id}/watermarks`,
+        );
+        const at = marks.map((m) => Number(m.value)).map((n) => (n > 0 ? new Date(n).toISOString() : String(n)));
+        return `${v.name.slice(0, 60)}: ${at.join(',')}`;
+      }),
+    );
+    return lines.join('; ');
+  } catch (error) {
+    return `not available (${(error as Error).message})`;
+  }
 }

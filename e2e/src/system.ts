@@ -4,17 +4,6 @@ import { join } from 'node:path';
 import { LOCAL_JWT_SECRET, mintToken } from '@verograph/gateway';
 import { repoRoot, startServices, stopServices, type RunningService } from '@verograph/stack';
 
-/**
- * The insights job's settings when `ensure` starts it for the e2e run (a job already running on
- * the stack keeps its own): a checkpoint every second and 1 s of out-of-orderness, so a window's
- * result is visible about 2 s after the watermark passes its end, not the defaults' 15 s.
- * INSIGHTS_* in the environment win.
- */
-const E2E_INSIGHTS_JOB = {
-  INSIGHTS_CHECKPOINT_INTERVAL_MS: process.env.INSIGHTS_CHECKPOINT_INTERVAL_MS ?? '1000',
-  INSIGHTS_MAX_OUT_OF_ORDERNESS_MS: process.env.INSIGHTS_MAX_OUT_OF_ORDERNESS_MS ?? '1000',
-};
-
 /** The whole system for the e2e scenarios: engines ensured, every service its own process. */
 export interface System {
   readonly gatewayUrl: string;
@@ -28,8 +17,9 @@ export async function startSystem(
   options: { env?: NodeJS.ProcessEnv; verbose?: boolean; ports?: Partial<Record<string, number>> } = {},
 ): Promise<System> {
   execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'stack/src/cli.ts'), 'ensure'], {
+    // The insights job, when this starts it, runs with its defaults (a checkpoint every second,
+    // 500 ms of out-of-orderness): a window's result shows about 2 s after its end.
     stdio: 'inherit',
-    env: { ...process.env, ...E2E_INSIGHTS_JOB },
   });
   const running = await startServices({
     env: { LOG_LEVEL: 'warn', ...options.env },

@@ -12,6 +12,6 @@ export { createWriteClock } from './cassandra/writeClock.ts';
 export { createFeedStore, defaultFeedStoreSettings } from './feeds/feedStore.ts';
 export { discardFeedUpdates } from './feeds/feedUpdates.ts';
 export { defaultFeedsSettings, handleFeedEvent } from './feeds/feedsProjector.ts';
-export { insightsRecordHandler } from './insights/insightsProjector.ts';
+export { insightsBatchHandler, insightsRecordHandler } from './insights/insightsProjector.ts';
 export { createInsightsStore } from './insights/insightsStore.ts';
 export type { InsightTopics } from './insights/insightsPlan.ts';

@@ -11,7 +11,7 @@ import { ConfigError, createLogger, createMetricsRegistry, createOpsServer } fro
 import { buildProjector } from './buildProjector.ts';
 import { readConfig } from './config.ts';
 import { recordHandlerFor } from './consumer/recordHandler.ts';
-import { insightsRecordHandler } from './insights/insightsProjector.ts';
+import { insightsBatchHandler } from './insights/insightsProjector.ts';
 import { createInsightsStore } from './insights/insightsStore.ts';
 import { openResources } from './resources.ts';
 
@@ -48,7 +48,8 @@ async function main(): Promise<void> {
     groups.push({
       groupId: `${config.groupPrefix}.insights`,
       topics: Object.values(config.insightTopics),
-      handle: insightsRecordHandler({
+      // A partition's batch of window results written together (upserts keyed by window).
+      handleBatch: insightsBatchHandler({
         store: createInsightsStore(resources.cassandra),
         topics: config.insightTopics,
         clock: () => new Date(),

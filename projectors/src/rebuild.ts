@@ -1,22 +1,25 @@
 /**
- * `npm run rebuild -- feeds|search|collections|counters`
+ * `npm run rebuild -- feeds|search|collections|counters|notifications|insights`
  *
  * Rebuilds one read model from the event log (see rebuildReadModel): clears it, replays the
  * events topics from the beginning with a fresh consumer group, and exits once caught up.
- * Live updates are not re-published. Same environment as the projectors process.
+ * Live updates are not re-published. The insights read model is replayed from the insights
+ * job's result topics (insights.*), the log it is projected from. Same environment as the
+ * projectors process.
  */
 import { createLogger, ConfigError } from '@verograph/service';
 
 import { buildProjector } from './buildProjector.ts';
 import { readConfig } from './config.ts';
-import type { ProjectorName } from './consumer/projector.ts';
-import { rebuildReadModel } from './rebuild/rebuildReadModel.ts';
+import { insightsReplay } from './insights/insightsProjector.ts';
+import { rebuildReadModel, replayIntoReadModel, type RebuildReport } from './rebuild/rebuildReadModel.ts';
 import { openResources } from './resources.ts';
 
-const REBUILDABLE: readonly ProjectorName[] = ['feeds', 'search', 'collections', 'counters', 'notifications'];
+const REBUILDABLE = ['feeds', 'search', 'collections', 'counters', 'notifications', 'insights'] as const;
+type Rebuildable = (typeof REBUILDABLE)[number];
 
 async function main(argv: readonly string[]): Promise<number> {
-  const name = argv[0] as ProjectorName | undefined;
+  const name = argv[0] as Rebuildable | undefined;
   if (!name || !REBUILDABLE.includes(name)) {
     console.error(`usage: npm run rebuild -- ${REBUILDABLE.join('|')}`);
     return 2;
@@ -26,7 +29,32 @@ async function main(argv: readonly string[]): Promise<number> {
   const resources = openResources(config, [name], `projectors-rebuild-${name}`);
   await resources.connected;
   try {
-    const built = buildProjector(name, {
+    const report = name === 'insights' ? await rebuildInsights() : await rebuildProjection(name);
+    logger.info(report, `rebuilt ${name}`);
+    console.log(`rebuilt ${name}: ${report.records} records in ${(report.millis / 1000).toFixed(1)} s`);
+    return 0;
+  } finally {
+    await resources.close();
+  }
+
+  async function rebuildInsights(): Promise<RebuildReport> {
+    if (!resources.cassandra) throw new Error('the insights read model needs Cassandra');
+    const replay = insightsReplay({
+      cassandra: resources.cassandra,
+      topics: config.insightTopics,
+      liveGroupId: `${config.groupPrefix}.insights`,
+      logger,
+    });
+    return replayIntoReadModel(replay, {
+      kafka: resources.kafka,
+      logger,
+      deadLetterTopic: config.deadLetterTopic,
+      partitionsConcurrently: config.partitionsConcurrently,
+    });
+  }
+
+  async function rebuildProjection(projection: Exclude<Rebuildable, 'insights'>): Promise<RebuildReport> {
+    const built = buildProjector(projection, {
       ...config,
       cassandra: resources.cassandra,
       elasticsearch: resources.elasticsearch,
@@ -34,7 +62,7 @@ async function main(argv: readonly string[]): Promise<number> {
       // No producer: a rebuild restores state; it does not announce old news to live clients.
       producer: undefined,
     });
-    const report = await rebuildReadModel({
+    return rebuildReadModel({
       kafka: resources.kafka,
       built,
       topics: config.topics,
@@ -42,11 +70,6 @@ async function main(argv: readonly string[]): Promise<number> {
       deadLetterTopic: config.deadLetterTopic,
       partitionsConcurrently: config.partitionsConcurrently,
     });
-    logger.info(report, `rebuilt ${name}`);
-    console.log(`rebuilt ${name}: ${report.records} events in ${(report.millis / 1000).toFixed(1)} s`);
-    return 0;
-  } finally {
-    await resources.close();
   }
 }
 

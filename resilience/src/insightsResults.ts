@@ -20,7 +20,9 @@ const ms = (t: { seconds: bigint } | undefined) => Number(t?.seconds ?? 0n) * 10
  * downstream consumer would: results keyed by their key and window, the latest record winning.
  * `records` counts every record read per topic and `duplicates` the ones whose key and window
  * were already seen: exactly once, the windowed topics have none (the flood guard repeats a
- * minute's throttle at each step by design).
+ * minute's throttle at each step by design). A record read again at the same offset (the
+ * reader's own consumer restarted: on a fresh Kafka its group coordinator may still be loading,
+ * and kafkajs restarts the consumer from its last commit) is the same publication, not a second.
  */
 export interface InsightsReader {
   readonly results: { trending: Results; engagement: Results; followers: Results; throttles: Results };
@@ -35,6 +37,7 @@ export async function readInsights(brokers: readonly string[]): Promise<Insights
   const results = { trending: new Map(), engagement: new Map(), followers: new Map(), throttles: new Map() };
   const records = { trending: 0, engagement: 0, followers: 0, throttles: 0 };
   const duplicates: string[] = [];
+  const offsets = new Set<string>();
   const keep = (name: keyof typeof results, key: string, value: string, unique: boolean) => {
     records[name] += 1;
     if (unique && results[name].has(key)) duplicates.push(`${name} ${key}: ${results[name].get(key)} then ${value}`);
@@ -51,8 +54,11 @@ export async function readInsights(brokers: readonly string[]): Promise<Insights
     fromBeginning: true,
   });
   await consumer.run({
-    eachMessage: async ({ topic, message }) => {
+    eachMessage: async ({ topic, partition, message }) => {
       if (!message.value) return;
+      const at = `${topic}:${partition}:${message.offset}`;
+      if (offsets.has(at)) return;
+      offsets.add(at);
       if (topic === topics.insightsTrendingTags) {
         const r = fromBinary(TrendingTagResultSchema, message.value);
         const window = r.window === TrendingWindow.HOUR ? 'HOUR' : 'DAY';

@@ -91,6 +91,10 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
     lag.assigned(event.payload.memberAssignment);
     log.info({ assignment: event.payload.memberAssignment }, 'joined the consumer group');
   });
+  consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+    const { topic, partition, lastOffset, batchSize } = event.payload;
+    options.onBatchDone?.({ topic, partition, lastOffset, records: batchSize });
+  });
   consumer.on(consumer.events.CRASH, (event) => {
     ready = false;
     log.error({ err: event.payload.error, restart: event.payload.restart }, 'the Kafka consumer crashed');

@@ -5,10 +5,22 @@ import type { InsightWrite } from './insightsPlan.ts';
 /** The insights projector's Cassandra edge: plain upserts, idempotent by their keys. */
 export interface InsightsStore {
   write(row: InsightWrite): Promise<void>;
+  /** Empties the read model, for a rebuild from the result topics. */
+  clear(): Promise<void>;
 }
+
+const TABLES = [
+  'insight_trending_tags',
+  'insight_trending_windows',
+  'insight_post_engagement',
+  'insight_follower_changes',
+] as const;
 
 export function createInsightsStore(client: cassandra.Client): InsightsStore {
   return {
+    async clear() {
+      for (const table of TABLES) await client.execute(`TRUNCATE ${table}`);
+    },
     async write(row) {
       switch (row.kind) {
         case 'trendingTag':

@@ -87,6 +87,13 @@ export interface ConsumerOptions {
   readonly maxWaitTimeInMs?: number;
   /** Called whenever this member (re)joins its group: what it owned before may have moved. */
   readonly onAssignment?: () => void;
+  /**
+   * Called when a fetched batch is done with: its partition, its last offset, and how many records
+   * of it went to the handler. A batch of only control records (a transaction's commit or abort
+   * marker) or aborted records gives 0: it moves the partition past offsets no handler sees, so
+   * whoever waits for a log end on a transactional topic learns here that it was reached.
+   */
+  readonly onBatchDone?: (batch: { topic: string; partition: number; lastOffset: string; records: number }) => void;
   readonly logger: Logger;
   /** Where the consumer's metrics go; several consumers may share one registry. */
   readonly metrics: Registry;

@@ -6,7 +6,7 @@ import { createKafka, createProducer, runConsumer } from '@verograph/messaging';
 import { postsTypeDefs, startPostsSubgraph } from '@verograph/posts-subgraph';
 import {
   createInsightsStore,
-  insightsRecordHandler,
+  insightsBatchHandler,
   createCassandraClient as projectorsCassandraClient,
   type InsightTopics,
 } from '@verograph/projectors';
@@ -29,13 +29,15 @@ export interface ResultRecord {
 }
 
 /**
- * The insights path on the real engines, for integration specs: result topics and a keyspace
- * of this run, the insights projector consuming them, and the real gateway over the users,
- * posts and insights subgraphs.
+ * The insights path on the real engines, for integration specs and `npm run bench -- insights`:
+ * result topics and a keyspace of this run, the insights projector consuming them, and the real
+ * gateway over the users, posts and insights subgraphs. Given `topics` (a job's own result
+ * topics, which the caller creates and deletes), the projector reads those instead.
  */
-export async function startInsightsWorld() {
+export async function startInsightsWorld(options: { topics?: InsightTopics } = {}) {
   const logger = pino({ level: 'silent' });
-  const topics: InsightTopics = {
+  const ownTopics = options.topics === undefined;
+  const topics: InsightTopics = options.topics ?? {
     trendingTags: `test.insights.trending_tags.${testRun}`,
     postEngagement: `test.insights.post_engagement.${testRun}`,
     followerChanges: `test.insights.follower_changes.${testRun}`,
@@ -61,16 +63,17 @@ export async function startInsightsWorld() {
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
-    topics: [...Object.values(topics), deadLetter].map((topic) => ({ topic, numPartitions: 3 })),
+    topics: [...(ownTopics ? Object.values(topics) : []), deadLetter].map((topic) => ({ topic, numPartitions: 3 })),
     waitForLeaders: true,
   });
   await admin.disconnect();
   const producer = await createProducer(kafka);
+  const projectorGroupId = `test-projectors-insights-${testRun}`;
   const projector = await runConsumer({
     kafka,
-    groupId: `test-projectors-insights-${testRun}`,
+    groupId: projectorGroupId,
     topics: Object.values(topics),
-    handle: insightsRecordHandler({
+    handleBatch: insightsBatchHandler({
       store: createInsightsStore(projectorClient),
       topics,
       clock: () => new Date(),
@@ -98,6 +101,8 @@ export async function startInsightsWorld() {
   ];
   const [users, posts, insights] = servers;
   const gateway = await startTestGateway({
+    // Its live and entity-cache consumers on the Kafka of this run's engines (not the default port).
+    env: { KAFKA_BROKERS: engines.kafkaBrokers.join(',') },
     subgraphs: [
       { name: 'users', url: users!.url, typeDefs: print(usersTypeDefs) },
       { name: 'posts', url: posts!.url, typeDefs: print(postsTypeDefs) },
@@ -107,6 +112,8 @@ export async function startInsightsWorld() {
 
   return {
     topics,
+    /** The insights projector's consumer group: its committed offsets say how far it has read. */
+    projectorGroupId,
     fx,
     /** Asks the gateway as `viewerId` (undefined: anonymous). */
     ask: async (viewerId: string | undefined, query: string, variables: Record<string, unknown> = {}) =>
@@ -140,7 +147,9 @@ export async function startInsightsWorld() {
       await producer.disconnect();
       const a = kafka.admin();
       await a.connect();
-      await a.deleteTopics({ topics: [...Object.values(topics), deadLetter] }).catch(() => undefined);
+      await a
+        .deleteTopics({ topics: [...(ownTopics ? Object.values(topics) : []), deadLetter] })
+        .catch(() => undefined);
       await a.disconnect();
       await projectorClient.shutdown();
       await insightsClient.shutdown();

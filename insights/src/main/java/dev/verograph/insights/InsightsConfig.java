@@ -13,12 +13,24 @@ import java.util.Map;
  * @param groupId the consumer group the sources commit their offsets to on each checkpoint
  * @param transactionalIdPrefix prefix of the sinks' Kafka transactional ids (one per sink below it)
  * @param checkpointDir where checkpoints are written (a file: URI locally, shared storage on a cluster)
- * @param checkpointInterval how often a checkpoint commits the sinks' transactions
- * @param maxOutOfOrderness how far behind the newest event time an event may arrive and still count
+ * @param checkpointInterval how often a checkpoint commits the sinks' transactions: a result is
+ *     visible to readers (read committed) only from the checkpoint after its window fires, so this
+ *     bounds the wait. 1 s: the latency target is 2 s from a window's end to GraphQL, and a
+ *     checkpoint of an hour's state takes ~0.15 s (`npm run bench -- insights` prints both)
+ * @param maxOutOfOrderness how far behind the newest event time of its Kafka partition an event may
+ *     arrive and still count. The watermark is generated per partition inside the source (the plan
+ *     shows it pushed into the scan), and a partition's events come from the one writer that
+ *     decides them, stamped with its clock as it decides, in order: only a hand-over between
+ *     writer instances (clock skew between hosts) puts an event behind the ones before it. 500 ms
+ *     covers that and is a quarter of the latency budget
  * @param sourceIdleTimeout after this long without records a Kafka partition stops holding back the
  *     watermark. Short means a quiet partition delays results less; but a partition still counted
  *     idle when its records come (a slow first fetch after a start, with a backlog) lets the others
- *     move the watermark past them, and they arrive late: 30 s, above a start on a busy machine.
+ *     move the watermark past them, and they arrive late. Catching up on a backlog the consumer
+ *     drains one partition's fetched megabyte (~10,000 events, ~0.5 s) after another, so with 12
+ *     partitions one waits several seconds for its turn: 30 s, above a start on a busy machine.
+ *     Under traffic on every partition it costs nothing; a partition quiet since less than this
+ *     before a window's end holds that window's result until it is counted idle.
  * @param trendingMinAuthors distinct authors a tag needs in a window to be published
  * @param floodCommentsPerMinute comments a user may add per minute before being throttled
  * @param floodFollowsPerMinute follows a user may make per minute
@@ -65,8 +77,8 @@ public record InsightsConfig(
         env.getOrDefault("INSIGHTS_GROUP_ID", "insights-job"),
         env.getOrDefault("INSIGHTS_TRANSACTIONAL_ID_PREFIX", "insights-job"),
         env.getOrDefault("INSIGHTS_CHECKPOINT_DIR", "file:///tmp/verograph-insights/checkpoints"),
-        Duration.ofMillis(number(env, "INSIGHTS_CHECKPOINT_INTERVAL_MS", 10_000)),
-        Duration.ofMillis(number(env, "INSIGHTS_MAX_OUT_OF_ORDERNESS_MS", 5_000)),
+        Duration.ofMillis(number(env, "INSIGHTS_CHECKPOINT_INTERVAL_MS", 1_000)),
+        Duration.ofMillis(number(env, "INSIGHTS_MAX_OUT_OF_ORDERNESS_MS", 500)),
         Duration.ofMillis(number(env, "INSIGHTS_SOURCE_IDLE_TIMEOUT_MS", 30_000)),
         (int) number(env, "INSIGHTS_TRENDING_MIN_AUTHORS", 5),
         (int) number(env, "INSIGHTS_FLOOD_COMMENTS_PER_MINUTE", 20),

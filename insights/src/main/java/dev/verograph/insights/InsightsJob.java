@@ -78,12 +78,24 @@ public final class InsightsJob {
     conf.setString("execution.checkpointing.mode", "EXACTLY_ONCE");
     conf.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
     conf.setString("execution.checkpointing.num-retained", "3");
+    // A checkpoint barrier queued behind a backlog (catching up after a restart) would hold every
+    // result's commit; past 500 ms of alignment the checkpoint stores the in-flight records instead.
+    conf.setString("execution.checkpointing.unaligned.enabled", "true");
+    conf.setString("execution.checkpointing.aligned-checkpoint-timeout", "500 ms");
+    // How often the sources emit their watermark (200 ms by default): a window fires at the first
+    // emission past its end plus the out-of-orderness, so this is added to every result's latency.
+    conf.setString("pipeline.auto-watermark-interval", "50 ms");
     conf.setString("restart-strategy.type", "exponential-delay");
     conf.setString("table.local-time-zone", "UTC");
     conf.setString("table.exec.source.idle-timeout", config.sourceIdleTimeout().toMillis() + " ms");
     conf.setString("rest.bind-address", "127.0.0.1");
     conf.setString("rest.address", "127.0.0.1");
     conf.setString("rest.port", Integer.toString(config.restPort()));
+    // The MiniCluster's other listeners (blob server, task manager) take ephemeral ports; these keep
+    // them on the loopback interface, like the REST API, rather than on every interface.
+    conf.setString("jobmanager.bind-host", "127.0.0.1");
+    conf.setString("taskmanager.bind-host", "127.0.0.1");
+    conf.setString("taskmanager.host", "127.0.0.1");
     return conf;
   }
 
