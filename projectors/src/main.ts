@@ -42,6 +42,7 @@ async function main(): Promise<void> {
       deadLetterTopic: config.deadLetterTopic,
       fromBeginning: true,
       partitionsConsumedConcurrently: config.partitionsConcurrently,
+      keysConsumedConcurrently: projector.keyOrderSuffices ? config.keysConcurrently : 1,
     });
     consumers.push(consumer);
     logger.info({ projector: name, groupId: projector.groupId }, 'projector running');
