@@ -1,19 +1,13 @@
 /**
- * Item 1 of `npm run bench -- write`: commands per second sustained through the real write path
- * (posts.commands → the writers process → Cassandra → posts.events + commands.outcomes), beside
- * what Kafka alone sustains for the same records (produce → a no-op consumer) on this machine.
+ * Publishing at the rate the far end completes (`sustain`), for the write benchmark's
+ * throughput items: the system's and Kafka alone's for the same records.
  */
 import { performance } from 'node:perf_hooks';
 
-import { fromBinary } from '@bufbuild/protobuf';
-import { CommandOutcomeSchema, CommandStatus } from '@verograph/contracts/common/v1/outcome';
-import { coalesceSends, topics, type MessageProducer } from '@verograph/messaging';
+import type { MessageProducer } from '@verograph/messaging';
 import type { Kafka } from 'kafkajs';
 
-import type { BenchCommand } from './postCommands.ts';
-import { createPostCommand } from './postCommands.ts';
 import { sleep } from './stats.ts';
-import { tailTopic, type TopicTail } from './topicTail.ts';
 
 export interface SustainOptions {
   /** Commands in flight (published, not yet completed): enough that the consumer never waits. */
@@ -42,11 +36,14 @@ export async function sustain(
 ): Promise<Sustained> {
   const chunk = Math.max(1, Math.min(1000, Math.floor(options.window / 4)));
   let published = 0;
-  let failure: unknown;
+  let failure: { error: unknown } | undefined;
+  // Every send still in flight: none may outlive this call, or its failure (a topic deleted
+  // under the shared producer, say) would go unseen while a later item waits for its records.
+  const inFlight = new Set<Promise<void>>();
   const started = performance.now();
   let from: { at: number; count: number } | undefined;
   for (;;) {
-    if (failure) throw failure;
+    if (failure) break;
     const now = performance.now();
     if (!from && now - started >= options.warmupSeconds * 1000) {
       from = { at: now, count: completed() };
@@ -55,16 +52,25 @@ export async function sustain(
     if (from && now - from.at >= options.seconds * 1000) {
       const seconds = (now - from.at) / 1000;
       const count = completed() - from.count;
+      await Promise.all(inFlight);
+      if (failure) break;
       return { perSecond: count / seconds, completed: count, seconds };
     }
     const room = options.window - (published - completed());
     if (room >= chunk) {
       published += chunk;
-      publish(chunk).catch((error: unknown) => (failure = error));
+      const sent: Promise<void> = publish(chunk)
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => inFlight.delete(sent));
+      inFlight.add(sent);
     } else {
       await sleep(2);
     }
   }
+  await Promise.all(inFlight);
+  throw failure.error;
 }
 
 /** Waits until `done()` or the timeout; false when it timed out. */
@@ -77,119 +83,9 @@ export async function until(done: () => boolean, timeoutMs: number): Promise<boo
   return true;
 }
 
-export interface ThroughputFigures {
-  readonly writers: Sustained;
-  readonly raw: Sustained;
-  readonly applied: number;
-  readonly rejected: number;
-  readonly rejections: Readonly<Record<string, number>>;
-}
-
 export interface WritePathDeps {
   readonly kafka: Kafka;
   readonly producer: MessageProducer;
   /** Names this run's topics and consumer groups. */
   readonly run: string;
-}
-
-export interface ThroughputDeps extends WritePathDeps {
-  /** Makes the next LovePost command for a topic. */
-  readonly nextLove: (topic: string) => BenchCommand;
-}
-
-/**
- * Creates `postCount` posts by `authorId` through the writers (CreatePost on posts.commands)
- * and waits for every outcome; returns the post ids.
- */
-export async function createPostsThroughWriters(
-  deps: WritePathDeps & { readonly authorId: string },
-  postCount: number,
-): Promise<string[]> {
-  const pending = new Map<string, string>();
-  const rejections: string[] = [];
-  const tail = await tailTopic(deps.kafka, topics.commandOutcomes, `bench-${deps.run}-create-outcomes`, (messages) => {
-    for (const m of messages) {
-      const outcome = fromBinary(CommandOutcomeSchema, m.value!);
-      if (!pending.delete(outcome.commandId)) continue;
-      if (outcome.status !== CommandStatus.APPLIED) rejections.push(outcome.reasonCode);
-    }
-  });
-  try {
-    const creates = Array.from({ length: postCount }, () => createPostCommand(topics.postsCommands, deps.authorId));
-    for (const c of creates) pending.set(c.commandId, c.record.key);
-    await deps.producer.send(creates.map((c) => c.record));
-    if (!(await until(() => pending.size === 0, 60_000))) {
-      throw new Error(`${pending.size} of ${postCount} CreatePost commands got no outcome within 60 s`);
-    }
-    if (rejections.length > 0) throw new Error(`CreatePost rejected: ${rejections.slice(0, 5).join(', ')}`);
-    return creates.map((c) => c.record.key);
-  } finally {
-    await tail.stop();
-  }
-}
-
-/**
- * The raw Kafka round trip of LovePost records on a topic of this run first, then the writers'
- * rate for the same kind of records on posts.commands, with the same window and duration.
- */
-export async function measureThroughput(deps: ThroughputDeps, options: SustainOptions): Promise<ThroughputFigures> {
-  const producer = coalesceSends(deps.producer);
-  const admin = deps.kafka.admin();
-  await admin.connect();
-  try {
-    // Baseline: the same LovePost records through Kafka alone, on a topic partitioned like posts.commands.
-    const rawTopic = `bench.raw.commands.${deps.run}`;
-    const partitions = (await admin.fetchTopicOffsets(topics.postsCommands)).length;
-    await admin.createTopics({ topics: [{ topic: rawTopic, numPartitions: partitions }], waitForLeaders: true });
-    let rawCompleted = 0;
-    let rawTail: TopicTail | undefined;
-    let raw: Sustained;
-    try {
-      rawTail = await tailTopic(deps.kafka, rawTopic, `bench-${deps.run}-raw`, (messages) => {
-        rawCompleted += messages.length;
-      });
-      raw = await sustain(
-        options,
-        (count) => producer.send(Array.from({ length: count }, () => deps.nextLove(rawTopic).record)),
-        () => rawCompleted,
-      );
-    } finally {
-      await rawTail?.stop();
-      await admin.deleteTopics({ topics: [rawTopic] }).catch(() => undefined);
-    }
-
-    // Ours: the same records on posts.commands; a command completes when its outcome is published.
-    const pending = new Set<string>();
-    let completed = 0;
-    let applied = 0;
-    const rejections: Record<string, number> = {};
-    const tail = await tailTopic(deps.kafka, topics.commandOutcomes, `bench-${deps.run}-outcomes`, (messages) => {
-      for (const m of messages) {
-        const outcome = fromBinary(CommandOutcomeSchema, m.value!);
-        if (!pending.delete(outcome.commandId)) continue;
-        completed++;
-        if (outcome.status === CommandStatus.APPLIED) applied++;
-        else rejections[outcome.reasonCode] = (rejections[outcome.reasonCode] ?? 0) + 1;
-      }
-    });
-    try {
-      const writers = await sustain(
-        options,
-        (count) => {
-          const batch = Array.from({ length: count }, () => deps.nextLove(topics.postsCommands));
-          for (const c of batch) pending.add(c.commandId);
-          return producer.send(batch.map((c) => c.record));
-        },
-        () => completed,
-      );
-      // What is still in flight is drained, so the next measurement starts from a quiet writer.
-      await until(() => pending.size === 0, 120_000);
-      const rejected = Object.values(rejections).reduce((a, b) => a + b, 0);
-      return { writers, raw, applied, rejected, rejections };
-    } finally {
-      await tail.stop();
-    }
-  } finally {
-    await admin.disconnect();
-  }
 }

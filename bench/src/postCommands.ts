@@ -35,17 +35,3 @@ export function createPostCommand(topic: string, authorId: string, postId: strin
     value: { postId, authorId, kind: PostKind.TEXT, audience: Audience.FOLLOWERS, caption: 'bench', tags: ['bench'] },
   });
 }
-
-/**
- * LovePost commands that the writer applies (each lover loves each post once): lovers are
- * new ids and posts are taken round-robin, so every post (every aggregate, every key) gets
- * its share and no partition waits on one hot post.
- */
-export function loveCommands(posts: readonly string[], run: string) {
-  let sequence = 0;
-  return (topic: string): BenchCommand => {
-    const postId = posts[sequence % posts.length]!;
-    const userId = `bench-${run}-fan${sequence++}`;
-    return postCommand(topic, userId, postId, { case: 'lovePost', value: { postId, userId } });
-  };
-}

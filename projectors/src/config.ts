@@ -29,6 +29,12 @@ export interface ProjectorsConfig {
   readonly fanOut: FeedStoreSettings;
   /** Partitions each consumer handles at once; order is kept within each. */
   readonly partitionsConcurrently: number;
+  /**
+   * Keys each partition handles at once, for the projectors whose order is per key only
+   * (`Projector.keyOrderSuffices`): their handlers wait on a read and a publish per event, so
+   * one at a time per partition held them to a few hundred events/s.
+   */
+  readonly keysConcurrently: number;
 }
 
 export function readConfig(env: EnvReader = envReader()): ProjectorsConfig {
@@ -76,5 +82,6 @@ export function readConfig(env: EnvReader = envReader()): ProjectorsConfig {
       concurrency: env.int('FEED_FANOUT_CONCURRENCY', defaultFeedStoreSettings.concurrency, { min: 1, max: 512 }),
     },
     partitionsConcurrently: env.int('PROJECTORS_PARTITIONS_CONCURRENTLY', 4, { min: 1, max: 64 }),
+    keysConcurrently: env.int('PROJECTORS_KEYS_CONCURRENTLY', 16, { min: 1, max: 256 }),
   };
 }

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
       deadLetterTopic: config.deadLetterTopic,
       fromBeginning: true,
       partitionsConsumedConcurrently: config.partitionsConcurrently,
+      keysConsumedConcurrently: projector.keyOrderSuffices ? config.keysConcurrently : 1,
     });
   }
 

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 
 import { fromBinary } from '@bufbuild/protobuf';
 import { CommandOutcomeSchema, CommandStatus } from '@verograph/contracts/common/v1/outcome';
-import { coalesceSends, topics } from '@verograph/messaging';
+import { coalesceSends, createProducer, topics, type MessageProducer } from '@verograph/messaging';
 import type { Admin } from 'kafkajs';
 
 import { sustain, until, type Sustained, type WritePathDeps } from '../commandThroughput.ts';
@@ -97,7 +97,13 @@ export async function measureMixThroughput(
   let raw: Sustained;
   let rawCpu: Record<string, number>;
   let rawTail: TopicTail | undefined;
+  // A producer of its own: kafkajs keeps every topic a producer has sent to in its metadata
+  // requests, so once this topic is deleted the shared producer's sends would fail (after 30 s
+  // of retries), and the mix's commands after them would never reach a writer.
+  let rawProducer: MessageProducer | undefined;
   try {
+    rawProducer = await createProducer(deps.kafka);
+    const rawSends = coalesceSends(rawProducer);
     await logEnds(deps.admin, rawTopic);
     let rawCompleted = 0;
     rawTail = await tailTopic(deps.kafka, rawTopic, `bench-${deps.run}-raw`, (messages) => {
@@ -109,7 +115,7 @@ export async function measureMixThroughput(
     raw = await sustain(
       options,
       (count) =>
-        producer.send(
+        rawSends.send(
           Array.from({ length: count }, () => {
             const action = rawPlan.next();
             rawPlan.settle(action, 'APPLIED');
@@ -125,6 +131,7 @@ export async function measureMixThroughput(
     rawCpu = perUnit(meter.stop(), idlePerSecond, (performance.now() - measuredFrom) / 1000, raw.completed);
   } finally {
     await rawTail?.stop();
+    await rawProducer?.disconnect();
     await deps.admin.deleteTopics({ topics: [rawTopic] }).catch(() => undefined);
   }
 

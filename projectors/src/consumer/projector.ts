@@ -39,6 +39,13 @@ export interface Projector {
   readonly name: ProjectorName;
   readonly groupId: string;
   readonly streams: readonly Stream[];
+  /**
+   * True when every order the projector needs is within one key (one aggregate's events): then
+   * several keys of a partition are handled at once (PROJECTORS_KEYS_CONCURRENTLY). A projector
+   * that reads what another aggregate's event wrote, or counts across keys, leaves it unset and
+   * keeps the partition's order.
+   */
+  readonly keyOrderSuffices?: boolean;
   handle(event: ProjectedEvent, context: DeliveryContext): Promise<HandlerOutcome>;
 }
 

@@ -24,6 +24,8 @@ export function createLiveProjector(deps: LiveDeps, groupId = 'projectors.live')
     name: 'live',
     groupId,
     streams: ['posts'],
+    // One post's updates in order is all a subscriber sees: each carries that post's counts as read.
+    keyOrderSuffices: true,
     handle: (event, context) => handleLiveEvent(event, deps, context),
   };
 }

@@ -19,6 +19,8 @@ export function createNotificationsProjector(deps: NotificationsDeps, groupId = 
     name: 'notifications',
     groupId,
     streams: ['users', 'posts'],
+    // Notifications are upserts by their own id; a user's read markers come on that user's key.
+    keyOrderSuffices: true,
     handle: (event, context) => handleNotificationsEvent(event, deps, context),
   };
 }

@@ -3,7 +3,9 @@ import { continueTrace } from '@verograph/messaging';
 import { describe, expect, it } from 'vitest';
 
 import { maskError } from '../errors/maskError.ts';
-import type { OverloadedError } from './admission.ts';
+import { GraphQLError } from 'graphql';
+
+import { OverloadedError } from './admission.ts';
 import { createGate, defaultMutationLimits, isOverloaded, type MutationLimits } from './admission.ts';
 import { CommandPublishTimeoutError, createCommandBus } from './commandBus.ts';
 import { createCommandPublisher } from './commandPublisher.ts';
@@ -240,5 +242,28 @@ describe('the command bus under overload', () => {
     requests[0]!.answer();
     expect(await answer).toMatchObject({ status: 'ACCEPTED' });
     expect(Date.now() - started).toBeLessThan(150);
+  });
+});
+
+describe('OverloadedError', () => {
+  it('formats no stack trace, made or wrapped in a GraphQLError as graphql-js does', () => {
+    // Formatting a stack (source-mapped under tsx) is what a refusal by the thousand would cost:
+    // redefining `stack` made V8 format the one it had captured, and so does graphql-js when it
+    // copies a wrapped error's non-empty stack onto its GraphQLError.
+    const original = Error.prepareStackTrace;
+    let formatted = 0;
+    Error.prepareStackTrace = (error, frames) => {
+      formatted++;
+      return original ? original(error, frames) : String(error);
+    };
+    try {
+      const refusal = new OverloadedError(1000);
+      const located = new GraphQLError(refusal.message, { originalError: refusal, path: ['lovePost'] });
+      expect(formatted).toBe(0);
+      expect(located.originalError).toBe(refusal);
+      expect(refusal).toMatchObject({ code: 'OVERLOADED', retryable: true, retryAfterMs: 1000 });
+    } finally {
+      Error.prepareStackTrace = original;
+    }
   });
 });
