@@ -42,6 +42,7 @@ async function main(): Promise<void> {
       deadLetterTopic: config.deadLetterTopic,
       fromBeginning: true,
       partitionsConsumedConcurrently: config.partitionsConcurrently,
+      keysConsumedConcurrently: projector.keyOrderSuffices ? config.keysConcurrently : 1,
     };
   });
   if (config.insights && resources.cassandra) {
@@ -58,7 +59,6 @@ async function main(): Promise<void> {
       deadLetterTopic: config.deadLetterTopic,
       fromBeginning: true,
       partitionsConsumedConcurrently: config.partitionsConcurrently,
-      keysConsumedConcurrently: projector.keyOrderSuffices ? config.keysConcurrently : 1,
     });
   }
 
