@@ -41,6 +41,10 @@ export function formatVerdict(v: SoakVerdict, targets: SoakTargets, drainSeconds
       ([name, t]) =>
         `  ${name.padEnd(12)} RSS ${mb(t.firstRssBytes)} → ${mb(t.lastRssBytes)} MB, heap ` +
         `${mb(t.firstHeapBytes)} → ${mb(t.lastHeapBytes)} MB` +
+        (t.firstHeapTotalBytes === undefined
+          ? ''
+          : `, heap reserved ${mb(t.firstHeapTotalBytes)} → ${mb(t.lastHeapTotalBytes)} MB, ` +
+            `external ${mb(t.firstExternalBytes)} → ${mb(t.lastExternalBytes)} MB`) +
         (v.memory.judged
           ? `, slope ${(t.rssSlopePerMinute / 1_048_576).toFixed(2)} MB/min (${percent(t.rssGrowth)} after warm-up)`
           : '') +

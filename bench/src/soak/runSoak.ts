@@ -103,8 +103,17 @@ async function sampleProcess(p: SoakProcess): Promise<ProcessMemory> {
   }
   try {
     const text = await (await fetch(`${p.opsUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
-    const row = text.split('\n').find((line) => /^nodejs_heap_size_used_bytes[ {]/.test(line));
-    return { rssBytes, heapBytes: row ? Number(row.slice(row.lastIndexOf(' ') + 1)) : undefined };
+    const rows = text.split('\n');
+    const gauge = (name: string) => {
+      const row = rows.find((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`));
+      return row ? Number(row.slice(row.lastIndexOf(' ') + 1)) : undefined;
+    };
+    return {
+      rssBytes,
+      heapBytes: gauge('nodejs_heap_size_used_bytes'),
+      heapTotalBytes: gauge('nodejs_heap_size_total_bytes'),
+      externalBytes: gauge('nodejs_external_memory_bytes'),
+    };
   } catch {
     return { rssBytes, heapBytes: undefined };
   }

@@ -5,6 +5,12 @@ export interface ProcessMemory {
   readonly rssBytes: number;
   /** Used V8 heap, from the service's /metrics (undefined when it did not answer). */
   readonly heapBytes: number | undefined;
+  /**
+   * The heap V8 has reserved, and memory outside it (Buffers, ArrayBuffers, native), from the same
+   * /metrics: RSS that grows while the used heap stays flat is one of these, told apart in the verdict.
+   */
+  readonly heapTotalBytes?: number | undefined;
+  readonly externalBytes?: number | undefined;
 }
 
 /** One minute of a soak run, as printed. */
@@ -65,6 +71,10 @@ export interface MemoryTrend {
   readonly lastRssBytes: number;
   readonly firstHeapBytes: number | undefined;
   readonly lastHeapBytes: number | undefined;
+  readonly firstHeapTotalBytes?: number | undefined;
+  readonly lastHeapTotalBytes?: number | undefined;
+  readonly firstExternalBytes?: number | undefined;
+  readonly lastExternalBytes?: number | undefined;
   /** Slope of the least-squares line through RSS after warm-up, bytes a minute (NaN: too few minutes). */
   readonly rssSlopePerMinute: number;
   /** That line's move over the minutes after warm-up, as a fraction of the mean RSS there (NaN: too few). */
@@ -142,6 +152,10 @@ function memoryTrends(minutes: readonly SoakMinute[], targets: SoakTargets) {
       lastRssBytes: last.rssBytes,
       firstHeapBytes: first.heapBytes,
       lastHeapBytes: last.heapBytes,
+      firstHeapTotalBytes: first.heapTotalBytes,
+      lastHeapTotalBytes: last.heapTotalBytes,
+      firstExternalBytes: first.externalBytes,
+      lastExternalBytes: last.externalBytes,
       rssSlopePerMinute: perMinute,
       rssGrowth: judged && mean > 0 ? (perMinute * span) / mean : Number.NaN,
       // Growth alone would miss a death: a process gone reads 0 RSS, and its line falls.

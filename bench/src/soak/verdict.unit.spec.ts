@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { DecisionCheck } from './decisions.ts';
+import { formatVerdict } from './format.ts';
 import { slope, soakVerdict, warmupOf, type SoakEnding, type SoakMinute } from './verdict.ts';
 
 const MB = 1_048_576;
@@ -144,5 +145,31 @@ describe('slope', () => {
       ]),
     ).toBeCloseTo(2);
     expect(Number.isNaN(slope([[1, 1]]))).toBe(true);
+  });
+});
+
+describe('formatVerdict', () => {
+  it('tells the reserved heap and the memory outside it, so that RSS growing beside a flat used heap is explained', () => {
+    const withNative = (n: number, rssMb: number, heapTotalMb: number, externalMb: number): SoakMinute =>
+      minute(n, rssMb, {
+        processes: {
+          users: {
+            rssBytes: rssMb * MB,
+            heapBytes: 30 * MB,
+            heapTotalBytes: heapTotalMb * MB,
+            externalBytes: externalMb * MB,
+          },
+        },
+      });
+    const verdict = verdictOf([
+      withNative(1, 100, 50, 4),
+      withNative(2, 110, 52, 5),
+      withNative(3, 111, 60, 5),
+      withNative(4, 112, 61, 9),
+    ]);
+    const text = formatVerdict(verdict, targets, 0);
+    expect(text).toContain(
+      'users        RSS 110 → 112 MB, heap 30 → 30 MB, heap reserved 52 → 61 MB, external 5 → 9 MB',
+    );
   });
 });
