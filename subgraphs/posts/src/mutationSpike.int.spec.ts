@@ -51,10 +51,14 @@ const BURST = 400;
 const BURST_MS = 1_000;
 /**
  * Small limits, so that the burst reaches every admission path (too many pending, too many
- * waiting, too many in the gateway) without needing the whole machine saturated first.
+ * waiting, too many in the gateway) without needing the whole machine saturated first: 400
+ * mutations a second that take ~100 ms each keep ~40 in flight. With 64 in the gateway and 32
+ * waiting, a quiet machine applied all 400 and the spec proved nothing.
  */
-const LIMITS = { ...defaultMutationLimits, maxPending: 16, maxWaiting: 32 };
-const GATEWAY_MAX_MUTATIONS_IN_FLIGHT = 64;
+const LIMITS = { ...defaultMutationLimits, maxPending: 8, maxWaiting: 12 };
+const GATEWAY_MAX_MUTATIONS_IN_FLIGHT = 24;
+/** A refusal is compared with the mutations taken this close to it in the burst. */
+const NEIGHBOURHOOD_MS = 100;
 /** Generous: the engines are shared, and on a busy machine everything in this process is slow. */
 const CLIENT_TIMEOUT_MS = 60_000;
 
@@ -158,6 +162,8 @@ afterAll(async () => {
 
 interface Answered {
   readonly commandId: string;
+  /** When it was due to leave (performance.now()), and how long from then to its answer. */
+  readonly scheduled: number;
   readonly ms: number;
   /** APPLIED, ACCEPTED, REJECTED, an error code, `HTTP 5xx` or `client timeout`. */
   readonly kind: string;
@@ -175,7 +181,7 @@ function love(
   postId: string,
   clientMutationId: string,
   scheduled: number,
-): Promise<Omit<Answered, 'commandId'>> {
+): Promise<Omit<Answered, 'commandId' | 'scheduled'>> {
   const body = JSON.stringify({ query: LOVE, variables: { p: postId, c: clientMutationId } });
   const url = new URL(gateway.graphqlUrl);
   return new Promise((resolve) => {
@@ -249,7 +255,9 @@ describe('a burst of mutations above capacity', () => {
         idempotencyKey: key,
         scope: [postId],
       });
-      answers.push(love(tokens[lover]!, postId, key, scheduled).then((answer) => ({ ...answer, commandId })));
+      answers.push(
+        love(tokens[lover]!, postId, key, scheduled).then((answer) => ({ ...answer, commandId, scheduled })),
+      );
     }
     const answered = await Promise.all(answers);
 
@@ -271,18 +279,22 @@ describe('a burst of mutations above capacity', () => {
       expect(a.extensions).toMatchObject({ retryable: true, retryAfterMs: expect.any(Number) });
       expect(Number(a.extensions?.retryAfter)).toBeGreaterThanOrEqual(1);
     }
-    // Refused quickly: no slower than the mutations that were taken (whose wait is WAIT_MS), on a
-    // machine busy enough to make every absolute figure noisy.
-    const median = (kind: string) => {
-      const sorted = answered
-        .filter((a) => a.kind === kind)
-        .map((a) => a.ms)
-        .sort((a, b) => a - b);
-      return sorted[Math.floor(sorted.length / 2)] ?? 0;
-    };
+    // Refused quickly: no slower than the mutations taken at the same moment of the burst (which
+    // wait for their outcome). Compared with its neighbours, not with all of them: gateway,
+    // subgraph, writer and client share this process, so the later in the burst, the longer every
+    // answer queues; a refusal late in the burst against acceptances early in it proves nothing.
+    const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    const taken = answered.filter((a) => a.kind === 'APPLIED' || a.kind === 'ACCEPTED');
+    const againstNeighbours = refused.flatMap((r) => {
+      const near = taken.filter((a) => Math.abs(a.scheduled - r.scheduled) <= NEIGHBOURHOOD_MS).map((a) => a.ms);
+      return near.length > 0 ? [r.ms - median(near)!] : [];
+    });
     const slowest = Math.max(0, ...refused.map((a) => a.ms));
-    if (refused.length > 0 && (byKind.ACCEPTED ?? 0) > 0) {
-      expect(median('OVERLOADED'), 'median OVERLOADED vs median ACCEPTED, ms').toBeLessThanOrEqual(median('ACCEPTED'));
+    if (againstNeighbours.length > 0) {
+      expect(
+        median(againstNeighbours),
+        `median of (a refusal's time − the median time of the mutations taken within ${NEIGHBOURHOOD_MS} ms of it), ms`,
+      ).toBeLessThanOrEqual(0);
     }
 
     // Drained: every command published ends with exactly one outcome.
