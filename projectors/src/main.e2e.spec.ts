@@ -173,7 +173,7 @@ describe('the projectors process', () => {
     rebuild.stderr?.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((resolve) => rebuild.once('exit', resolve));
     expect(code, out).toBe(0);
-    expect(out).toMatch(/rebuilt counters: \d+ events/);
+    expect(out).toMatch(/rebuilt counters: \d+ records in [\d.]+ s/);
     expect(await counts()).toEqual(before);
   });
 
