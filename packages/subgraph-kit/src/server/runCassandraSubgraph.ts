@@ -48,15 +48,9 @@ export function runCassandraSubgraph(options: {
         startOutcomeListener({ kafka, service, logger, maxWaiting: config.mutationLimits.maxWaiting }),
       );
       const server = await options.start({
-        cassandra: client,
+        ...served({ service, logger, config, client }),
         kafka,
         producer,
-        logger,
-        metrics: createMetricsRegistry(service),
-        port: config.port,
-        opsPort: config.opsPort,
-        host: config.host,
-        signingSecret: config.signingSecret,
         mutationWaitMs: config.mutationWaitMs,
         mutationLimits: config.mutationLimits,
       });
@@ -87,19 +81,32 @@ export function runReadOnlyCassandraSubgraph(options: {
     options.name,
     async ({ service, logger, config, client, env }) => ({
       server: await options.start({
-        cassandra: client,
+        ...served({ service, logger, config, client }),
         engines: config.engines,
         env,
-        logger,
-        metrics: createMetricsRegistry(service),
-        port: config.port,
-        opsPort: config.opsPort,
-        host: config.host,
-        signingSecret: config.signingSecret,
       }),
     }),
     options.defaultPort,
   );
+}
+
+/** What every Cassandra subgraph is given, read or write: its client, logger, metrics and addresses. */
+function served(context: {
+  readonly service: string;
+  readonly logger: Logger;
+  readonly config: ReturnType<typeof readSubgraphConfig>;
+  readonly client: cassandra.Client;
+}): Omit<ReadOnlyCassandraSubgraphDependencies, 'engines' | 'env'> {
+  const { service, logger, config, client } = context;
+  return {
+    cassandra: client,
+    logger,
+    metrics: createMetricsRegistry(service),
+    port: config.port,
+    opsPort: config.opsPort,
+    host: config.host,
+    signingSecret: config.signingSecret,
+  };
 }
 
 /**
