@@ -104,30 +104,15 @@ export function declaredPrincipals(migrations: readonly Migration[]): Record<str
  * deleting what is no longer declared (a right taken away in a later file is really gone).
  * Principals no file names (the admin, a super user) are left alone.
  */
-export async function reconcileAcls(admin: Admin, migrations: readonly Migration[]): Promise<string[]> {
+export async function reconcileAcls(
+  admin: Admin,
+  migrations: readonly Migration[],
+  settleTimeoutMs = 30_000,
+): Promise<string[]> {
   const principals = declaredPrincipals(migrations);
   const wanted = new Map(aclBindings(principals).map((a) => [keyOf(a), a]));
-
-  const described = await admin.describeAcls({
-    resourceType: AclResourceTypes.ANY,
-    resourcePatternType: ResourcePatternTypes.ANY,
-    operation: AclOperationTypes.ANY,
-    permissionType: AclPermissionTypes.ANY,
-  });
   const managed = new Set(Object.keys(principals).map((p) => `User:${p}`));
-  const existing = new Map<string, AclEntry>();
-  for (const resource of described.resources) {
-    for (const acl of resource.acls) {
-      if (!managed.has(acl.principal)) continue;
-      const entry: AclEntry = {
-        resourceType: resource.resourceType,
-        resourceName: resource.resourceName,
-        resourcePatternType: resource.resourcePatternType,
-        ...acl,
-      };
-      existing.set(keyOf(entry), entry);
-    }
-  }
+  const existing = await managedAcls(admin, managed);
 
   const changes: string[] = [];
   const missing = [...wanted].filter(([key]) => !existing.has(key)).map(([, acl]) => acl);
@@ -140,5 +125,58 @@ export async function reconcileAcls(admin: Admin, migrations: readonly Migration
     await admin.deleteAcls({ filters: stale });
     changes.push(`revoked ${stale.length} ACLs`);
   }
+  if (changes.length > 0) await untilEnforced(admin, managed, wanted, settleTimeoutMs);
   return changes;
+}
+
+/** The ACLs the brokers hold for the managed principals, by key. */
+async function managedAcls(admin: Admin, managed: ReadonlySet<string>): Promise<Map<string, AclEntry>> {
+  const described = await admin.describeAcls({
+    resourceType: AclResourceTypes.ANY,
+    resourcePatternType: ResourcePatternTypes.ANY,
+    operation: AclOperationTypes.ANY,
+    permissionType: AclPermissionTypes.ANY,
+  });
+  const acls = new Map<string, AclEntry>();
+  for (const resource of described.resources) {
+    for (const acl of resource.acls) {
+      if (!managed.has(acl.principal)) continue;
+      const entry: AclEntry = {
+        resourceType: resource.resourceType,
+        resourceName: resource.resourceName,
+        resourcePatternType: resource.resourcePatternType,
+        ...acl,
+      };
+      acls.set(keyOf(entry), entry);
+    }
+  }
+  return acls;
+}
+
+/**
+ * Waits until the brokers enforce exactly the wanted ACLs. In KRaft, CreateAcls and DeleteAcls
+ * answer once the controller has committed the change; a broker applies it when its metadata
+ * catches up, seconds later on a busy machine. A service started in between is refused (the
+ * writers died at InitProducerId with "Cluster authorization failed" on a fresh stack), so a
+ * migration is done only when the brokers say so.
+ */
+async function untilEnforced(
+  admin: Admin,
+  managed: ReadonlySet<string>,
+  wanted: ReadonlyMap<string, AclEntry>,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const held = await managedAcls(admin, managed);
+    const differs = held.size !== wanted.size || [...wanted.keys()].some((key) => !held.has(key));
+    if (!differs) return;
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `Kafka's brokers still do not enforce the declared ACLs ${timeoutMs} ms after they were written ` +
+          `(${held.size} held, ${wanted.size} declared)`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
