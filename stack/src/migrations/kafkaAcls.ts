@@ -58,7 +58,7 @@ export function aclBindings(principals: Readonly<Record<string, PrincipalRights>
     // Every producer here is idempotent: its InitProducerId needs IDEMPOTENT_WRITE on the cluster.
     // Kafka also lets it through on WRITE to any topic, but only by scanning every ACL of the
     // principal (Authorizer.authorizeByResourceType); granted outright, start-up does not depend
-    // on that fallback (a CI run saw writers refused with "Cluster authorization failed").
+    // on that fallback.
     const idempotence: AclEntry[] =
       rights.produce.length === 0
         ? []
