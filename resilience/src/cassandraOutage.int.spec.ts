@@ -274,7 +274,9 @@ describe('Cassandra stopped and restarted under load', () => {
     const acceptedAgainAt = await eventually(
       'a mutation answered with a payload after Cassandra came back',
       async () => {
-        const times = answers.flatMap((a) => a.attempts).filter((t) => t.at > upAt && t.answer !== 'STORE_UNAVAILABLE');
+        const times = answers
+          .flatMap((a) => a.attempts)
+          .filter((t) => t.at > upAt && ['APPLIED', 'ACCEPTED'].includes(t.answer));
         return times.length > 0 ? Math.min(...times.map((t) => t.at)) : undefined;
       },
       { timeoutMs: 150_000, intervalMs: 200 },
@@ -319,9 +321,13 @@ describe('Cassandra stopped and restarted under load', () => {
     const outcomesPerCommand = tally(watch.outcomes.map((o) => o.commandId));
     expect([...outcomesPerCommand.keys()].sort()).toEqual([...model.commands].sort());
     // A client's resend of an undecided command puts a second copy in Kafka; the writer answers
-    // each copy, from its decision log: one outcome record per command record, one decision.
+    // each copy, from its decision log: an outcome record for every command record, one decision.
+    // A batch whose offsets could not be committed (the group's session expired while Cassandra
+    // was away) is redelivered and answered again from the log, as after a crash
+    // (writers/src/writer/crashSafety.int.spec.ts): a copy may be answered more than once, never
+    // with another decision (below).
     const copiesPerCommand = tally(watch.commandIds);
-    expect([...outcomesPerCommand].filter(([id, count]) => count !== copiesPerCommand.get(id))).toEqual([]);
+    expect([...outcomesPerCommand].filter(([id, count]) => count < (copiesPerCommand.get(id) ?? 0))).toEqual([]);
     const decisions = new Map<string, Set<string>>();
     for (const o of watch.outcomes) {
       const decision = JSON.stringify([o.status, o.reasonCode, o.decidedAt, o.eventIds]);

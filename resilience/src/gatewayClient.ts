@@ -96,6 +96,17 @@ export interface Answered<P> {
   readonly attempts: readonly Attempt[];
 }
 
+/** How long a client keeps retrying a mutation the gateway refuses as OVERLOADED. */
+const OVERLOAD_PATIENCE_MS = 60_000;
+
+/** The pause an OVERLOADED answer asks for (`extensions.retryAfterMs`), 1 s when it names none. */
+function retryAfterMs(result: { readonly errors?: ReadonlyArray<{ readonly extensions?: unknown }> }): number {
+  const asked = result.errors
+    ?.map((e) => (e.extensions as { retryAfterMs?: unknown } | undefined)?.retryAfterMs)
+    .find((ms): ms is number => typeof ms === 'number');
+  return asked ?? 1_000;
+}
+
 /**
  * What a careful client does with a mutation that carries an idempotency key
  * (`clientMutationId`): whenever the answer is a coded error that says "try again"
@@ -122,6 +133,17 @@ export async function sendUntilAnswered<P = Record<string, unknown>>(
       return { payload, startedAt, attempts };
     }
     attempts.push({ ...answered, answer: codes.join(',') || `HTTP ${result.status}` });
+    // OVERLOADED (429) says that nothing was sent and when to try again: every careful client
+    // does, whatever else it retries, for as long as OVERLOAD_PATIENCE_MS (a set-up's burst of
+    // mutations meets the gateway's admission control on a busy machine).
+    const overloaded = result.status === 429 && codes.length > 0 && codes.every((code) => code === 'OVERLOADED');
+    if (overloaded) {
+      if (Date.now() - startedAt > OVERLOAD_PATIENCE_MS) {
+        throw new Error(`${field} was still refused as OVERLOADED after ${OVERLOAD_PATIENCE_MS / 1000} s`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.max(options.pauseMs, retryAfterMs(result))));
+      continue;
+    }
     // A server error status is never an answer a client can act on, whatever code it carries.
     if (result.status >= 500 || codes.length === 0 || !codes.every((code) => options.retryable.has(code))) {
       throw new Error(`${field} failed with an error a client cannot retry: ${JSON.stringify(result)}`);

@@ -218,7 +218,9 @@ describe('Kafka stopped and restarted under load', () => {
     const takenAgainAt = await eventually(
       'a mutation answered with a payload after Kafka came back',
       async () => {
-        const times = answers.flatMap((a) => a.attempts).filter((t) => t.at > upAt && t.answer !== 'STORE_UNAVAILABLE');
+        const times = answers
+          .flatMap((a) => a.attempts)
+          .filter((t) => t.at > upAt && ['APPLIED', 'ACCEPTED'].includes(t.answer));
         return times.length > 0 ? Math.min(...times.map((t) => t.at)) : undefined;
       },
       { timeoutMs: 120_000, intervalMs: 200 },
@@ -236,9 +238,12 @@ describe('Kafka stopped and restarted under load', () => {
     );
     for (const [name, load] of Object.entries(loads)) expect(load.failure(), name).toBeUndefined();
 
-    // Every answer in time: a payload, or the retryable code while the broker was away.
+    // Every answer in time: a payload, or the retryable code while the broker was away (or the
+    // gateway's OVERLOADED, which a busy machine may answer to a burst: coded, retryable, nothing sent).
     expect(attempts.filter((t) => t.ms > ANSWER_BOUND_MS)).toEqual([]);
-    expect(attempts.filter((t) => !['APPLIED', 'ACCEPTED', 'STORE_UNAVAILABLE'].includes(t.answer))).toEqual([]);
+    expect(
+      attempts.filter((t) => !['APPLIED', 'ACCEPTED', 'STORE_UNAVAILABLE', 'OVERLOADED'].includes(t.answer)),
+    ).toEqual([]);
     expect(
       attempts.filter((t) => t.at > downAt + ANSWER_BOUND_MS && t.at < upStartedAt && t.answer === 'STORE_UNAVAILABLE')
         .length,
@@ -258,7 +263,16 @@ describe('Kafka stopped and restarted under load', () => {
       'the feed to hold every post',
       async () => ((await feedIds(as[viewer]!)).length >= posts.size ? true : undefined),
       { timeoutMs: 60_000 },
-    );
+    ).catch(async (error: unknown) => {
+      // Slow, or a consumer that never came back? The projectors' readiness names each group.
+      const ready = await fetch(`${system.service('projectors').opsUrl}/health/ready`)
+        .then(async (r) => `${r.status} ${await r.text()}`)
+        .catch((e: unknown) => String(e));
+      const held = (await feedIds(as[viewer]!).catch(() => [])).length;
+      throw new Error(`${String(error)}: the feed holds ${held} of ${posts.size} posts; projectors ready: ${ready}`, {
+        cause: error,
+      });
+    });
     const feed = await feedIds(as[viewer]!);
     expect(feed.length).toBe(posts.size);
     expect(new Set(feed)).toEqual(posts);
