@@ -9,6 +9,7 @@ export type { RunningService, ServiceDefinition, StartServicesOptions } from './
 export { migrationSettings, runMigrations } from './migrations/runMigrations.ts';
 export type { MigrationEndpoints, MigrationSettings } from './migrations/runMigrations.ts';
 export { splitCql } from './migrations/cassandraTarget.ts';
+export { describeAllAcls } from './migrations/kafkaAcls.ts';
 export {
   credentialsEnv,
   credentialsFile,
