@@ -5,11 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 import { engineAddresses } from '@verograph/service';
-import { repoRoot, stackDirFromEnv } from '@verograph/stack';
+// The bench runs the job as the stack does: the same Java 17 and the same jars.
+import { findJava17, repoRoot, resolveClasspath, stackDirFromEnv } from '@verograph/stack';
 
-// Not exported by @verograph/stack: the bench runs the job as the stack does, from the same jars.
-import { findJava17 } from '../../stack/src/java.ts';
-import { resolveClasspath } from '../../stack/src/maven.ts';
 import { sleep } from './stats.ts';
 
 const run = promisify(execFile);

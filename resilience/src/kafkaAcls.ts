@@ -1,4 +1,5 @@
 import { createKafka } from '@verograph/messaging';
+import { describeAllAcls } from '@verograph/stack';
 import kafkajs from 'kafkajs';
 
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
@@ -10,18 +11,10 @@ export async function describeKafkaAcls(brokers: string): Promise<string> {
   const admin = createKafka('resilience-acls', brokers.split(',')).admin();
   await admin.connect();
   try {
-    const described = await admin.describeAcls({
-      resourceType: AclResourceTypes.ANY,
-      resourcePatternType: ResourcePatternTypes.ANY,
-      operation: AclOperationTypes.ANY,
-      permissionType: AclPermissionTypes.ANY,
-    });
-    const lines = described.resources.flatMap((resource) =>
-      resource.acls.map(
-        (acl) =>
-          `${acl.principal} ${nameOf(AclPermissionTypes, acl.permissionType)} ${nameOf(AclOperationTypes, acl.operation)} ` +
-          `${nameOf(AclResourceTypes, resource.resourceType)}:${resource.resourceName} (${nameOf(ResourcePatternTypes, resource.resourcePatternType)})`,
-      ),
+    const lines = (await describeAllAcls(admin)).map(
+      (acl) =>
+        `${acl.principal} ${nameOf(AclPermissionTypes, acl.permissionType)} ${nameOf(AclOperationTypes, acl.operation)} ` +
+        `${nameOf(AclResourceTypes, acl.resourceType)}:${acl.resourceName} (${nameOf(ResourcePatternTypes, acl.resourcePatternType)})`,
     );
     return lines.length > 0 ? lines.sort().join('\n') : '(none)';
   } finally {

@@ -19,3 +19,4 @@ export * from './store/partitionBatcher.ts';
 export * from './server/runCassandraSubgraph.ts';
 export * from './commands/admission.ts';
 export * from './commands/commandPublisher.ts';
+export * from './commands/viewerCommand.ts';

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 
-import { fromBinary } from '@bufbuild/protobuf';
 import { FeedUpdateKind, FeedUpdateSchema, type FeedUpdate } from '@verograph/contracts/live/v1/updates';
 import { createProducer, type MessageProducer } from '@verograph/messaging';
 import type { Audience } from '@verograph/domain';
@@ -9,16 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWriteClock } from '../cassandra/writeClock.ts';
 import { quietContext } from '../consumer/projector.ts';
 import { eventId, type ProjectedEvent } from '../events/projectedEvent.ts';
-import {
-  freshKeyspace,
-  freshTopics,
-  silentLogger,
-  testGroup,
-  until,
-  type TestKeyspace,
-  type TestTopics,
-} from '../testing/engines.ts';
+import { freshKeyspace, freshTopics, silentLogger, type TestKeyspace, type TestTopics } from '../testing/engines.ts';
 import { events } from '../testing/events.ts';
+import { readPublished } from '../testing/readPublished.ts';
 import { allFeedRows, systemOfRecord, timelineOf, timelinesOf } from '../testing/systemOfRecord.ts';
 import { createFeedStore } from './feedStore.ts';
 import { createFeedUpdatesPublisher, type FeedUpdatesSink } from './feedUpdates.ts';
@@ -314,20 +306,7 @@ describe('live feed updates on Kafka', () => {
     const fr = await writePost(c.author, 'FRIENDS');
     await handle(fr.created, deps({}, createFeedUpdatesPublisher(producer, topics.feedUpdates)));
 
-    const consumer = topics.kafka.consumer({ groupId: testGroup('reader') });
-    const seen: { key: string; update: FeedUpdate }[] = [];
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topics.feedUpdates], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        seen.push({ key: message.key!.toString(), update: fromBinary(FeedUpdateSchema, message.value!) });
-      },
-    });
-    try {
-      await until('two feed updates', () => (seen.length >= 2 ? true : undefined));
-    } finally {
-      await consumer.disconnect();
-    }
+    const seen = await readPublished(topics.kafka, topics.feedUpdates, FeedUpdateSchema, 2, 'two feed updates');
     expect(seen.map((s) => s.key).sort()).toEqual([c.close, c.friend].sort());
     for (const { key, update } of seen) {
       expect(update).toMatchObject({

@@ -1,22 +1,14 @@
 import { randomUUID } from 'node:crypto';
 
-import { fromBinary } from '@bufbuild/protobuf';
-import { EngagementUpdateSchema, type EngagementUpdate } from '@verograph/contracts/live/v1/updates';
+import { EngagementUpdateSchema } from '@verograph/contracts/live/v1/updates';
 import { createProducer, type MessageProducer } from '@verograph/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { quietContext } from '../consumer/projector.ts';
 import { eventId } from '../events/projectedEvent.ts';
-import {
-  freshKeyspace,
-  freshTopics,
-  silentLogger,
-  testGroup,
-  until,
-  type TestKeyspace,
-  type TestTopics,
-} from '../testing/engines.ts';
+import { freshKeyspace, freshTopics, silentLogger, type TestKeyspace, type TestTopics } from '../testing/engines.ts';
 import { events } from '../testing/events.ts';
+import { readPublished } from '../testing/readPublished.ts';
 import { systemOfRecord } from '../testing/systemOfRecord.ts';
 import { createPostCountsReader, handleLiveEvent, type LiveDeps } from './liveProjector.ts';
 
@@ -49,20 +41,13 @@ describe('live engagement updates', () => {
     for (const e of stream)
       expect(await handleLiveEvent(e, deps, quietContext(silentLogger))).toEqual({ kind: 'done' });
 
-    const consumer = topics.kafka.consumer({ groupId: testGroup('reader') });
-    const seen: { key: string; update: EngagementUpdate }[] = [];
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topics.engagementUpdates], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        seen.push({ key: message.key!.toString(), update: fromBinary(EngagementUpdateSchema, message.value!) });
-      },
-    });
-    try {
-      await until('three engagement updates', () => (seen.length >= 3 ? true : undefined));
-    } finally {
-      await consumer.disconnect();
-    }
+    const seen = await readPublished(
+      topics.kafka,
+      topics.engagementUpdates,
+      EngagementUpdateSchema,
+      3,
+      'three engagement updates',
+    );
     // One post, one key, one partition: in order.
     expect(seen.map((s) => s.key)).toEqual([post.postId, post.postId, post.postId]);
     expect(seen.map(({ update: u }) => [u.loveCount, u.commentCount, u.latestCommentId, u.eventId])).toEqual([

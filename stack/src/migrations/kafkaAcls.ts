@@ -129,28 +129,31 @@ export async function reconcileAcls(
   return changes;
 }
 
-/** The ACLs the brokers hold for the managed principals, by key. */
-async function managedAcls(admin: Admin, managed: ReadonlySet<string>): Promise<Map<string, AclEntry>> {
+/**
+ * Every ACL binding the brokers hold, whoever it is for, each with its resource: the one
+ * DescribeAcls call of the reconciliation and of whatever reports the brokers' ACLs.
+ */
+export async function describeAllAcls(admin: Admin): Promise<AclEntry[]> {
   const described = await admin.describeAcls({
     resourceType: AclResourceTypes.ANY,
     resourcePatternType: ResourcePatternTypes.ANY,
     operation: AclOperationTypes.ANY,
     permissionType: AclPermissionTypes.ANY,
   });
-  const acls = new Map<string, AclEntry>();
-  for (const resource of described.resources) {
-    for (const acl of resource.acls) {
-      if (!managed.has(acl.principal)) continue;
-      const entry: AclEntry = {
-        resourceType: resource.resourceType,
-        resourceName: resource.resourceName,
-        resourcePatternType: resource.resourcePatternType,
-        ...acl,
-      };
-      acls.set(keyOf(entry), entry);
-    }
-  }
-  return acls;
+  return described.resources.flatMap((resource) =>
+    resource.acls.map((acl): AclEntry => ({
+      resourceType: resource.resourceType,
+      resourceName: resource.resourceName,
+      resourcePatternType: resource.resourcePatternType,
+      ...acl,
+    })),
+  );
+}
+
+/** The ACLs the brokers hold for the managed principals, by key. */
+async function managedAcls(admin: Admin, managed: ReadonlySet<string>): Promise<Map<string, AclEntry>> {
+  const held = (await describeAllAcls(admin)).filter((acl) => managed.has(acl.principal));
+  return new Map(held.map((acl) => [keyOf(acl), acl]));
 }
 
 /**

@@ -1,43 +1,18 @@
 import { randomUUID } from 'node:crypto';
 
-import cassandra from 'cassandra-driver';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { readCredentials, stackDirFromEnv, type Credential } from '../credentials.ts';
+import { readCredentials, stackDirFromEnv } from '../credentials.ts';
+import { attempt, keyspace, roleSessions } from './roleSessions.ts';
 
 /**
  * Least privilege on Cassandra, tried with each service's own role on the real keyspace: the
  * subgraphs read what they serve and write nothing; the writers and projectors write what they
  * own only. Before PasswordAuthenticator and CassandraAuthorizer anyone could write anything.
  */
-const contactPoint = `${process.env.CASSANDRA_HOST ?? '127.0.0.1'}:${process.env.CASSANDRA_PORT ?? '9042'}`;
-const keyspace = process.env.CASSANDRA_KEYSPACE ?? 'verograph';
 const credentials = readCredentials(stackDirFromEnv());
 const id = `security-${randomUUID()}`;
-const clients: cassandra.Client[] = [];
-
-function signedIn(credential: Credential): cassandra.Client {
-  const client = new cassandra.Client({
-    contactPoints: [contactPoint],
-    localDataCenter: 'datacenter1',
-    keyspace,
-    authProvider: new cassandra.auth.PlainTextAuthProvider(credential.username, credential.password),
-  });
-  clients.push(client);
-  return client;
-}
-
-/** Runs one statement; resolves to 'DONE' or to the driver's error name (e.g. 'UnauthorizedError'). */
-async function attempt(client: cassandra.Client, cql: string, params: unknown[] = []): Promise<string> {
-  try {
-    await client.execute(cql, params, { prepare: true });
-    return 'DONE';
-  } catch (error) {
-    const code = (error as { code?: number }).code;
-    // 0x2100 is the native protocol's Unauthorized.
-    return code === cassandra.types.responseErrorCodes.unauthorized ? 'Unauthorized' : String(error);
-  }
-}
+const { signedIn, anonymous, shutdown } = roleSessions();
 
 afterAll(async () => {
   await signedIn(credentials.cassandra.admin)
@@ -46,14 +21,12 @@ afterAll(async () => {
   await signedIn(credentials.cassandra.admin)
     .execute('DELETE FROM notifications_by_recipient WHERE recipient_id = ?', [id], { prepare: true })
     .catch(() => undefined);
-  await Promise.allSettled(clients.map((c) => c.shutdown()));
+  await shutdown();
 });
 
 describe('Cassandra roles', () => {
   it('refuses a client that does not sign in, and the default superuser', async () => {
-    const anonymous = new cassandra.Client({ contactPoints: [contactPoint], localDataCenter: 'datacenter1' });
-    clients.push(anonymous);
-    await expect(anonymous.connect()).rejects.toThrow(/requires authentication|AuthenticationError|No host/i);
+    await expect(anonymous().connect()).rejects.toThrow(/requires authentication|AuthenticationError|No host/i);
     await expect(signedIn({ username: 'cassandra', password: 'cassandra' }).connect()).rejects.toThrow();
   });
 

@@ -1,48 +1,24 @@
 import { randomUUID } from 'node:crypto';
 
-import cassandra from 'cassandra-driver';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { readCredentials, stackDirFromEnv, type Credential } from '../credentials.ts';
+import { readCredentials, stackDirFromEnv } from '../credentials.ts';
+import { attempt, roleSessions } from './roleSessions.ts';
 
 /**
  * Least privilege on the insights read model (migrations/cassandra/0043_insights.cql), tried
  * with each role on the real keyspace: the insights subgraph reads the insights and who wrote a
  * post, and writes nothing; the projectors write the insights; the writers do not touch them.
  */
-const contactPoint = `${process.env.CASSANDRA_HOST ?? '127.0.0.1'}:${process.env.CASSANDRA_PORT ?? '9042'}`;
-const keyspace = process.env.CASSANDRA_KEYSPACE ?? 'verograph';
 const credentials = readCredentials(stackDirFromEnv());
 const id = `security-insights-${randomUUID()}`;
-const clients: cassandra.Client[] = [];
-
-function signedIn(credential: Credential): cassandra.Client {
-  const client = new cassandra.Client({
-    contactPoints: [contactPoint],
-    localDataCenter: 'datacenter1',
-    keyspace,
-    authProvider: new cassandra.auth.PlainTextAuthProvider(credential.username, credential.password),
-  });
-  clients.push(client);
-  return client;
-}
-
-/** Runs one statement; resolves to 'DONE' or 'Unauthorized' (or the error, for anything else). */
-async function attempt(client: cassandra.Client, cql: string, params: unknown[] = []): Promise<string> {
-  try {
-    await client.execute(cql, params, { prepare: true });
-    return 'DONE';
-  } catch (error) {
-    const code = (error as { code?: number }).code;
-    return code === cassandra.types.responseErrorCodes.unauthorized ? 'Unauthorized' : String(error);
-  }
-}
+const { signedIn, shutdown } = roleSessions();
 
 afterAll(async () => {
   await signedIn(credentials.cassandra.admin)
     .execute('DELETE FROM insight_follower_changes WHERE user_id = ?', [id], { prepare: true })
     .catch(() => undefined);
-  await Promise.allSettled(clients.map((c) => c.shutdown()));
+  await shutdown();
 });
 
 const FOLLOWER_CHANGE =

@@ -1,4 +1,4 @@
-import type { CommandBus, ViewerRequest } from '@verograph/subgraph-kit';
+import type { CommandServices, ViewerRequest } from '@verograph/subgraph-kit';
 import { keyedLoader, MAX_BATCH } from '@verograph/subgraph-kit';
 import DataLoader from 'dataloader';
 
@@ -7,14 +7,9 @@ import type { CollectionItemsStore, VisibleItem } from './items/collectionItemsS
 import type { ItemKey } from './items/itemCursor.ts';
 
 /** The stores and the command path, built once at start and shared by every request. */
-export interface CollectionsServices {
+export interface CollectionsServices extends CommandServices {
   readonly collections: CollectionsStore;
   readonly items: CollectionItemsStore;
-  readonly bus: CommandBus;
-  /** ID_DERIVATION_SECRET: keys the ids derived from clients' idempotency keys (see `commandIdFor`). */
-  readonly idSecret: string;
-  /** The topic collection commands go to: `collections.commands`. */
-  readonly commandsTopic: string;
 }
 
 /** One page of one collection's visible items, as a DataLoader key. */

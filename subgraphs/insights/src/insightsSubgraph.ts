@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 
-import type { Logger } from '@verograph/service';
-import type { CqlClient, SubgraphServer } from '@verograph/subgraph-kit';
-import { cassandraReady, createSubgraphServer, dateTimeScalar } from '@verograph/subgraph-kit';
+import type { CqlClient, SubgraphServer, SubgraphServing } from '@verograph/subgraph-kit';
+import { cassandraReady, createSubgraphServer, dateTimeScalar, servingOf } from '@verograph/subgraph-kit';
 import { parse } from 'graphql';
-import type { Registry } from 'prom-client';
 
 import { insightsContext, type InsightsContext, type InsightsServices } from './context.ts';
 import { insightsResolvers } from './insights/insightsResolvers.ts';
@@ -13,16 +11,9 @@ import { createInsightsStore } from './insights/insightsStore.ts';
 /** The insights subgraph's SDL, the contract composed into the supergraph. */
 export const insightsTypeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
-export interface InsightsSubgraphOptions {
+export interface InsightsSubgraphOptions extends SubgraphServing {
   /** Read only: the insights read model, and `posts` for who wrote a post. */
   readonly cassandra: CqlClient;
-  readonly logger: Logger;
-  readonly metrics: Registry;
-  readonly port: number;
-  /** The operations port (health, readiness, metrics); absent: a free port (tests). */
-  readonly opsPort?: number;
-  readonly host: string;
-  readonly signingSecret: string;
   readonly clock?: () => Date;
 }
 
@@ -46,12 +37,7 @@ export async function startInsightsSubgraph(options: InsightsSubgraphOptions): P
       User: insightsResolvers.User,
     },
     context: (viewer) => insightsContext(viewer, services),
-    port: options.port,
-    ...(options.opsPort !== undefined ? { opsPort: options.opsPort } : {}),
-    host: options.host,
-    signingSecret: options.signingSecret,
-    logger: options.logger,
-    metrics: options.metrics,
+    ...servingOf(options),
     ready: () => cassandraReady(options.cassandra),
   });
 }

@@ -1,4 +1,4 @@
-import type { CommandBus, TimeKey, ViewerRequest } from '@verograph/subgraph-kit';
+import type { CommandServices, TimeKey, ViewerRequest } from '@verograph/subgraph-kit';
 import { deterministicId } from '@verograph/domain';
 import { keyedLoader } from '@verograph/subgraph-kit';
 import DataLoader from 'dataloader';
@@ -12,16 +12,11 @@ import type { Visibility } from './visibility/visibility.ts';
 import { createVisibility } from './visibility/visibility.ts';
 
 /** The stores and the command path, built once by main.ts and shared by every request. */
-export interface PostsServices {
+export interface PostsServices extends CommandServices {
   readonly posts: PostsStore;
   readonly comments: CommentsStore;
   readonly feed: FeedStore;
   readonly relations: RelationSource;
-  readonly bus: CommandBus;
-  /** ID_DERIVATION_SECRET: keys the ids derived from clients' idempotency keys (see `commandIdFor`). */
-  readonly idSecret: string;
-  /** The topic post commands go to: `posts.commands`. */
-  readonly commandsTopic: string;
   /** The post row cache behind `posts`, when there is one: told of this process's own commands. */
   readonly postCache?: PostCache;
 }

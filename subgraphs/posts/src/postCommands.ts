@@ -1,29 +1,17 @@
 import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { PostCommandSchema } from '@verograph/contracts/posts/v1/commands';
-import { DomainError, validUserId } from '@verograph/domain';
-import type { CommandResult } from '@verograph/subgraph-kit';
-import { commandIdFor, hasIdempotencyKey, idempotencyKeyOf, requireViewer } from '@verograph/subgraph-kit';
+import { DomainError } from '@verograph/domain';
+import type { CommandResult, CommandSpec } from '@verograph/subgraph-kit';
+import { sendViewerCommand } from '@verograph/subgraph-kit';
 
 import type { PostsContext } from './context.ts';
 import { visiblePost } from './context.ts';
 import type { PostRow } from './posts/postsStore.ts';
 
-export interface PostCommandSpec {
-  /** The GraphQL mutation's name. */
-  readonly mutation: string;
+export interface PostCommandSpec extends CommandSpec {
   /** The post the command is about; for createPost it derives from the command id. */
   readonly postId: (commandId: string) => string;
-  /** The mutation's target, part of the command id (see `commandIdFor`). */
-  readonly scope?: readonly string[];
-  readonly clientMutationId: string | null | undefined;
   readonly command: (viewerId: string, commandId: string) => MessageInitShape<typeof PostCommandSchema>['command'];
-  /**
-   * Whether the viewer may see the command's target now: checked on every send, a resend
-   * answered from the record included (see `CommandRights.sees`).
-   */
-  readonly sees?: (viewerId: string) => Promise<void>;
-  /** The viewer's rights, checked against the read model when the command is new. */
-  readonly check?: (viewerId: string) => Promise<void>;
 }
 
 export interface PostCommandRun {
@@ -37,42 +25,16 @@ export interface PostCommandRun {
 
 /** Publishes one `PostCommand` on posts.commands, keyed by post id, and awaits its outcome. */
 export async function runPostCommand(ctx: PostsContext, spec: PostCommandSpec): Promise<PostCommandRun> {
-  const viewerId = validUserId('viewer', requireViewer(ctx.viewer.viewerId, 'post, love or comment'));
-  const { bus, commandsTopic } = ctx.services;
-  const deadline = Date.now() + bus.waitMs;
-  const idempotencyKey = idempotencyKeyOf(spec.clientMutationId, ctx.viewer.idempotencyKey);
-  const commandId = commandIdFor({
-    secret: ctx.services.idSecret,
-    viewerId,
-    mutation: spec.mutation,
-    idempotencyKey,
-    scope: spec.scope,
+  const { viewerId, commandId, aggregateId, result, deadline } = await sendViewerCommand(ctx.viewer, ctx.services, {
+    ...spec,
+    signInTo: 'post, love or comment',
+    aggregateId: ({ commandId }) => spec.postId(commandId),
+    encode: (envelope, { viewerId, commandId }) =>
+      toBinary(PostCommandSchema, create(PostCommandSchema, { envelope, command: spec.command(viewerId, commandId) })),
   });
-  const postId = spec.postId(commandId);
-  const result = await bus.dispatch(
-    {
-      topic: commandsTopic,
-      aggregateId: postId,
-      commandId,
-      // A fresh id (no idempotency key) has no recorded decision to look up.
-      resendable: hasIdempotencyKey(idempotencyKey),
-      actorId: viewerId,
-      trace: ctx.viewer.trace,
-      encode: (envelope) =>
-        toBinary(
-          PostCommandSchema,
-          create(PostCommandSchema, { envelope, command: spec.command(viewerId, commandId) }),
-        ),
-    },
-    {
-      sees: spec.sees && (() => spec.sees!(viewerId)),
-      check: spec.check && (() => spec.check!(viewerId)),
-    },
-    { sentAt: ctx.viewer.sentAt },
-  );
   // The payload reads the post back: not from a row cached before the writer changed it.
-  ctx.services.postCache?.invalidate(postId);
-  return { viewerId, commandId, postId, result, deadline };
+  ctx.services.postCache?.invalidate(aggregateId);
+  return { viewerId, commandId, postId: aggregateId, result, deadline };
 }
 
 /** The viewer must have a profile: posts, loves and comments show their author. */

@@ -24,6 +24,8 @@ import type {
 } from '@verograph/subgraph-kit/testing';
 import {
   countingClient,
+  createScratchTopic,
+  deleteScratchTopic,
   errorCodes,
   localCassandra,
   readModelFixtures,
@@ -31,7 +33,7 @@ import {
   startTopicCapture,
 } from '@verograph/subgraph-kit/testing';
 import type cassandra from 'cassandra-driver';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -48,15 +50,6 @@ let counting: CountingClient;
 let kafka: Kafka;
 const commandsTopic = `posts.commands.test-${randomUUID().slice(0, 8)}`;
 
-async function withAdmin(k: Kafka, work: (admin: Admin) => Promise<unknown>): Promise<void> {
-  const admin = k.admin();
-  await admin.connect();
-  try {
-    await work(admin);
-  } finally {
-    await admin.disconnect();
-  }
-}
 let producer: MessageProducer;
 let server: SubgraphServer;
 let gql: SignedGraphQLClient;
@@ -69,22 +62,7 @@ beforeAll(async () => {
   kafka = createKafka('posts-subgraph-int', engines.kafkaBrokers);
   producer = await createProducer(kafka);
   // Commands go to a topic of this run: no writer reads it, so every answer is this spec's to predict.
-  await withAdmin(kafka, async (admin) => {
-    await admin.createTopics({
-      topics: [{ topic: commandsTopic, numPartitions: 3, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
-    // A new topic's metadata reaches the broker's listeners a moment after its leaders exist; a
-    // consumer that asks too early crashes, so wait until its offsets can be listed.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if ((await admin.fetchTopicOffsets(commandsTopic)).length === 3) break;
-      } catch (error) {
-        if (attempt > 50) throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  });
+  await createScratchTopic(kafka, commandsTopic, 3);
   server = await startPostsSubgraph({
     cassandra: counting,
     producer,
@@ -104,7 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await producer?.disconnect();
-  if (kafka) await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [commandsTopic] }));
+  if (kafka) await deleteScratchTopic(kafka, commandsTopic);
   await client?.shutdown();
 });
 

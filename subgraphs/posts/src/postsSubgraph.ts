@@ -1,19 +1,17 @@
 import { readFileSync } from 'node:fs';
 
-import type { MessageProducer } from '@verograph/messaging';
 import { broadcastKeys, topics } from '@verograph/messaging';
-import type { EnvReader, Logger } from '@verograph/service';
-import type { CqlClient, MutationLimits, SubgraphServer } from '@verograph/subgraph-kit';
+import type { EnvReader } from '@verograph/service';
+import type { CqlClient, SubgraphCommandOptions, SubgraphServer, SubgraphServing } from '@verograph/subgraph-kit';
 import {
   cassandraReady,
-  createCommandBus,
-  createOutcomeReader,
+  createCommandServices,
   createSubgraphServer,
   dateTimeScalar,
+  servingOf,
 } from '@verograph/subgraph-kit';
 import { parse } from 'graphql';
 import type { Kafka } from 'kafkajs';
-import type { Registry } from 'prom-client';
 
 import { commentResolvers } from './comments/commentResolvers.ts';
 import { createCommentsStore } from './comments/commentsStore.ts';
@@ -33,23 +31,8 @@ import { createRelationSource } from './visibility/relationsStore.ts';
 /** The posts subgraph's SDL, the contract composed into the supergraph. */
 export const postsTypeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
-export interface PostsSubgraphOptions {
+export interface PostsSubgraphOptions extends SubgraphServing, SubgraphCommandOptions {
   readonly cassandra: CqlClient;
-  readonly producer: MessageProducer;
-  readonly logger: Logger;
-  readonly metrics: Registry;
-  readonly port: number;
-  /** The operations port (health, readiness, metrics); absent: a free port (tests). */
-  readonly opsPort?: number;
-  readonly host: string;
-  readonly signingSecret: string;
-  readonly mutationWaitMs: number;
-  /** Admission control of the command bus; `defaultMutationLimits` when absent. */
-  readonly mutationLimits?: MutationLimits;
-  /** ID_DERIVATION_SECRET (`readIdDerivationSecret`), shared by every instance. */
-  readonly idSecret: string;
-  /** Where its commands go; `posts.commands` unless a test keeps its own. */
-  readonly commandsTopic?: string;
   /**
    * The post row cache and where its invalidations come from (posts.events unless a test
    * keeps its own); without it, or with ttlMs 0, every post is read from Cassandra.
@@ -72,7 +55,7 @@ export function readPostRowCacheConfig(env: EnvReader): PostRowCacheConfig {
 
 /** Starts the posts subgraph: posts, comments, loves and the home feed from Cassandra. */
 export async function startPostsSubgraph(options: PostsSubgraphOptions): Promise<SubgraphServer> {
-  const { cassandra, producer, logger, metrics } = options;
+  const { cassandra, logger, metrics } = options;
   const rowCache =
     options.rowCache && options.rowCache.ttlMs > 0
       ? createPostCache({ ttlMs: options.rowCache.ttlMs, maxEntries: options.rowCache.maxEntries })
@@ -96,16 +79,7 @@ export async function startPostsSubgraph(options: PostsSubgraphOptions): Promise
     comments: createCommentsStore(cassandra),
     feed: createFeedStore(cassandra),
     relations: createRelationSource(cassandra),
-    bus: createCommandBus({
-      producer,
-      outcomes: createOutcomeReader(cassandra),
-      waitMs: options.mutationWaitMs,
-      limits: options.mutationLimits,
-      metrics,
-      logger,
-    }),
-    idSecret: options.idSecret,
-    commandsTopic: options.commandsTopic ?? topics.postsCommands,
+    ...createCommandServices(options, topics.postsCommands),
   };
   invalidation?.start();
   const server = await createSubgraphServer<PostsContext>({
@@ -121,12 +95,7 @@ export async function startPostsSubgraph(options: PostsSubgraphOptions): Promise
       User: postResolvers.User,
     },
     context: (viewer) => createPostsContext(services, viewer),
-    port: options.port,
-    ...(options.opsPort !== undefined ? { opsPort: options.opsPort } : {}),
-    host: options.host,
-    signingSecret: options.signingSecret,
-    logger,
-    metrics,
+    ...servingOf(options),
     ready: () => cassandraReady(cassandra),
   });
   return {

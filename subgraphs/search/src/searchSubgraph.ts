@@ -2,11 +2,9 @@ import { readFileSync } from 'node:fs';
 
 import type { Client } from '@elastic/elasticsearch';
 import { createPostAudienceCheck } from '@verograph/posts-subgraph/audienceCheck';
-import type { Logger } from '@verograph/service';
-import type { CqlClient, SubgraphServer } from '@verograph/subgraph-kit';
-import { cassandraReady, createSubgraphServer } from '@verograph/subgraph-kit';
+import type { CqlClient, SubgraphServer, SubgraphServing } from '@verograph/subgraph-kit';
+import { cassandraReady, createSubgraphServer, servingOf } from '@verograph/subgraph-kit';
 import { parse } from 'graphql';
-import type { Registry } from 'prom-client';
 
 import type { SearchContext, SearchServices } from './context.ts';
 import { defaultSearchIndices, type SearchIndices } from './search/searchIndices.ts';
@@ -17,19 +15,12 @@ import { elasticsearchReady } from './store/elasticsearch.ts';
 /** The search subgraph's SDL, the contract composed into the supergraph. */
 export const searchTypeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
-export interface SearchSubgraphOptions {
+export interface SearchSubgraphOptions extends SubgraphServing {
   readonly elasticsearch: Client;
   /** Read only: the posts, connections and follows rows behind the read-time audience check. */
   readonly cassandra: CqlClient;
   /** The aliases `users`, `posts` and `audiences` unless a spec gives indices of its own. */
   readonly indices?: SearchIndices;
-  readonly logger: Logger;
-  readonly metrics: Registry;
-  readonly port: number;
-  /** The operations port (health, readiness, metrics); absent: a free port (tests). */
-  readonly opsPort?: number;
-  readonly host: string;
-  readonly signingSecret: string;
 }
 
 /**
@@ -51,12 +42,7 @@ export async function startSearchSubgraph(options: SearchSubgraphOptions): Promi
       SearchResult: searchResolvers.SearchResult,
     },
     context: (viewer) => ({ viewer, services }),
-    port: options.port,
-    ...(options.opsPort !== undefined ? { opsPort: options.opsPort } : {}),
-    host: options.host,
-    signingSecret: options.signingSecret,
-    logger,
-    metrics,
+    ...servingOf(options),
     ready: async () => {
       await Promise.all([
         elasticsearchReady(elasticsearch, [indices.users, indices.posts, indices.audiences]),

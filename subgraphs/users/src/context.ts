@@ -1,4 +1,4 @@
-import type { CommandBus, ViewerRequest } from '@verograph/subgraph-kit';
+import type { CommandServices, ViewerRequest } from '@verograph/subgraph-kit';
 import { keyedLoader } from '@verograph/subgraph-kit';
 import type DataLoader from 'dataloader';
 
@@ -8,16 +8,11 @@ import type { SocialGraphStore } from './relationships/socialGraphStore.ts';
 import type { UserCounts, UserRow, UsersStore } from './users/usersStore.ts';
 
 /** The stores and the command path, built once by main.ts and shared by every request. */
-export interface UsersServices {
+export interface UsersServices extends CommandServices {
   readonly users: UsersStore;
   readonly relationships: RelationshipsStore;
   /** Whole follow and connection lists, page by page. */
   readonly socialGraph: SocialGraphStore;
-  readonly bus: CommandBus;
-  /** ID_DERIVATION_SECRET: keys the ids derived from clients' idempotency keys (see `commandIdFor`). */
-  readonly idSecret: string;
-  /** The topic user commands go to: `users.commands`. */
-  readonly commandsTopic: string;
   readonly notifications: NotificationServices;
 }
 

@@ -1,31 +1,10 @@
 import { describe, it } from 'vitest';
 
+import { as, connected, none, pending } from '../testing/connectionStates.ts';
 import { deciderSpec } from '../testing/deciderSpec.ts';
 import { decideUser } from './decideUser.ts';
-import type { ConnectionSide, Profile, UserState } from './userModel.ts';
 
 const { given } = deciderSpec(decideUser);
-const now = new Date('2026-03-01T10:00:00.000Z');
-const as = (actorId: string) => ({ actorId, now });
-const p = (username: string): Profile => ({ username, displayName: username, bio: '', avatarUrl: '' });
-const profiles = new Map([
-  ['alice', p('alice')],
-  ['bob', p('bob')],
-]);
-const none: UserState = { profiles, connection: new Map() };
-const sides = (alice: ConnectionSide, bob: ConnectionSide): UserState => ({
-  profiles,
-  connection: new Map([
-    ['alice', alice],
-    ['bob', bob],
-  ]),
-});
-/** Alice asked Bob. */
-const pending = sides({ state: 'OUTGOING', myLevel: 'FRIEND' }, { state: 'INCOMING' });
-const connected = sides(
-  { state: 'CONNECTED', myLevel: 'FRIEND', theirLevel: 'CLOSE_FRIEND' },
-  { state: 'CONNECTED', myLevel: 'CLOSE_FRIEND', theirLevel: 'FRIEND' },
-);
 
 describe('DeclineConnection', () => {
   it('given a request to the addressee, when they decline it, then it is declined', () => {

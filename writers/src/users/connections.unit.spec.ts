@@ -1,30 +1,10 @@
 import { describe, it } from 'vitest';
 
+import { as, connected, none, pending, profileNamed } from '../testing/connectionStates.ts';
 import { deciderSpec } from '../testing/deciderSpec.ts';
 import { decideUser } from './decideUser.ts';
-import type { ConnectionSide, Profile, UserState } from './userModel.ts';
 
 const { given } = deciderSpec(decideUser);
-const now = new Date('2026-03-01T10:00:00.000Z');
-const as = (actorId: string) => ({ actorId, now });
-const p = (username: string): Profile => ({ username, displayName: username, bio: '', avatarUrl: '' });
-const profiles = new Map([
-  ['alice', p('alice')],
-  ['bob', p('bob')],
-]);
-const none: UserState = { profiles, connection: new Map() };
-const sides = (alice: ConnectionSide, bob: ConnectionSide): UserState => ({
-  profiles,
-  connection: new Map([
-    ['alice', alice],
-    ['bob', bob],
-  ]),
-});
-const pending = sides({ state: 'OUTGOING', myLevel: 'FRIEND' }, { state: 'INCOMING' });
-const connected = sides(
-  { state: 'CONNECTED', myLevel: 'FRIEND', theirLevel: 'CLOSE_FRIEND' },
-  { state: 'CONNECTED', myLevel: 'CLOSE_FRIEND', theirLevel: 'FRIEND' },
-);
 
 describe('RequestConnection', () => {
   it('asks another user to connect, at the level the requester will file them', () => {
@@ -52,10 +32,10 @@ describe('RequestConnection', () => {
     given(none)
       .when({ type: 'RequestConnection', requesterId: 'alice', addresseeId: 'bob', level: undefined }, as('alice'))
       .rejectedWith('BAD_USER_INPUT');
-    given({ ...none, profiles: new Map([['alice', p('alice')]]) })
+    given({ ...none, profiles: new Map([['alice', profileNamed('alice')]]) })
       .when({ type: 'RequestConnection', requesterId: 'alice', addresseeId: 'bob', level: 'FRIEND' }, as('alice'))
       .rejectedWith('NOT_FOUND');
-    given({ ...none, profiles: new Map([['bob', p('bob')]]) })
+    given({ ...none, profiles: new Map([['bob', profileNamed('bob')]]) })
       .when({ type: 'RequestConnection', requesterId: 'alice', addresseeId: 'bob', level: 'FRIEND' }, as('alice'))
       .rejectedWith('PROFILE_REQUIRED');
     given(none)

@@ -1,4 +1,3 @@
-import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { UserCommandSchema } from '@verograph/contracts/users/v1/commands';
 import { UserEventSchema } from '@verograph/contracts/users/v1/events';
@@ -8,9 +7,8 @@ import {
 } from '@verograph/contracts/users/v1/users';
 import { connectionLevels, type ConnectionLevel } from '@verograph/domain';
 
-import type { Decoded, RecordedEvent } from '../writer/aggregateWriter.ts';
+import { commandDecoder, eventDecoder, eventEncoder, type EventInit } from '../writer/codec.ts';
 import { assertNever } from '../writer/decision.ts';
-import { commandMeta, envelopeFromProto, envelopeToProto, isCommandMeta, parse } from '../writer/envelope.ts';
 import { enumToName, nameToEnum } from '../writer/enums.ts';
 import type { Profile, UserCommand, UserEvent } from './userModel.ts';
 
@@ -27,77 +25,69 @@ function profileOf(message: ProfileMessage | undefined): Profile {
 }
 
 /** A users.commands record as a domain command, or why it is poison. */
-export function decodeUserCommand(bytes: Uint8Array): Decoded<UserCommand> {
-  const parsed = parse(UserCommandSchema, bytes);
-  if (!parsed.ok) return parsed;
-  const meta = commandMeta(parsed.message.envelope);
-  if (!isCommandMeta(meta)) return meta;
-  const { command } = parsed.message;
-  const ok = (c: UserCommand): Decoded<UserCommand> => ({ ok: true, meta, command: c });
+export const decodeUserCommand = commandDecoder(UserCommandSchema, (command): UserCommand => {
   switch (command.case) {
     case 'createProfile':
-      return ok({ type: 'CreateProfile', userId: command.value.userId, profile: profileOf(command.value.profile) });
+      return { type: 'CreateProfile', userId: command.value.userId, profile: profileOf(command.value.profile) };
     case 'updateProfile':
-      return ok({
+      return {
         type: 'UpdateProfile',
         userId: command.value.userId,
         profile: profileOf(command.value.profile),
         updateMask: command.value.updateMask,
-      });
+      };
     case 'follow':
-      return ok({ type: 'Follow', followerId: command.value.followerId, followeeId: command.value.followeeId });
+      return { type: 'Follow', followerId: command.value.followerId, followeeId: command.value.followeeId };
     case 'unfollow':
-      return ok({ type: 'Unfollow', followerId: command.value.followerId, followeeId: command.value.followeeId });
+      return { type: 'Unfollow', followerId: command.value.followerId, followeeId: command.value.followeeId };
     case 'requestConnection':
-      return ok({
+      return {
         type: 'RequestConnection',
         requesterId: command.value.requesterId,
         addresseeId: command.value.addresseeId,
         level: level(command.value.level),
-      });
+      };
     case 'acceptConnection':
-      return ok({
+      return {
         type: 'AcceptConnection',
         accepterId: command.value.accepterId,
         requesterId: command.value.requesterId,
         level: level(command.value.level),
-      });
+      };
     case 'setConnectionLevel':
-      return ok({
+      return {
         type: 'SetConnectionLevel',
         userId: command.value.userId,
         otherId: command.value.otherId,
         level: level(command.value.level),
-      });
+      };
     case 'removeConnection':
-      return ok({ type: 'RemoveConnection', userId: command.value.userId, otherId: command.value.otherId });
+      return { type: 'RemoveConnection', userId: command.value.userId, otherId: command.value.otherId };
     case 'declineConnection':
-      return ok({
+      return {
         type: 'DeclineConnection',
         declinerId: command.value.declinerId,
         requesterId: command.value.requesterId,
-      });
+      };
     case 'cancelConnectionRequest':
-      return ok({
+      return {
         type: 'CancelConnectionRequest',
         requesterId: command.value.requesterId,
         addresseeId: command.value.addresseeId,
-      });
+      };
     case 'markNotificationsRead':
-      return ok({
+      return {
         type: 'MarkNotificationsRead',
         userId: command.value.userId,
         upToTime: command.value.upToTime && timestampDate(command.value.upToTime),
         upToId: command.value.upToId,
-      });
-    case undefined:
-      return { ok: false, code: 'UNKNOWN_COMMAND', reason: 'the UserCommand names no command this writer knows' };
+      };
     default:
       return assertNever(command);
   }
-}
+});
 
-function eventMessage(event: UserEvent): NonNullable<MessageInitShape<typeof UserEventSchema>['event']> {
+function eventMessage(event: UserEvent): EventInit<typeof UserEventSchema> {
   switch (event.type) {
     case 'ProfileCreated':
       return { case: 'profileCreated', value: { userId: event.userId, profile: event.profile } };
@@ -150,79 +140,68 @@ function eventMessage(event: UserEvent): NonNullable<MessageInitShape<typeof Use
   }
 }
 
-export function encodeUserEvent({ event, envelope }: RecordedEvent<UserEvent>): Uint8Array {
-  return toBinary(
-    UserEventSchema,
-    create(UserEventSchema, { envelope: envelopeToProto(envelope), event: eventMessage(event) }),
-  );
-}
+export const encodeUserEvent = eventEncoder(UserEventSchema, eventMessage);
+
+/** A recorded event's connection level: one the writer would not write is a bug, and throws. */
+const known = (l: number): ConnectionLevel => {
+  const name = level(l);
+  if (!name) throw new Error(`a recorded users event has connection level ${l}`);
+  return name;
+};
 
 /** Reads back an event the users writer recorded; anything else is a bug, and throws. */
-export function decodeUserEvent(bytes: Uint8Array): RecordedEvent<UserEvent> {
-  const parsed = parse(UserEventSchema, bytes);
-  if (!parsed.ok) throw new Error(`a recorded users event does not decode: ${parsed.reason}`);
-  const { envelope, event } = parsed.message;
-  const known = (l: number): ConnectionLevel => {
-    const name = level(l);
-    if (!name) throw new Error(`a recorded users event has connection level ${l}`);
-    return name;
-  };
-  const domain = ((): UserEvent => {
-    switch (event.case) {
-      case 'profileCreated':
-        return { type: 'ProfileCreated', userId: event.value.userId, profile: profileOf(event.value.profile) };
-      case 'profileUpdated':
-        return { type: 'ProfileUpdated', userId: event.value.userId, profile: profileOf(event.value.profile) };
-      case 'followed':
-        return { type: 'Followed', followerId: event.value.followerId, followeeId: event.value.followeeId };
-      case 'unfollowed':
-        return { type: 'Unfollowed', followerId: event.value.followerId, followeeId: event.value.followeeId };
-      case 'connectionRequested':
-        return {
-          type: 'ConnectionRequested',
-          requesterId: event.value.requesterId,
-          addresseeId: event.value.addresseeId,
-          level: known(event.value.level),
-        };
-      case 'connectionAccepted':
-        return {
-          type: 'ConnectionAccepted',
-          requesterId: event.value.requesterId,
-          accepterId: event.value.accepterId,
-          requesterLevel: known(event.value.requesterLevel),
-          accepterLevel: known(event.value.accepterLevel),
-        };
-      case 'connectionLevelSet':
-        return {
-          type: 'ConnectionLevelSet',
-          userId: event.value.userId,
-          otherId: event.value.otherId,
-          level: known(event.value.level),
-        };
-      case 'connectionRemoved':
-        return { type: 'ConnectionRemoved', userId: event.value.userId, otherId: event.value.otherId };
-      case 'connectionDeclined':
-        return {
-          type: 'ConnectionDeclined',
-          declinerId: event.value.declinerId,
-          requesterId: event.value.requesterId,
-        };
-      case 'connectionRequestCancelled':
-        return {
-          type: 'ConnectionRequestCancelled',
-          requesterId: event.value.requesterId,
-          addresseeId: event.value.addresseeId,
-        };
-      case 'notificationsMarkedRead': {
-        const upToTime = event.value.upToTime && timestampDate(event.value.upToTime);
-        if (!upToTime) throw new Error('a recorded NotificationsMarkedRead has no up_to_time');
-        return { type: 'NotificationsMarkedRead', userId: event.value.userId, upToTime, upToId: event.value.upToId };
-      }
-      case undefined:
-        throw new Error('a recorded users event names no event');
-      default:
-        return assertNever(event);
+export const decodeUserEvent = eventDecoder(UserEventSchema, 'users', (event): UserEvent => {
+  switch (event.case) {
+    case 'profileCreated':
+      return { type: 'ProfileCreated', userId: event.value.userId, profile: profileOf(event.value.profile) };
+    case 'profileUpdated':
+      return { type: 'ProfileUpdated', userId: event.value.userId, profile: profileOf(event.value.profile) };
+    case 'followed':
+      return { type: 'Followed', followerId: event.value.followerId, followeeId: event.value.followeeId };
+    case 'unfollowed':
+      return { type: 'Unfollowed', followerId: event.value.followerId, followeeId: event.value.followeeId };
+    case 'connectionRequested':
+      return {
+        type: 'ConnectionRequested',
+        requesterId: event.value.requesterId,
+        addresseeId: event.value.addresseeId,
+        level: known(event.value.level),
+      };
+    case 'connectionAccepted':
+      return {
+        type: 'ConnectionAccepted',
+        requesterId: event.value.requesterId,
+        accepterId: event.value.accepterId,
+        requesterLevel: known(event.value.requesterLevel),
+        accepterLevel: known(event.value.accepterLevel),
+      };
+    case 'connectionLevelSet':
+      return {
+        type: 'ConnectionLevelSet',
+        userId: event.value.userId,
+        otherId: event.value.otherId,
+        level: known(event.value.level),
+      };
+    case 'connectionRemoved':
+      return { type: 'ConnectionRemoved', userId: event.value.userId, otherId: event.value.otherId };
+    case 'connectionDeclined':
+      return {
+        type: 'ConnectionDeclined',
+        declinerId: event.value.declinerId,
+        requesterId: event.value.requesterId,
+      };
+    case 'connectionRequestCancelled':
+      return {
+        type: 'ConnectionRequestCancelled',
+        requesterId: event.value.requesterId,
+        addresseeId: event.value.addresseeId,
+      };
+    case 'notificationsMarkedRead': {
+      const upToTime = event.value.upToTime && timestampDate(event.value.upToTime);
+      if (!upToTime) throw new Error('a recorded NotificationsMarkedRead has no up_to_time');
+      return { type: 'NotificationsMarkedRead', userId: event.value.userId, upToTime, upToId: event.value.upToId };
     }
-  })();
-  return { event: domain, envelope: envelopeFromProto(envelope) };
-}
+    default:
+      return assertNever(event);
+  }
+});

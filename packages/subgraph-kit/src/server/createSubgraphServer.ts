@@ -40,16 +40,11 @@ export interface SubgraphResolvers<TContext> {
     | { [enumValue: string]: string | number };
 }
 
-export interface SubgraphServerOptions<TContext extends BaseContext> {
-  /**
-   * The subgraph's name in the supergraph (`join__graph(name:)`), for logs and metrics; the
-   * gateway's signatures name it, and a signature made for another subgraph is refused.
-   */
-  readonly name: string;
-  readonly typeDefs: DocumentNode;
-  readonly resolvers: SubgraphResolvers<TContext>;
-  /** Builds one request's context (its DataLoaders) for a verified viewer. */
-  readonly context: (request: ViewerRequest) => TContext | Promise<TContext>;
+/**
+ * Where a subgraph listens, whom it trusts and where it reports: the same for every subgraph,
+ * given by its composition root (or a spec) and handed on to `createSubgraphServer` unchanged.
+ */
+export interface SubgraphServing {
   /** The public port, GraphQL only; 0 picks a free port (tests). */
   readonly port: number;
   /** The operations port (`<NAME>_SUBGRAPH_OPS_PORT`): health, readiness, metrics. Default 0, a free port (tests). */
@@ -59,6 +54,24 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   readonly signingSecret: string;
   readonly logger: Logger;
   readonly metrics: Registry;
+}
+
+/** The `SubgraphServing` part of a subgraph's options, without the rest (its stores, its clients). */
+export function servingOf(options: SubgraphServing): SubgraphServing {
+  const { port, opsPort, host, signingSecret, logger, metrics } = options;
+  return { port, ...(opsPort !== undefined ? { opsPort } : {}), host, signingSecret, logger, metrics };
+}
+
+export interface SubgraphServerOptions<TContext extends BaseContext> extends SubgraphServing {
+  /**
+   * The subgraph's name in the supergraph (`join__graph(name:)`), for logs and metrics; the
+   * gateway's signatures name it, and a signature made for another subgraph is refused.
+   */
+  readonly name: string;
+  readonly typeDefs: DocumentNode;
+  readonly resolvers: SubgraphResolvers<TContext>;
+  /** Builds one request's context (its DataLoaders) for a verified viewer. */
+  readonly context: (request: ViewerRequest) => TContext | Promise<TContext>;
   /** Resolves when the subgraph can answer (its store answers); rejects with the reason otherwise. */
   readonly ready: () => Promise<void>;
   /** The largest request body accepted, in bytes. */

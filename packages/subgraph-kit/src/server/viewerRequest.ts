@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
-import { DomainError } from '@verograph/domain';
+import { DomainError, validUserId } from '@verograph/domain';
 import type { TraceContext } from '@verograph/messaging';
 import { continueTrace } from '@verograph/messaging';
 import { SIGNATURE_HEADER } from '@verograph/service';
@@ -52,4 +52,9 @@ export function requireViewer(viewerId: string | undefined, what = 'do this'): s
     throw new DomainError('UNAUTHENTICATED', `Sign in to ${what}.`);
   }
   return viewerId;
+}
+
+/** The signed-in viewer's id, checked to be a user id; UNAUTHENTICATED for an anonymous request. */
+export function signedInViewer(viewer: ViewerRequest, what: string): string {
+  return validUserId('viewer', requireViewer(viewer.viewerId, what));
 }

@@ -3,3 +3,4 @@ export * from './graphqlClient.ts';
 export * from './localCassandra.ts';
 export * from './readModelFixtures.ts';
 export * from './topicCapture.ts';
+export * from './scratchTopic.ts';

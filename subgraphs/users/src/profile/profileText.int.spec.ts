@@ -6,6 +6,8 @@ import { createKafka, createProducer, type MessageProducer } from '@verograph/me
 import { createLogger, engineAddresses } from '@verograph/service';
 import type { SubgraphServer } from '@verograph/subgraph-kit';
 import {
+  createScratchTopic,
+  deleteScratchTopic,
   localCassandra,
   readModelFixtures,
   signedGraphQLClient,
@@ -39,15 +41,7 @@ describe('users subgraph: profile text', () => {
   beforeAll(async () => {
     cql = await localCassandra('users-text-int');
     kafka = createKafka('users-text-int', engineAddresses().kafkaBrokers);
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: commandsTopic, numPartitions: 1 }], waitForLeaders: true });
-    // A new topic's metadata reaches the listeners a moment after its leader exists.
-    for (let attempt = 0; (await admin.fetchTopicOffsets(commandsTopic).catch(() => [])).length !== 1; attempt++) {
-      if (attempt > 50) throw new Error(`${commandsTopic} did not come up`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await admin.disconnect();
+    await createScratchTopic(kafka, commandsTopic, 1);
     producer = await createProducer(kafka);
     server = await startUsersSubgraph({
       cassandra: cql,
@@ -70,12 +64,7 @@ describe('users subgraph: profile text', () => {
     await capture?.stop();
     await server?.close();
     await producer?.disconnect();
-    const admin = kafka?.admin();
-    if (admin) {
-      await admin.connect();
-      await admin.deleteTopics({ topics: [commandsTopic] });
-      await admin.disconnect();
-    }
+    if (kafka) await deleteScratchTopic(kafka, commandsTopic);
     await cql?.shutdown();
   });
 
