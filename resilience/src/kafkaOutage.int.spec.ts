@@ -258,11 +258,12 @@ describe('Kafka stopped and restarted under load', () => {
     const watch: TopicWatch = await watchTopics([stack.addresses.KAFKA_BROKERS!]);
     cleanups.add('stopping the topic watch', () => watch.stop());
     const { resent } = await expectEachDecidedOnce(watch, sent);
-    // And applied once: the viewer's feed holds every post once.
+    // And applied once: the viewer's feed holds every post once. A consumer that crashed while
+    // the broker was away restarts on kafkajs's backoff (up to 30 s between tries), then rejoins.
     await eventually(
       'the feed to hold every post',
       async () => ((await feedIds(as[viewer]!)).length >= posts.size ? true : undefined),
-      { timeoutMs: 60_000 },
+      { timeoutMs: 120_000 },
     ).catch(async (error: unknown) => {
       // Slow, or a consumer that never came back? The projectors' readiness names each group.
       const ready = await fetch(`${system.service('projectors').opsUrl}/health/ready`)
