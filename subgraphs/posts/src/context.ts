@@ -115,6 +115,6 @@ export async function visiblePost(ctx: PostsContext, postId: string): Promise<Po
 }
 
 /** A user id no user has (not a valid user id: it holds a space), stable per post id. */
-function absentAuthorOf(postId: string): string {
+export function absentAuthorOf(postId: string): string {
   return `absent ${postId}`;
 }

@@ -9,10 +9,11 @@ import {
 } from '@verograph/subgraph-kit';
 
 import type { PostsContext } from '../context.ts';
-import { scanBudget, visiblePosts } from '../posts/postResolvers.ts';
+import { scanBudget } from '../posts/postResolvers.ts';
 import type { PostRow } from '../posts/postsStore.ts';
 import type { FeedSource } from './mergeFeed.ts';
 import { mergeSources } from './mergeFeed.ts';
+import { visibleFeedPosts } from './visibleFeedPosts.ts';
 
 /**
  * Query.feed: the viewer's timeline (fanned out on write) merged with the posts of followed
@@ -47,7 +48,7 @@ async function feed(
     ...scanBudget(want),
     fetch: mergeSources(sources),
     keyOf: (entry) => entry.key,
-    keep: (entries) => visiblePosts(ctx, entries),
+    keep: (entries) => visibleFeedPosts(ctx, entries),
   });
   return connectionFromScan(page, encodeTimeCursor);
 }

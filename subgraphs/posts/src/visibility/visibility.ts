@@ -58,6 +58,13 @@ export function createVisibility(viewerId: string | undefined, source: RelationS
   const canSeePost = async (post: Audienced): Promise<boolean> => {
     if (viewerId === undefined) return false;
     if (viewerId === post.authorId) return true;
+    /*
+     * A level only ever adds to what following shows, so a post that following alone admits
+     * needs no connection read when the follow is known from this request's own read. A feed
+     * page of followed authors' FOLLOWERS posts then costs no relation read at all; a post it
+     * does not admit still reads one (see the feed's `visibleFeedPosts` for a missing one).
+     */
+    if (knownFollowees?.has(post.authorId) === true && canSee(viewerId, post, { follows: true })) return true;
     return canSee(viewerId, post, await relationTo(post.authorId));
   };
 

@@ -81,7 +81,19 @@ describe('visibility batching', () => {
     visibility.knowFollowees(['a2']);
     const visible = await visibility.visible([post('a1', 'FRIENDS'), post('a2', 'FOLLOWERS'), post('a3', 'FOLLOWERS')]);
     expect(visible.map((p) => p?.id)).toEqual(['a1/FRIENDS', 'a2/FOLLOWERS', undefined]);
-    expect(calls).toEqual([{ kind: 'levels', authors: ['a1', 'a2', 'a3'] }]);
+    // a2's FOLLOWERS post is admitted by the known follow alone: its level is not read.
+    expect(calls).toEqual([{ kind: 'levels', authors: ['a1', 'a3'] }]);
+  });
+
+  it('given a known followee, when only following admits their posts, then no relation is read; a narrower audience still reads the level', async () => {
+    const { source, calls } = relations({ a2: 'ACQUAINTANCE' }, ['a2']);
+    const visibility = createVisibility('viewer', source);
+    visibility.knowFollowees(['a2']);
+    expect(await visibility.canSee(post('a2', 'FOLLOWERS'))).toBe(true);
+    expect(calls).toEqual([]);
+    expect(await visibility.canSee(post('a2', 'FRIENDS'))).toBe(false);
+    expect(await visibility.canSee(post('a2', 'ACQUAINTANCES'))).toBe(true);
+    expect(calls).toEqual([{ kind: 'levels', authors: ['a2'] }]);
   });
 
   it('given missing rows in a page, when filtered, then the alignment with the input is kept', async () => {
