@@ -5,7 +5,7 @@
 import { envReader } from '@verograph/service';
 import { readIdDerivationSecret, runCassandraSubgraph } from '@verograph/subgraph-kit';
 
-import { readPostRowCacheConfig, startPostsSubgraph } from './postsSubgraph.ts';
+import { readPostRowCacheConfig, readPostsExecutor, startPostsSubgraph } from './postsSubgraph.ts';
 
 const rowCache = readPostRowCacheConfig(envReader());
 runCassandraSubgraph({
@@ -17,5 +17,6 @@ runCassandraSubgraph({
       // Read inside start, so a refused secret is logged as the reason it could not start.
       idSecret: readIdDerivationSecret(envReader()),
       rowCache: { ...rowCache, kafka: dependencies.kafka },
+      executor: readPostsExecutor(envReader()),
     }),
 });

@@ -38,6 +38,11 @@ export interface PostsSubgraphOptions extends SubgraphServing, SubgraphCommandOp
    * keeps its own); without it, or with ttlMs 0, every post is read from Cassandra.
    */
   readonly rowCache?: PostRowCacheConfig & { readonly kafka: Kafka; readonly eventsTopic?: string };
+  /**
+   * What executes operations: graphql-jit by default (a feed request measured about a quarter
+   * less CPU than graphql-js, with identical answers), graphql-js as the fallback.
+   */
+  readonly executor?: 'graphql-js' | 'jit';
 }
 
 /** POSTS_ROW_CACHE_TTL_MS (0 turns the cache off) and POSTS_ROW_CACHE_MAX_ENTRIES. */
@@ -51,6 +56,11 @@ export function readPostRowCacheConfig(env: EnvReader): PostRowCacheConfig {
     ttlMs: env.int('POSTS_ROW_CACHE_TTL_MS', 10_000, { min: 0, max: 600_000 }),
     maxEntries: env.int('POSTS_ROW_CACHE_MAX_ENTRIES', 100_000, { min: 1 }),
   };
+}
+
+/** POSTS_GRAPHQL_JIT (default true): false executes with graphql-js instead of graphql-jit. */
+export function readPostsExecutor(env: EnvReader): 'graphql-js' | 'jit' {
+  return env.bool('POSTS_GRAPHQL_JIT', true) ? 'jit' : 'graphql-js';
 }
 
 /** Starts the posts subgraph: posts, comments, loves and the home feed from Cassandra. */
@@ -97,6 +107,7 @@ export async function startPostsSubgraph(options: PostsSubgraphOptions): Promise
     context: (viewer) => createPostsContext(services, viewer),
     ...servingOf(options),
     ready: () => cassandraReady(cassandra),
+    executor: options.executor ?? 'jit',
   });
   return {
     url: server.url,

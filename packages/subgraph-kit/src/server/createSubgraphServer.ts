@@ -23,6 +23,7 @@ import { Kind, parse, type DocumentNode, type GraphQLFieldResolver, type GraphQL
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 import { maskError } from '../errors/maskError.ts';
+import { jitGateway } from './jitExecutor.ts';
 import { graphQLError, isRefusal, readVerifiedRequest, sendJson, sendRefusal } from './verifiedRequest.ts';
 import { viewerRequestOf, type ViewerRequest } from './viewerRequest.ts';
 
@@ -76,6 +77,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> extends Sub
   readonly ready: () => Promise<void>;
   /** The largest request body accepted, in bytes. */
   readonly maxBodyBytes?: number;
+  /** What executes operations: graphql-js (the default) or graphql-jit (see jitExecutor.ts). */
+  readonly executor?: 'graphql-js' | 'jit';
 }
 
 export interface SubgraphServer {
@@ -166,12 +169,13 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   // them longer, or it may close one just as the gateway sends on it (a reset mutation).
   httpServer.keepAliveTimeout = SERVER_KEEP_ALIVE_MS;
   httpServer.headersTimeout = SERVER_KEEP_ALIVE_MS + 1_000;
+  const schema = buildSubgraphSchema({
+    typeDefs: options.typeDefs,
+    // Resolver maps are typed by their own context here; the library types them loosely.
+    resolvers: options.resolvers as unknown as GraphQLResolverMap<unknown>,
+  });
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({
-      typeDefs: options.typeDefs,
-      // Resolver maps are typed by their own context here; the library types them loosely.
-      resolvers: options.resolvers as unknown as GraphQLResolverMap<unknown>,
-    }),
+    ...(options.executor === 'jit' ? { gateway: jitGateway(schema) } : { schema }),
     logger,
     introspection: true,
     includeStacktraceInErrorResponses: false,

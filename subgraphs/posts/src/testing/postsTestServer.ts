@@ -43,7 +43,7 @@ export interface PostsTestServer {
 
 export async function startPostsTestServer(
   name: string,
-  options: { mutationWaitMs: number },
+  options: { mutationWaitMs: number; executor?: 'graphql-js' | 'jit' },
 ): Promise<PostsTestServer> {
   const engines = engineAddresses();
   const client = await localCassandra(name);
@@ -80,6 +80,7 @@ export async function startPostsTestServer(
       mutationWaitMs: options.mutationWaitMs,
       idSecret,
       commandsTopic,
+      ...(options.executor ? { executor: options.executor } : {}),
     });
   } catch (error) {
     await Promise.allSettled([real.disconnect(), client.shutdown()]);
