@@ -101,7 +101,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           const rejected = Object.entries(phase.rejected).map(([code, n]) => `${n} ${code}`);
           print(
             `  ${phase.name.padEnd(26)} ${count(phase.published).padStart(7)} published, ${count(phase.alreadyDecided).padStart(7)} already there` +
-              `${rejected.length > 0 ? `, rejected: ${rejected.join(', ')}` : ''} (${phase.seconds.toFixed(1)} s)`,
+              `${rejected.length > 0 ? `, rejected: ${rejected.join(', ')}` : ''} (${phase.seconds.toFixed(1)} s: ` +
+              `lookup ${phase.lookupSeconds.toFixed(1)} s, publish ${phase.publishSeconds.toFixed(1)} s)`,
           );
         },
       },

@@ -10,7 +10,7 @@ import { ConfigError, createLogger, createMetricsRegistry, createOpsServer } fro
 
 import { buildProjector } from './buildProjector.ts';
 import { readConfig } from './config.ts';
-import { recordHandlerFor } from './consumer/recordHandler.ts';
+import { batchHandlerFor, recordHandlerFor } from './consumer/recordHandler.ts';
 import { insightsBatchHandler } from './insights/insightsProjector.ts';
 import { createInsightsStore } from './insights/insightsStore.ts';
 import { openResources } from './resources.ts';
@@ -38,11 +38,15 @@ async function main(): Promise<void> {
     return {
       groupId: projector.groupId,
       topics: projector.streams.map((s) => config.topics[s]),
-      handle: recordHandlerFor(projector, config.topics, logger),
+      ...(projector.handleBatch
+        ? { handleBatch: batchHandlerFor(projector, config.topics, logger) }
+        : {
+            handle: recordHandlerFor(projector, config.topics, logger),
+            keysConsumedConcurrently: projector.keyOrderSuffices ? config.keysConcurrently : 1,
+          }),
       deadLetterTopic: config.deadLetterTopic,
       fromBeginning: true,
       partitionsConsumedConcurrently: config.partitionsConcurrently,
-      keysConsumedConcurrently: projector.keyOrderSuffices ? config.keysConcurrently : 1,
     };
   });
   if (config.insights && resources.cassandra) {

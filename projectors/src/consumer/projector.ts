@@ -47,6 +47,13 @@ export interface Projector {
    */
   readonly keyOrderSuffices?: boolean;
   handle(event: ProjectedEvent, context: DeliveryContext): Promise<HandlerOutcome>;
+  /**
+   * A partition's batch of events at once, one outcome each in the same order, for a projector
+   * whose read model does not depend on the order of the events across keys and that saves
+   * round trips by doing them together (the counters recount each user once per batch). Live
+   * consumption uses it when present; `handle` stays the way to apply one event (rebuilds, specs).
+   */
+  handleBatch?(events: readonly ProjectedEvent[], context: DeliveryContext): Promise<readonly HandlerOutcome[]>;
 }
 
 /**

@@ -9,7 +9,7 @@ import { freshKeyspace, silentLogger, type TestKeyspace } from '../testing/engin
 import { events } from '../testing/events.ts';
 import { systemOfRecord } from '../testing/systemOfRecord.ts';
 import { createCountersStore } from './countersStore.ts';
-import { handleCountersEvent, type CountersDeps } from './countersProjector.ts';
+import { handleCountersBatch, handleCountersEvent, type CountersDeps } from './countersProjector.ts';
 
 let ks: TestKeyspace;
 let sor: ReturnType<typeof systemOfRecord>;
@@ -88,5 +88,34 @@ describe('counters projector on Cassandra', () => {
     expect(await counts(star)).toMatchObject({ followers: 20n });
     await handle(...stream, ...stream);
     expect(await counts(star)).toMatchObject({ followers: 20n });
+  });
+
+  it('a batch recounts each user it touches once, to the same counts as one event at a time', async () => {
+    const star = id('star');
+    const fans = Array.from({ length: 30 }, (_, i) => `${star}-fan-${i}`);
+    const other = id('other');
+    for (const f of fans) await sor.follow(f, star);
+    await sor.follow(fans[0]!, other);
+    await sor.connect(star, other, 'FRIEND', 'CLOSE_FRIEND');
+    const batch = [
+      events.profileCreated(star, star),
+      ...fans.map((f) => events.followed(f, star)),
+      events.followed(fans[0]!, other),
+      events.connectionAccepted(star, other, 'FRIEND', 'CLOSE_FRIEND'),
+    ];
+    const recounted: string[] = [];
+    const counting: CountersDeps = {
+      ...deps,
+      store: { ...deps.store, count: (userId) => (recounted.push(userId), deps.store.count(userId)) },
+    };
+    const outcomes = await handleCountersBatch(batch, counting, quietContext(silentLogger));
+    expect(outcomes).toEqual(batch.map(() => ({ kind: 'done' })));
+    expect(recounted.sort()).toEqual([star, other, ...fans].sort());
+    expect(await counts(star)).toEqual({ followers: 30n, followings: 0n, connections: 1n });
+    expect(await counts(other)).toEqual({ followers: 1n, followings: 0n, connections: 1n });
+    expect(await counts(fans[0]!)).toEqual({ followers: 0n, followings: 2n, connections: 0n });
+    // A replay of the batch changes nothing.
+    await handleCountersBatch(batch, deps, quietContext(silentLogger));
+    expect(await counts(star)).toEqual({ followers: 30n, followings: 0n, connections: 1n });
   });
 });

@@ -7,7 +7,7 @@ import type { ProjectedEvent } from '../events/projectedEvent.ts';
 import { freshIndices, silentLogger, type TestIndices } from '../testing/engines.ts';
 import { events } from '../testing/events.ts';
 import { createSearchStore, resolveWriteIndices } from './searchStore.ts';
-import { handleSearchEvent, type SearchDeps } from './searchProjector.ts';
+import { handleSearchBatch, handleSearchEvent, type SearchDeps } from './searchProjector.ts';
 
 let es: TestIndices;
 let deps: SearchDeps;
@@ -200,6 +200,56 @@ describe('search projector on Elasticsearch', () => {
       authors.map((a) => handleSearchEvent(events.followed(viewer, a), deps, quietContext(silentLogger))),
     );
     expect(results.every((r) => r.kind === 'done')).toBe(true);
+    expect(await source(es.indices.audiences, viewer)).toMatchObject({ follows: [...authors].sort() });
+  });
+
+  it('a batch writes the same documents as its events one at a time, and its replay changes nothing', async () => {
+    const [a, b, c] = [id('a'), id('b'), id('c')];
+    const post = { postId: id('post'), authorId: a, audience: 'FRIENDS' as const, createdAt: new Date() };
+    const batch = [
+      events.profileCreated(a, a, 'A'),
+      events.profileCreated(b, b, 'B'),
+      events.followed(b, a),
+      events.followed(b, c),
+      events.connectionAccepted(a, b, 'FRIEND', 'CLOSE_FRIEND'),
+      events.unfollowed(b, c),
+      events.postCreated(post),
+    ];
+    const docs = async () =>
+      Promise.all([
+        source(es.indices.users, a),
+        source(es.indices.users, b),
+        source(es.indices.audiences, a),
+        source(es.indices.audiences, b),
+        source(es.indices.posts, post.postId),
+      ]);
+    const outcomes = await handleSearchBatch(batch, deps, quietContext(silentLogger));
+    expect(outcomes).toEqual(batch.map(() => ({ kind: 'done' })));
+    await es.refresh();
+    const batched = await docs();
+    expect(batched[3]).toMatchObject({ follows: [a], connected: [a], friend_of: [a], close_friend_of: [] });
+    expect(batched[4]).toMatchObject({ id: post.postId, audience: 'FRIENDS', deleted: false });
+
+    await handleSearchBatch(batch, deps, quietContext(silentLogger));
+    await es.refresh();
+    expect(await docs()).toEqual(batched);
+    // The same events one at a time, again: the documents they would write are those already there.
+    await handle(...batch);
+    expect(await docs()).toEqual(batched);
+  });
+
+  it('never loses an update when batches for one viewer are applied concurrently', async () => {
+    const viewer = id('viewer');
+    const authors = Array.from({ length: 12 }, (_, i) => `${viewer}-author-${i}`);
+    await Promise.all(
+      [0, 1, 2, 3].map((part) =>
+        handleSearchBatch(
+          authors.filter((_, i) => i % 4 === part).map((a) => events.followed(viewer, a)),
+          deps,
+          quietContext(silentLogger),
+        ),
+      ),
+    );
     expect(await source(es.indices.audiences, viewer)).toMatchObject({ follows: [...authors].sort() });
   });
 

@@ -2,7 +2,7 @@ import type { DeliveryContext, HandlerOutcome, Projector } from '../consumer/pro
 import { applying } from '../consumer/projector.ts';
 import type { ProjectedEvent } from '../events/projectedEvent.ts';
 import { searchChangesFor } from './searchDocs.ts';
-import type { SearchStore } from './searchStore.ts';
+import type { DocChange, SearchStore } from './searchStore.ts';
 
 export interface SearchDeps {
   readonly store: SearchStore;
@@ -18,7 +18,32 @@ export function createSearchProjector(deps: SearchDeps, groupId = 'projectors.se
     groupId,
     streams: ['users', 'posts'],
     handle: (event, context) => handleSearchEvent(event, deps, context),
+    handleBatch: (events, context) => handleSearchBatch(events, deps, context),
   };
+}
+
+/**
+ * A batch of events as one read of every document they change and one bulk write: one at a
+ * time, each change was a read and a write (and a translog sync) of its own, and the demo
+ * network's 53,000 follows alone took minutes. Within the batch, each document's changes apply
+ * in the order of their events (a partition's order); across partitions, writes are optimistic
+ * as with one event.
+ */
+export async function handleSearchBatch(
+  events: readonly ProjectedEvent[],
+  deps: SearchDeps,
+  context: DeliveryContext,
+): Promise<HandlerOutcome[]> {
+  const outcomes: HandlerOutcome[] = [];
+  const changes: DocChange[] = [];
+  for (const [index, event] of events.entries()) {
+    outcomes[index] = await applying(async () => {
+      changes.push(...(searchChangesFor(event) as DocChange[]));
+    });
+  }
+  const written = await deps.store.evolveMany(changes);
+  context.log.debug({ events: events.length, changes: changes.length, written }, 'search documents evolved');
+  return outcomes;
 }
 
 export function handleSearchEvent(

@@ -13,8 +13,22 @@ export type EvolveResult = 'written' | 'unchanged';
 /** The search projector's Elasticsearch edge: read-modify-write of one document. */
 export interface SearchStore {
   evolve<D extends object>(target: SearchTarget, id: string, evolve: (doc: D | undefined) => D): Promise<EvolveResult>;
+  /**
+   * Several documents evolved at once, each by its evolves in the order given: one multi-get
+   * and one bulk request (and so one translog sync) for all, under the same optimistic
+   * concurrency as `evolve`: a document someone wrote in between is read and evolved again.
+   * Answers how many documents were written.
+   */
+  evolveMany(changes: readonly DocChange[]): Promise<number>;
   /** Deletes every document of the targets (a rebuild starts from nothing). */
   clear(targets: readonly SearchTarget[]): Promise<void>;
+}
+
+/** One evolve of one document, as `evolveMany` takes them. */
+export interface DocChange {
+  readonly target: SearchTarget;
+  readonly id: string;
+  readonly evolve: (doc: object | undefined) => object;
 }
 
 const MAX_CONFLICTS = 20;
@@ -63,6 +77,59 @@ export function createSearchStore(
           }
         }
       }
+    },
+
+    async evolveMany(changes) {
+      // Each document's evolves, in the order given.
+      const docs = new Map<string, { index: string; id: string; evolves: DocChange['evolve'][] }>();
+      for (const change of changes) {
+        const index = await indexOf(change.target);
+        const key = `${index}/${change.id}`;
+        const doc = docs.get(key) ?? { index, id: change.id, evolves: [] };
+        doc.evolves.push(change.evolve);
+        docs.set(key, doc);
+      }
+      let written = 0;
+      let pending = [...docs.values()];
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const current = await client.mget({ docs: pending.map((d) => ({ _index: d.index, _id: d.id })) });
+        const operations: object[] = [];
+        const sent: typeof pending = [];
+        pending.forEach((doc, i) => {
+          const got = current.docs[i] as
+            | { found?: boolean; _source?: object; _seq_no?: number; _primary_term?: number; error?: unknown }
+            | undefined;
+          if (!got || got.error)
+            throw new Error(`could not read ${doc.index}/${doc.id}: ${JSON.stringify(got?.error)}`);
+          const before = got.found ? got._source : undefined;
+          const after = doc.evolves.reduce<object | undefined>((d, evolve) => evolve(d), before)!;
+          if (before !== undefined && sameDoc(before, after)) return;
+          operations.push(
+            got.found
+              ? {
+                  index: { _index: doc.index, _id: doc.id, if_seq_no: got._seq_no, if_primary_term: got._primary_term },
+                }
+              : { create: { _index: doc.index, _id: doc.id } },
+            after,
+          );
+          sent.push(doc);
+        });
+        if (sent.length === 0) break;
+        const result = await client.bulk({ operations });
+        const conflicts: typeof pending = [];
+        result.items.forEach((item, i) => {
+          const outcome = item.index ?? item.create;
+          if (outcome?.status === 409) conflicts.push(sent[i]!);
+          else if (outcome?.error) {
+            throw new Error(`could not write ${sent[i]!.index}/${sent[i]!.id}: ${JSON.stringify(outcome.error)}`);
+          } else written++;
+        });
+        if (conflicts.length > 0 && attempt >= MAX_CONFLICTS) {
+          throw new Error(`${conflicts.length} documents kept conflicting after ${attempt} attempts`);
+        }
+        pending = conflicts;
+      }
+      return written;
     },
 
     async clear(targets) {

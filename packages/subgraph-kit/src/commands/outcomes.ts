@@ -26,31 +26,71 @@ function statusOf(raw: string): RecordedOutcome['status'] | undefined {
   return status === 'APPLIED' || status === 'REJECTED' ? status : undefined;
 }
 
-export function createOutcomeReader(client: CqlClient): OutcomeReader {
+/** Reads many command ids' decisions at once: a bulk loader checks tens of thousands. */
+export interface BulkOutcomeReader extends OutcomeReader {
+  /** The outcomes recorded for any of these command ids, by command id: one request per 50 ids. */
+  findMany(commandIds: readonly string[]): Promise<ReadonlyMap<string, RecordedOutcome>>;
+}
+
+const OUTCOME_COLUMNS =
+  'command_id, aggregate_id, status, reason_code, reason_message, decided_at, payload_fingerprint';
+/** Ids per IN request: a multi-partition IN, small enough that one slow partition holds up few (as the writers' decision log). */
+const LOOKUP_CHUNK = 50;
+/** IN requests in flight at once during a `findMany`. */
+const LOOKUP_CONCURRENCY = 16;
+
+function outcomeOf(row: { get(column: string): unknown }): RecordedOutcome | undefined {
+  const status = statusOf(text(row.get('status')));
+  // A row being written has no status yet; keep waiting for it.
+  if (status === undefined) return undefined;
+  const code = text(row.get('reason_code'));
+  const decidedAt: unknown = row.get('decided_at');
+  const fingerprint = text(row.get('payload_fingerprint'));
+  return {
+    commandId: text(row.get('command_id')),
+    aggregateId: text(row.get('aggregate_id')),
+    status,
+    reason:
+      status === 'REJECTED' || code ? { code: code || 'REJECTED', message: text(row.get('reason_message')) } : null,
+    decidedAt: decidedAt instanceof Date ? decidedAt : undefined,
+    ...(fingerprint ? { fingerprint } : {}),
+  };
+}
+
+export function createOutcomeReader(client: CqlClient): BulkOutcomeReader {
   return {
     async find(commandId) {
       const result = await client.execute(
-        'SELECT aggregate_id, status, reason_code, reason_message, decided_at, payload_fingerprint FROM command_outcomes WHERE command_id = ?',
+        `SELECT ${OUTCOME_COLUMNS} FROM command_outcomes WHERE command_id = ?`,
         [commandId],
         { prepare: true },
       );
       const row = result.first();
-      if (!row) return undefined;
-      const status = statusOf(text(row.get('status')));
-      // A row being written has no status yet; keep waiting for it.
-      if (status === undefined) return undefined;
-      const code = text(row.get('reason_code'));
-      const decidedAt: unknown = row.get('decided_at');
-      const fingerprint = text(row.get('payload_fingerprint'));
-      return {
-        commandId,
-        aggregateId: text(row.get('aggregate_id')),
-        status,
-        reason:
-          status === 'REJECTED' || code ? { code: code || 'REJECTED', message: text(row.get('reason_message')) } : null,
-        decidedAt: decidedAt instanceof Date ? decidedAt : undefined,
-        ...(fingerprint ? { fingerprint } : {}),
+      return row ? outcomeOf(row) : undefined;
+    },
+    async findMany(commandIds) {
+      const unique = [...new Set(commandIds)];
+      const chunks = Array.from({ length: Math.ceil(unique.length / LOOKUP_CHUNK) }, (_, i) =>
+        unique.slice(i * LOOKUP_CHUNK, (i + 1) * LOOKUP_CHUNK),
+      );
+      const found = new Map<string, RecordedOutcome>();
+      let next = 0;
+      const worker = async () => {
+        while (next < chunks.length) {
+          const ids = chunks[next++]!;
+          const result = await client.execute(
+            `SELECT ${OUTCOME_COLUMNS} FROM command_outcomes WHERE command_id IN ?`,
+            [ids],
+            { prepare: true },
+          );
+          for (const row of result.rows) {
+            const outcome = outcomeOf(row);
+            if (outcome) found.set(outcome.commandId, outcome);
+          }
+        }
       };
+      await Promise.all(Array.from({ length: Math.min(LOOKUP_CONCURRENCY, chunks.length) }, worker));
+      return found;
     },
   };
 }
