@@ -93,7 +93,7 @@ function untilOrAborted(at: number, signal: AbortSignal | undefined): Promise<vo
   });
 }
 
-/** RSS from /proc, heap from the service's own /metrics (undefined when it does not answer). */
+/** RSS from /proc; heap, its spaces and external memory from the service's own /metrics (undefined when it does not answer). */
 async function sampleProcess(p: SoakProcess): Promise<ProcessMemory> {
   let rssBytes = 0;
   try {
@@ -108,11 +108,18 @@ async function sampleProcess(p: SoakProcess): Promise<ProcessMemory> {
       const row = rows.find((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`));
       return row ? Number(row.slice(row.lastIndexOf(' ') + 1)) : undefined;
     };
+    // prom-client's default metrics: one row per V8 space, `{space="new",service="users"}`.
+    const heapSpaceBytes: Record<string, number> = {};
+    for (const row of rows) {
+      const space = /^nodejs_heap_space_size_total_bytes\{[^}]*space="([a-z_]+)"[^}]*\} (\d+)/.exec(row);
+      if (space) heapSpaceBytes[space[1]!] = Number(space[2]);
+    }
     return {
       rssBytes,
       heapBytes: gauge('nodejs_heap_size_used_bytes'),
       heapTotalBytes: gauge('nodejs_heap_size_total_bytes'),
       externalBytes: gauge('nodejs_external_memory_bytes'),
+      heapSpaceBytes,
     };
   } catch {
     return { rssBytes, heapBytes: undefined };
