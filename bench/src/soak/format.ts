@@ -34,7 +34,8 @@ export function formatMinute(m: SoakMinute, acceptedSoFar: number): string {
 /**
  * Where the memory is, first → last minute after warm-up: each V8 space's reservation that is not
  * empty (`new` is the young generation's two semi-spaces, which V8 grows on demand), and what RSS
- * holds beyond the reserved heap and external memory (code, stacks, the allocator's own pages).
+ * holds beyond the reserved heap and external memory (code, stacks, the allocator's own pages), and
+ * how much of RSS maps files (the binary's pages) rather than anonymous memory.
  */
 function whereMemoryIs(t: MemoryTrend): string {
   const first = t.firstHeapSpaceBytes ?? {};
@@ -51,7 +52,10 @@ function whereMemoryIs(t: MemoryTrend): string {
   if (spaces.length === 0 && rest[0] === undefined) return '';
   return (
     `\n${' '.repeat(15)}reserved MB by space: ${spaces.join(', ')}` +
-    (rest[0] === undefined ? '' : `; RSS beyond heap and external ${mb(rest[0])} → ${mb(rest[1])} MB`)
+    (rest[0] === undefined ? '' : `; RSS beyond heap and external ${mb(rest[0])} → ${mb(rest[1])} MB`) +
+    (t.firstRssFileBytes === undefined
+      ? ''
+      : ` (of RSS, file-backed ${mb(t.firstRssFileBytes)} → ${mb(t.lastRssFileBytes)} MB)`)
   );
 }
 

@@ -3,6 +3,11 @@ import type { DecisionCheck } from './decisions.ts';
 /** What one process used at the end of a minute. */
 export interface ProcessMemory {
   readonly rssBytes: number;
+  /**
+   * The part of RSS that maps files (the node binary's and libraries' pages, touched as code paths
+   * first run), the rest being anonymous memory (heap, allocator, stacks).
+   */
+  readonly rssFileBytes?: number | undefined;
   /** Used V8 heap, from the service's /metrics (undefined when it did not answer). */
   readonly heapBytes: number | undefined;
   /**
@@ -81,6 +86,8 @@ export interface MemoryTrend {
   readonly lastHeapTotalBytes?: number | undefined;
   readonly firstExternalBytes?: number | undefined;
   readonly lastExternalBytes?: number | undefined;
+  readonly firstRssFileBytes?: number | undefined;
+  readonly lastRssFileBytes?: number | undefined;
   readonly firstHeapSpaceBytes?: Readonly<Record<string, number>> | undefined;
   readonly lastHeapSpaceBytes?: Readonly<Record<string, number>> | undefined;
   /** Slope of the least-squares line through RSS after warm-up, bytes a minute (NaN: too few minutes). */
@@ -164,6 +171,8 @@ function memoryTrends(minutes: readonly SoakMinute[], targets: SoakTargets) {
       lastHeapTotalBytes: last.heapTotalBytes,
       firstExternalBytes: first.externalBytes,
       lastExternalBytes: last.externalBytes,
+      firstRssFileBytes: first.rssFileBytes,
+      lastRssFileBytes: last.rssFileBytes,
       firstHeapSpaceBytes: first.heapSpaceBytes,
       lastHeapSpaceBytes: last.heapSpaceBytes,
       rssSlopePerMinute: perMinute,

@@ -155,6 +155,7 @@ describe('formatVerdict', () => {
         processes: {
           users: {
             rssBytes: rssMb * MB,
+            rssFileBytes: 40 * MB,
             heapBytes: 30 * MB,
             heapTotalBytes: heapTotalMb * MB,
             externalBytes: externalMb * MB,
@@ -173,6 +174,8 @@ describe('formatVerdict', () => {
       'users        RSS 110 → 112 MB, heap 30 → 30 MB, heap reserved 52 → 61 MB, external 5 → 9 MB',
     );
     // Which space took the reservation, and what RSS holds beyond the heap and external memory.
-    expect(text).toContain('reserved MB by space: new 12 → 21, old 40 → 40; RSS beyond heap and external 53 → 42 MB');
+    expect(text).toContain(
+      'reserved MB by space: new 12 → 21, old 40 → 40; RSS beyond heap and external 53 → 42 MB (of RSS, file-backed 40 → 40 MB)',
+    );
   });
 });
