@@ -1,4 +1,4 @@
-/** `npm run bench -- read|gateway|subgraph-client|write|fanout|live|insights [options]`: commands that print figures, each beside its baseline. */
+/** `npm run bench -- read|gateway|subgraph-client|write|fanout|live|insights|ready [options]`: commands that print figures, each beside its baseline. */
 import { signInAsAdmin } from '@verograph/stack';
 
 import { measureFanout, printFanout } from './fanout.ts';
@@ -7,6 +7,7 @@ import { benchInsights } from './insights.ts';
 import { benchLive } from './live.ts';
 import { benchSubgraphClients, runSubgraphClient } from './subgraphClients.ts';
 import { benchRead } from './read.ts';
+import { benchRestartToReady } from './restartToReady.ts';
 import { defaultAuthorTiers, defaultMix, parseAuthorTiers, parseMix } from './mix/mixSpec.ts';
 import { benchWrite, writeItems, type WriteItem } from './write.ts';
 
@@ -91,6 +92,12 @@ switch (which) {
     });
     break;
   }
+  case 'ready':
+    await benchRestartToReady({
+      runs: option('--runs', 5),
+      only: text('--only', 'writers,projectors').split(','),
+    });
+    break;
   default:
     console.error(
       [
@@ -107,6 +114,7 @@ switch (which) {
         '                                 [--rest-port 8881]',
         '       npm run bench -- live [--subscribers 1000,10000] [--sample 20] [--posts 30] [--port-offset 0]',
         '                             [--gateway http://127.0.0.1:4000 --gateway-pid PID]   (a system already running)',
+        '       npm run bench -- ready [--runs 5] [--only writers,projectors]',
       ].join('\n'),
     );
     process.exitCode = 2;

@@ -13,7 +13,7 @@ import { parse } from 'yaml';
 
 import type { EngineDefinition } from './engine.ts';
 import { engines } from './engines.ts';
-import { services as projectServices, type ServiceDefinition } from './services.ts';
+import { deployedCommand, services as projectServices, type ServiceDefinition } from './services.ts';
 import { repoRoot } from './layout.ts';
 
 interface ComposeService {
@@ -107,6 +107,11 @@ export function composeProblems(
     const service = services[project.name];
     if (!service) problems.push(`${project.name}: the project's service is missing`);
     else if (!service.healthcheck?.test) problems.push(`${project.name}: has no health check`);
+    // The same Node flags as `npm start` and the Kubernetes manifests (services.ts: why each).
+    const command = deployedCommand(project);
+    if (service && JSON.stringify([service.command ?? []].flat()) !== JSON.stringify(command)) {
+      problems.push(`${project.name}: command must be ${JSON.stringify(command)}`);
+    }
     if (service && !envFiles(service).includes(`.stack/env/${project.name}.env`)) {
       problems.push(`${project.name}: must sign in as its own principal (env_file: .stack/env/${project.name}.env)`);
     }

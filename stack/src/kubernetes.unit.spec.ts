@@ -21,6 +21,15 @@ const container = (name: string) =>
     .spec.containers[0]!;
 
 describe('Kubernetes manifests', () => {
+  it("run every service with its young generation fixed at start, the gateway's larger (the flags of `npm start`)", () => {
+    for (const service of services) {
+      const semiSpace = service.name === 'gateway' ? 64 : 16;
+      expect(container(service.name).command).toEqual(
+        expect.arrayContaining([`--min-semi-space-size=${semiSpace}`, `--max-semi-space-size=${semiSpace}`]),
+      );
+    }
+  });
+
   it('give every service of `npm start` a Deployment, a Service, an autoscaler and a disruption budget', () => {
     for (const service of services) {
       for (const kind of ['Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']) {
@@ -28,7 +37,7 @@ describe('Kubernetes manifests', () => {
       }
       const c = container(service.name);
       expect(c.image).toBe('registry.example/verograph:1.2.3');
-      expect(c.command).toEqual(['node', `dist/${service.name}/main.mjs`]);
+      expect(c.command).toEqual(['node', ...(service.nodeOptions ?? []), `dist/${service.name}/main.mjs`]);
       expect(c.ports).toEqual([
         ...(hasApi(service) ? [{ name: 'http', containerPort: service.port }] : []),
         { name: 'ops', containerPort: service.opsPort },

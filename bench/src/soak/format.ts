@@ -11,20 +11,52 @@ const mb = (bytes: number | undefined) => (bytes === undefined ? '?' : (bytes / 
 const ms = (value: number) => (Number.isNaN(value) ? '-' : `${value.toFixed(0)} ms`);
 const percent = (fraction: number) => `${fraction >= 0 ? '+' : ''}${(fraction * 100).toFixed(1)}%`;
 
-/** `minute   3: reads 600 p99 41 ms, …; gateway 160/52, …` and a line per kind of error. */
+/** `minute   3: reads 600 p99 41 ms, …; gateway 160/52/90, …` and a line per kind of error. */
 export function formatMinute(m: SoakMinute, acceptedSoFar: number): string {
   const memory = Object.entries(m.processes)
-    .map(([name, p]) => `${name} ${mb(p.rssBytes)}/${mb(p.heapBytes)}`)
+    .map(
+      ([name, p]) =>
+        `${name} ${mb(p.rssBytes)}/${mb(p.heapBytes)}` +
+        (p.heapTotalBytes === undefined ? '' : `/${mb(p.heapTotalBytes)}`),
+    )
     .join(', ');
   const errors = Object.values(m.errors).reduce((s, n) => s + n, 0);
   return [
     `minute ${String(m.minute).padStart(3)}: reads ${m.reads} p99 ${ms(m.readP99Ms)}, ` +
       `mutations ${m.writes} p99 ${ms(m.writeP99Ms)} (ACCEPTED so far ${acceptedSoFar}), ` +
       `live updates ${m.liveUpdates}, errors ${errors}, retries ${Object.values(m.retries).reduce((s, n) => s + n, 0)}, lag ${m.lag}, services' CPU ${m.cpuPercent.toFixed(0)}% ` +
-      `of a core; RSS/heap MB ${memory}`,
+      `of a core; RSS/heap used/heap reserved MB ${memory}`,
     ...Object.entries(m.errors).map(([kind, n]) => `    error ${n} × ${kind}`),
     ...Object.entries(m.retries).map(([kind, n]) => `    retried ${n} × ${kind}`),
   ].join('\n');
+}
+
+/**
+ * Where the memory is, first → last minute after warm-up: each V8 space's reservation that is not
+ * empty (`new` is the young generation's two semi-spaces, which V8 grows on demand), and what RSS
+ * holds beyond the reserved heap and external memory (code, stacks, the allocator's own pages), and
+ * how much of RSS maps files (the binary's pages) rather than anonymous memory.
+ */
+function whereMemoryIs(t: MemoryTrend): string {
+  const first = t.firstHeapSpaceBytes ?? {};
+  const last = t.lastHeapSpaceBytes ?? {};
+  const spaces = [...new Set([...Object.keys(first), ...Object.keys(last)])]
+    .filter((space) => (first[space] ?? 0) > 0 || (last[space] ?? 0) > 0)
+    .map((space) => `${space} ${mb(first[space])} → ${mb(last[space])}`);
+  const beyond = (rss: number, total: number | undefined, external: number | undefined) =>
+    total === undefined || external === undefined ? undefined : rss - total - external;
+  const rest = [
+    beyond(t.firstRssBytes, t.firstHeapTotalBytes, t.firstExternalBytes),
+    beyond(t.lastRssBytes, t.lastHeapTotalBytes, t.lastExternalBytes),
+  ];
+  if (spaces.length === 0 && rest[0] === undefined) return '';
+  return (
+    `\n${' '.repeat(15)}reserved MB by space: ${spaces.join(', ')}` +
+    (rest[0] === undefined ? '' : `; RSS beyond heap and external ${mb(rest[0])} → ${mb(rest[1])} MB`) +
+    (t.firstRssFileBytes === undefined
+      ? ''
+      : ` (of RSS, file-backed ${mb(t.firstRssFileBytes)} → ${mb(t.lastRssFileBytes)} MB)`)
+  );
 }
 
 /** What a process's line after warm-up says: growth fails, a fall is memory given back. */
@@ -48,7 +80,8 @@ export function formatVerdict(v: SoakVerdict, targets: SoakTargets, drainSeconds
         (v.memory.judged
           ? `, slope ${(t.rssSlopePerMinute / 1_048_576).toFixed(2)} MB/min (${percent(t.rssGrowth)} after warm-up)`
           : '') +
-        (trendWord(t, targets.rssTolerance) ? `: ${trendWord(t, targets.rssTolerance)}` : ''),
+        (trendWord(t, targets.rssTolerance) ? `: ${trendWord(t, targets.rssTolerance)}` : '') +
+        whereMemoryIs(t),
     )
     .join('\n');
   const warmup = v.memory.warmupMinutes;

@@ -93,11 +93,15 @@ function untilOrAborted(at: number, signal: AbortSignal | undefined): Promise<vo
   });
 }
 
-/** RSS from /proc, heap from the service's own /metrics (undefined when it does not answer). */
+/** RSS from /proc; heap, its spaces and external memory from the service's own /metrics (undefined when it does not answer). */
 async function sampleProcess(p: SoakProcess): Promise<ProcessMemory> {
   let rssBytes = 0;
+  let rssFileBytes: number | undefined;
   try {
-    rssBytes = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+    const status = readFileSync(`/proc/${p.pid}/status`, 'utf8');
+    const kB = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+    rssBytes = kB('VmRSS');
+    rssFileBytes = kB('RssFile');
   } catch {
     // The process is gone: no memory, and the verdict will show it.
   }
@@ -108,14 +112,22 @@ async function sampleProcess(p: SoakProcess): Promise<ProcessMemory> {
       const row = rows.find((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`));
       return row ? Number(row.slice(row.lastIndexOf(' ') + 1)) : undefined;
     };
+    // prom-client's default metrics: one row per V8 space, `{space="new",service="users"}`.
+    const heapSpaceBytes: Record<string, number> = {};
+    for (const row of rows) {
+      const space = /^nodejs_heap_space_size_total_bytes\{[^}]*space="([a-z_]+)"[^}]*\} (\d+)/.exec(row);
+      if (space) heapSpaceBytes[space[1]!] = Number(space[2]);
+    }
     return {
       rssBytes,
+      rssFileBytes,
       heapBytes: gauge('nodejs_heap_size_used_bytes'),
       heapTotalBytes: gauge('nodejs_heap_size_total_bytes'),
       externalBytes: gauge('nodejs_external_memory_bytes'),
+      heapSpaceBytes,
     };
   } catch {
-    return { rssBytes, heapBytes: undefined };
+    return { rssBytes, rssFileBytes, heapBytes: undefined };
   }
 }
 

@@ -3,6 +3,11 @@ import type { DecisionCheck } from './decisions.ts';
 /** What one process used at the end of a minute. */
 export interface ProcessMemory {
   readonly rssBytes: number;
+  /**
+   * The part of RSS that maps files (the node binary's and libraries' pages, touched as code paths
+   * first run), the rest being anonymous memory (heap, allocator, stacks).
+   */
+  readonly rssFileBytes?: number | undefined;
   /** Used V8 heap, from the service's /metrics (undefined when it did not answer). */
   readonly heapBytes: number | undefined;
   /**
@@ -11,6 +16,12 @@ export interface ProcessMemory {
    */
   readonly heapTotalBytes?: number | undefined;
   readonly externalBytes?: number | undefined;
+  /**
+   * What V8 has reserved for each of its spaces (`new`, `old`, `code`, `large_object`, …): a
+   * reserved heap that grows is told apart as the young generation growing on demand or the
+   * old space keeping pages.
+   */
+  readonly heapSpaceBytes?: Readonly<Record<string, number>> | undefined;
 }
 
 /** One minute of a soak run, as printed. */
@@ -75,6 +86,10 @@ export interface MemoryTrend {
   readonly lastHeapTotalBytes?: number | undefined;
   readonly firstExternalBytes?: number | undefined;
   readonly lastExternalBytes?: number | undefined;
+  readonly firstRssFileBytes?: number | undefined;
+  readonly lastRssFileBytes?: number | undefined;
+  readonly firstHeapSpaceBytes?: Readonly<Record<string, number>> | undefined;
+  readonly lastHeapSpaceBytes?: Readonly<Record<string, number>> | undefined;
   /** Slope of the least-squares line through RSS after warm-up, bytes a minute (NaN: too few minutes). */
   readonly rssSlopePerMinute: number;
   /** That line's move over the minutes after warm-up, as a fraction of the mean RSS there (NaN: too few). */
@@ -156,6 +171,10 @@ function memoryTrends(minutes: readonly SoakMinute[], targets: SoakTargets) {
       lastHeapTotalBytes: last.heapTotalBytes,
       firstExternalBytes: first.externalBytes,
       lastExternalBytes: last.externalBytes,
+      firstRssFileBytes: first.rssFileBytes,
+      lastRssFileBytes: last.rssFileBytes,
+      firstHeapSpaceBytes: first.heapSpaceBytes,
+      lastHeapSpaceBytes: last.heapSpaceBytes,
       rssSlopePerMinute: perMinute,
       rssGrowth: judged && mean > 0 ? (perMinute * span) / mean : Number.NaN,
       // Growth alone would miss a death: a process gone reads 0 RSS, and its line falls.

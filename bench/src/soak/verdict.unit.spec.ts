@@ -155,9 +155,11 @@ describe('formatVerdict', () => {
         processes: {
           users: {
             rssBytes: rssMb * MB,
+            rssFileBytes: 40 * MB,
             heapBytes: 30 * MB,
             heapTotalBytes: heapTotalMb * MB,
             externalBytes: externalMb * MB,
+            heapSpaceBytes: { new: (heapTotalMb - 40) * MB, old: 40 * MB, shared: 0 },
           },
         },
       });
@@ -170,6 +172,10 @@ describe('formatVerdict', () => {
     const text = formatVerdict(verdict, targets, 0);
     expect(text).toContain(
       'users        RSS 110 → 112 MB, heap 30 → 30 MB, heap reserved 52 → 61 MB, external 5 → 9 MB',
+    );
+    // Which space took the reservation, and what RSS holds beyond the heap and external memory.
+    expect(text).toContain(
+      'reserved MB by space: new 12 → 21, old 40 → 40; RSS beyond heap and external 53 → 42 MB (of RSS, file-backed 40 → 40 MB)',
     );
   });
 });

@@ -14,7 +14,7 @@ import {
 } from './consumer/types.ts';
 import { consumerMetrics } from './consumerMetrics.ts';
 import { createLagTracker } from './consumerLag.ts';
-import { createDeadLetterPublisher, type DeadLetterPublisher } from './deadLetter.ts';
+import { createDeadLetterPublisher, lazyDeadLetterPublisher } from './deadLetter.ts';
 import { removePredecessors } from './predecessors.ts';
 import { topics as topicNames } from './topics.ts';
 
@@ -53,14 +53,9 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
     maxWaitTimeInMs: options.maxWaitTimeInMs ?? 500,
     allowAutoTopicCreation: false,
   });
-  // Connected during start-up, beside the other clients (see below).
-  const deadLettersConnected = createDeadLetterPublisher(kafka, options.deadLetterTopic ?? topicNames.deadLetter);
-  // Not unhandled while the other clients connect: the start-up below awaits it, and throws.
-  deadLettersConnected.catch(() => undefined);
-  const deadLetters: DeadLetterPublisher = {
-    publish: async (...args) => (await deadLettersConnected).publish(...args),
-    disconnect: async () => (await deadLettersConnected).disconnect(),
-  };
+  const deadLetters = lazyDeadLetterPublisher(() =>
+    createDeadLetterPublisher(kafka, options.deadLetterTopic ?? topicNames.deadLetter),
+  );
   const admin: Admin = kafka.admin();
 
   let ready = false;
@@ -177,11 +172,7 @@ export async function runConsumer(options: ConsumerOptions): Promise<RunningCons
   // connect at once (28 sign-ins at once took 0.36 s on the local broker, one alone 15-45 ms).
   // Only the join waits until a restarted instance's dead self has left the group, so that it
   // need not wait a session timeout for it (predecessors.ts).
-  await Promise.all([
-    deadLettersConnected,
-    consumer.connect(),
-    admin.connect().then(() => removePredecessors(kafka, admin, groupId, log)),
-  ]);
+  await Promise.all([consumer.connect(), admin.connect().then(() => removePredecessors(kafka, admin, groupId, log))]);
   await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
   await consumer.run({
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,

@@ -114,3 +114,28 @@ export async function createDeadLetterPublisher(
     disconnect: () => producer.disconnect(),
   };
 }
+
+/**
+ * A publisher that connects on its first dead letter, not at start-up: poison records are rare,
+ * and each consumer group's own idempotent producer was a sign-in and a producer id at every
+ * start (a process of six groups: six, in the way of its restart → ready). A failed connect is
+ * forgotten, so the record's retry connects again; disconnect closes only what was opened.
+ */
+export function lazyDeadLetterPublisher(connect: () => Promise<DeadLetterPublisher>): DeadLetterPublisher {
+  let connecting: Promise<DeadLetterPublisher> | undefined;
+  const connected = () => {
+    connecting ??= connect().catch((error: unknown) => {
+      connecting = undefined;
+      throw error;
+    });
+    return connecting;
+  };
+  return {
+    publish: async (...args) => (await connected()).publish(...args),
+    async disconnect() {
+      const opened = connecting;
+      connecting = undefined;
+      if (opened) await (await opened.catch(() => undefined))?.disconnect();
+    },
+  };
+}
