@@ -208,7 +208,8 @@ async function seedFeed(gateway: string): Promise<string> {
     }
   }
   const token = await mintTokenForEnv(viewer);
-  const deadline = Date.now() + 30_000;
+  // On a stack that other runs have used, the projectors first work through their backlog.
+  const deadline = Date.now() + 180_000;
   while (Date.now() < deadline) {
     const response = await fetch(gateway, {
       method: 'POST',
@@ -219,5 +220,5 @@ async function seedFeed(gateway: string): Promise<string> {
     if (answer.data?.feed.edges.length === 20) return token;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error('the seeded feed did not fill within 30 s: are the projectors running?');
+  throw new Error('the seeded feed did not fill within 180 s: are the projectors running, and caught up?');
 }
