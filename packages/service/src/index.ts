@@ -5,3 +5,4 @@ export * from './viewerSignature.ts';
 export * from './viewerBatch.ts';
 export * from './opsServer.ts';
 export * from './readiness.ts';
+export * from './inPool.ts';

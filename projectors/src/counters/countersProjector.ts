@@ -1,3 +1,5 @@
+import { inPool } from '@verograph/service';
+
 import type { WriteClock } from '../cassandra/writeClock.ts';
 import type { DeliveryContext, HandlerOutcome, Projector } from '../consumer/projector.ts';
 import { applying } from '../consumer/projector.ts';
@@ -48,13 +50,7 @@ export async function handleCountersBatch(
       for (const userId of usersToRecount(event)) users.add(userId);
     });
   }
-  const queue = [...users];
-  const worker = async () => {
-    for (let userId = queue.shift(); userId !== undefined; userId = queue.shift()) {
-      await recount(userId, deps, context);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(RECOUNT_CONCURRENCY, queue.length) }, worker));
+  await inPool([...users], RECOUNT_CONCURRENCY, (userId) => recount(userId, deps, context));
   return outcomes;
 }
 

@@ -11,6 +11,7 @@ import type {
   OutgoingRecord,
 } from '@verograph/messaging';
 import { traceHeaders } from '@verograph/messaging';
+import { inPool } from '@verograph/service';
 import type { Logger } from 'pino';
 
 import type { AggregateWriter, CommandMeta, RecordedEvent } from './aggregateWriter.ts';
@@ -33,27 +34,6 @@ export interface BatchHandlerDeps<C, E, S> {
   readonly logger: Logger;
   /** Aggregates of one batch worked on at once; each aggregate's commands stay in order. Defaults to 16. */
   readonly aggregateConcurrency?: number;
-}
-
-/**
- * Runs `work` on every item, at most `limit` at once. Once one fails, no new item starts, and
- * the failure is thrown after every started one has settled: none goes on while the batch is
- * retried.
- */
-async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    for (let item = queue.shift(); item !== undefined && !failure; item = queue.shift()) {
-      try {
-        await work(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
-  if (failure) throw failure.error;
 }
 
 /** How many times a command is decided again after losing a reservation (a username) to another. */

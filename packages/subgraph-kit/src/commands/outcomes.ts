@@ -1,3 +1,5 @@
+import { inPool } from '@verograph/service';
+
 import type { CqlClient } from '../store/cassandra.ts';
 import { text } from '../store/cassandra.ts';
 
@@ -74,22 +76,17 @@ export function createOutcomeReader(client: CqlClient): BulkOutcomeReader {
         unique.slice(i * LOOKUP_CHUNK, (i + 1) * LOOKUP_CHUNK),
       );
       const found = new Map<string, RecordedOutcome>();
-      let next = 0;
-      const worker = async () => {
-        while (next < chunks.length) {
-          const ids = chunks[next++]!;
-          const result = await client.execute(
-            `SELECT ${OUTCOME_COLUMNS} FROM command_outcomes WHERE command_id IN ?`,
-            [ids],
-            { prepare: true },
-          );
-          for (const row of result.rows) {
-            const outcome = outcomeOf(row);
-            if (outcome) found.set(outcome.commandId, outcome);
-          }
+      await inPool(chunks, LOOKUP_CONCURRENCY, async (ids) => {
+        const result = await client.execute(
+          `SELECT ${OUTCOME_COLUMNS} FROM command_outcomes WHERE command_id IN ?`,
+          [ids],
+          { prepare: true },
+        );
+        for (const row of result.rows) {
+          const outcome = outcomeOf(row);
+          if (outcome) found.set(outcome.commandId, outcome);
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(LOOKUP_CONCURRENCY, chunks.length) }, worker));
+      });
       return found;
     },
   };
