@@ -1,8 +1,9 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import { execute, GraphQLError, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { LRUCache } from 'lru-cache';
 
-/** Compiled operations kept at once; past this the oldest is compiled again when next asked. */
+/** Compiled operations kept at once; past this the least recently used is compiled again when next asked. */
 const MAX_COMPILED = 1_000;
 
 /**
@@ -12,7 +13,7 @@ const MAX_COMPILED = 1_000;
  * document hash and operation name) is compiled once to a JS function and reused.
  */
 export function jitGateway(schema: GraphQLSchema): GatewayInterface {
-  const compiled = new Map<string, CompiledQuery>();
+  const compiled = new LRUCache<string, CompiledQuery>({ max: MAX_COMPILED });
   const executor: GatewayExecutor = async (request) => {
     const key = `${request.queryHash}\u0000${request.operationName ?? ''}`;
     const variables = request.request.variables ?? {};
@@ -34,7 +35,6 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
       const made = compileQuery(schema, request.document, request.operationName ?? undefined);
       if (!isCompiledQuery(made)) return interpreted();
       query = made;
-      if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
       compiled.set(key, query);
     }
     const result = (await query.query(undefined, request.context, variables)) as ExecutionResult;
